@@ -1,0 +1,84 @@
+"""The canonical ticket field vocabulary (SPEC section 3).
+
+Names are exactly the caller-facing ones, case-sensitive. The order of ``TicketField`` is the
+order of SPEC's table, which is the order of answers when a caller asks for every field.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class FieldKind(enum.Enum):
+    TEXT = "text"
+    DATETIME = "datetime"
+    COMMENTS = "comments"
+    WORK_NOTES = "work_notes"
+    CLOSURE_NOTES = "closure_notes"
+
+
+class TicketField(str, enum.Enum):
+    TICKET_NUMBER = "ticketNumber"
+    TICKET_STATUS = "ticketStatus"
+    TICKET_PRIORITY = "ticketPriority"
+    TICKET_BUSINESS_DURATION = "ticketBusinessDuration"
+    TICKET_BUSINESS_TIME_LEFT = "ticketBusinessTimeLeft"
+    SYS_ID = "sysId"
+    ASSIGNED_TO = "assignedTo"
+    ASSIGNED_GROUP = "assignedGroup"
+    SHORT_DESCRIPTION = "shortDescription"
+    LONG_DESCRIPTION = "longDescription"
+    CATEGORY = "category"
+    SUB_CATEGORY = "subCategory"
+    CALLER_ID = "callerId"
+    URGENCY = "urgency"
+    TICKET_SEVERITY = "ticketSeverity"
+    COMMENTS = "comments"
+    WORK_NOTES = "workNotes"
+    CLOSURE_NOTES = "closureNotes"
+    CREATED_TIME = "createdTime"
+    UPDATED_TIME = "updatedTime"
+    RESOLVED_TIME = "resolvedTime"
+    CREATED_BY = "createdBy"
+    UPDATED_BY = "updatedBy"
+    RESOLVED_BY = "resolvedBy"
+    CLOSED_BY = "closedBy"
+
+    @property
+    def kind(self) -> FieldKind:
+        return _KINDS.get(self, FieldKind.TEXT)
+
+
+_KINDS: dict[TicketField, FieldKind] = {
+    TicketField.CREATED_TIME: FieldKind.DATETIME,
+    TicketField.UPDATED_TIME: FieldKind.DATETIME,
+    TicketField.RESOLVED_TIME: FieldKind.DATETIME,
+    TicketField.COMMENTS: FieldKind.COMMENTS,
+    TicketField.WORK_NOTES: FieldKind.WORK_NOTES,
+    TicketField.CLOSURE_NOTES: FieldKind.CLOSURE_NOTES,
+}
+
+ALL_FIELDS: frozenset[TicketField] = frozenset(TicketField)
+FIELD_NAMES: tuple[str, ...] = tuple(field.value for field in TicketField)
+
+
+class WritableField(str, enum.Enum):
+    """Canonical fields a caller may set through GraphQL's typed ``TicketInput``.
+
+    Each connector translates them to native columns; ``comments`` and ``workNotes`` append one
+    entry, ``closureNotes`` sets the resolution note.
+    """
+
+    TICKET_STATUS = "ticketStatus"
+    URGENCY = "urgency"
+    TICKET_SEVERITY = "ticketSeverity"
+    SHORT_DESCRIPTION = "shortDescription"
+    LONG_DESCRIPTION = "longDescription"
+    CATEGORY = "category"
+    SUB_CATEGORY = "subCategory"
+    ASSIGNED_TO = "assignedTo"
+    ASSIGNED_GROUP = "assignedGroup"
+    CALLER_ID = "callerId"
+    COMMENTS = "comments"
+    WORK_NOTES = "workNotes"
+    CLOSURE_NOTES = "closureNotes"

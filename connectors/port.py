@@ -1,0 +1,45 @@
+"""The port: what the use cases ask of any ITSM, and nothing of how it is done.
+
+A connector is opened per request from a long-lived factory, which owns what must outlive a
+request (the pooled HTTP client, OAuth token caches). Connectors fetch only what ``fields`` asks
+for, read UTC wherever the ITSM offers it, and apply ``zone`` only to times the ITSM gives in
+local time alone. Every method refuses bad input before writing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from datetime import tzinfo
+from typing import Protocol
+
+from connectors.connection import Connection
+from connectors.fields import TicketField
+from connectors.model import Ticket, WriteRequest
+
+
+class Connector(Protocol):
+    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        """The ticket with that human number; ``TicketNotFound`` or ``Conflict`` (several)."""
+        ...
+
+    async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        """Create a ticket and answer with the asked fields of the created record."""
+        ...
+
+    async def update(
+        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket:
+        """Update the ticket with that record id and answer with the asked fields after it."""
+        ...
+
+
+class ConnectorFactory(Protocol):
+    itsm_type: str
+
+    def open(self, connection: Connection) -> Connector:
+        """A connector for one request; cheap, shares the factory's pooled resources."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the factory owns (called once, at shutdown)."""
+        ...

@@ -1,0 +1,35 @@
+"""Which connector serves which ``itsmType``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from connectors.connection import Connection
+from connectors.errors import BadInput
+from connectors.port import Connector, ConnectorFactory
+
+
+class ConnectorRegistry:
+    def __init__(self, factories: Iterable[ConnectorFactory]) -> None:
+        self._factories = {factory.itsm_type: factory for factory in factories}
+
+    @property
+    def itsm_types(self) -> tuple[str, ...]:
+        return tuple(sorted(self._factories))
+
+    def is_known(self, itsm_type: str) -> bool:
+        return itsm_type.lower() in self._factories
+
+    def open(self, connection: Connection) -> Connector:
+        factory = self._factories.get(connection.itsm_type.lower())
+        if factory is None:
+            known = ", ".join(self.itsm_types)
+            raise BadInput(
+                f"connectionDetails.itsmType {connection.itsm_type!r} is not supported; "
+                f"use one of: {known}"
+            )
+        return factory.open(connection)
+
+    async def aclose(self) -> None:
+        for factory in self._factories.values():
+            await factory.aclose()
