@@ -8,7 +8,7 @@ local time alone. Every method refuses bad input before writing anything.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from datetime import tzinfo
 from typing import Protocol
 
@@ -35,9 +35,15 @@ class Connector(Protocol):
 
 class ConnectorFactory(Protocol):
     itsm_type: str
+    default_table: str  # what a record is called when the caller names no table ("incident")
 
-    def open(self, connection: Connection) -> Connector:
-        """A connector for one request; cheap, shares the factory's pooled resources."""
+    def open(
+        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
+    ) -> Connector:
+        """A connector for one request; cheap, shares the factory's pooled resources.
+
+        ``extra_headers`` go on every call to the ITSM (the request id, for correlation).
+        """
         ...
 
     async def aclose(self) -> None:

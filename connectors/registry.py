@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from connectors.connection import Connection
 from connectors.errors import BadInput
@@ -20,7 +20,16 @@ class ConnectorRegistry:
     def is_known(self, itsm_type: str) -> bool:
         return itsm_type.lower() in self._factories
 
-    def open(self, connection: Connection) -> Connector:
+    def open(
+        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
+    ) -> Connector:
+        return self._factory(connection).open(connection, extra_headers=extra_headers)
+
+    def record_noun(self, connection: Connection) -> str:
+        """What the ITSM calls the record: the table asked for, or the connector's default."""
+        return connection.table or self._factory(connection).default_table
+
+    def _factory(self, connection: Connection) -> ConnectorFactory:
         factory = self._factories.get(connection.itsm_type.lower())
         if factory is None:
             known = ", ".join(self.itsm_types)
@@ -28,7 +37,7 @@ class ConnectorRegistry:
                 f"connectionDetails.itsmType {connection.itsm_type!r} is not supported; "
                 f"use one of: {known}"
             )
-        return factory.open(connection)
+        return factory
 
     async def aclose(self) -> None:
         for factory in self._factories.values():
