@@ -1,0 +1,1 @@
+"""The service: settings, app factory, CLI, authentication, middlewares and health."""

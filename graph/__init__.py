@@ -1,0 +1,1 @@
+"""The GraphQL door (SPEC section 6): schema, types, selection -> field set, view, errors."""

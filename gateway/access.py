@@ -1,0 +1,43 @@
+"""Who may do what: the read and write roles (SPEC section 2), and the per-request call context.
+
+A role is a realm role (``itsm-reader``) or a client role written ``client:role``. An empty list
+means any valid token may perform the operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from connectors.errors import Forbidden, Unauthenticated
+from gateway.auth.principal import Principal
+from resolvers.tickets import CallContext
+
+
+class AccessPolicy:
+    def __init__(self, read_roles: Sequence[str], write_roles: Sequence[str]) -> None:
+        self._roles = {"read": tuple(read_roles), "write": tuple(write_roles)}
+
+    def check(self, principal: Principal, operation: str) -> None:
+        needed = self._roles[operation]
+        if not needed or any(_holds(principal, role) for role in needed):
+            return
+        raise Forbidden(
+            f"{operation} needs one of the roles {', '.join(needed)}; "
+            f"user {principal.username or principal.subject} has none of them"
+        )
+
+    async def context_of(self, request: web.Request, operation: str) -> CallContext:
+        principal: Principal | None = request.get("principal")
+        if principal is None:  # the authentication middleware runs first; this is a guard
+            raise Unauthenticated("missing credentials")
+        self.check(principal, operation)
+        return CallContext(request_id=request.get("request_id"))
+
+
+def _holds(principal: Principal, role: str) -> bool:
+    client, sep, client_role = role.partition(":")
+    if sep:
+        return client_role in principal.client_roles.get(client, frozenset())
+    return role in principal.realm_roles

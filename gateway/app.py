@@ -1,0 +1,112 @@
+"""The application factory: the one way to build the gateway, in production, the demo and tests.
+
+Nothing happens at import time. The pooled HTTP clients are built with the app (building an httpx
+client opens no socket) so the doors can be wired to them; everything that does I/O starts and
+stops in ``cleanup_ctx``, which also closes the clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from aiohttp import web
+from connectors.servicenow.connector import ServiceNowConnectorFactory
+
+from connectors.registry import ConnectorRegistry
+from gateway.access import AccessPolicy
+from gateway.auth.access_tokens import AccessTokenVerifier
+from gateway.auth.jwks import JwksCache
+from gateway.health import healthz, readyz
+from gateway.middleware import authentication, request_context
+from gateway.settings import Settings
+from graph.view import GraphQLView
+from resolvers.tickets import TicketService
+from rest_compat.handlers import RestDoor
+
+log = logging.getLogger("itsm_gateway")
+
+SETTINGS = web.AppKey("settings", Settings)
+REGISTRY = web.AppKey("registry", ConnectorRegistry)
+JWKS = web.AppKey("jwks", JwksCache)
+
+_KEY_RETRY_SECONDS = 5.0
+
+
+def create_app(
+    settings: Settings, *, itsm_transport: httpx.AsyncBaseTransport | None = None
+) -> web.Application:
+    """The gateway. ``itsm_transport`` carries the ITSM calls (the default: httpx's own)."""
+    keycloak_http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.keycloak_timeout_seconds), follow_redirects=False
+    )
+    itsm_http = httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.itsm_read_timeout_seconds, connect=settings.itsm_connect_timeout_seconds
+        ),
+        limits=httpx.Limits(
+            max_connections=settings.itsm_max_connections,
+            max_keepalive_connections=settings.itsm_max_connections,
+        ),
+        # A redirect could lead to an address the URL policy would refuse.
+        follow_redirects=False,
+        transport=itsm_transport,
+    )
+    jwks = JwksCache(settings.keycloak_issuer, keycloak_http)
+    verifier = AccessTokenVerifier(
+        jwks,
+        issuer=settings.keycloak_issuer,
+        audience=settings.keycloak_audience,
+        leeway=settings.jwt_leeway_seconds,
+    )
+    registry = ConnectorRegistry([ServiceNowConnectorFactory(itsm_http)])
+    service = TicketService(registry, settings.url_policy())
+    access = AccessPolicy(settings.read_roles, settings.write_roles)
+
+    app = web.Application(
+        middlewares=[request_context, authentication(verifier)],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app[REGISTRY] = registry
+    app[JWKS] = jwks
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        loader = asyncio.create_task(_load_keys(jwks), name="load-signing-keys")
+        try:
+            yield
+        finally:
+            loader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loader
+            await registry.aclose()
+            await itsm_http.aclose()
+            await keycloak_http.aclose()
+
+    app.cleanup_ctx.append(resources)
+
+    graphql = GraphQLView(service, access.context_of, graphiql=settings.graphiql)
+    app.router.add_route("*", "/graphql", graphql)
+    app.router.add_routes(RestDoor(service, access.context_of).routes())
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz(lambda: jwks.is_loaded))
+    return app
+
+
+async def _load_keys(jwks: JwksCache) -> None:
+    """Load the signing keys, retrying while Keycloak is unreachable; /readyz waits for it."""
+    while True:
+        try:
+            await jwks.load()
+            log.info("Keycloak signing keys loaded")
+            return
+        except Exception as error:  # any failure: say so and try again, never crash the app
+            log.warning(
+                "cannot load Keycloak signing keys yet (%s); retrying in %ss",
+                error,
+                _KEY_RETRY_SECONDS,
+            )
+            await asyncio.sleep(_KEY_RETRY_SECONDS)

@@ -1,0 +1,86 @@
+"""``itsm-gateway``: serve, demo, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from gateway.app import create_app
+from gateway.demo import run_demo
+from gateway.logs import configure_logging
+from gateway.settings import Settings, SettingsError
+from graph.schema import build_schema
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="itsm-gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the gateway (settings from ITSM_GATEWAY_*)")
+    serve.add_argument("--host", help="overrides ITSM_GATEWAY_HOST")
+    serve.add_argument("--port", type=int, help="overrides ITSM_GATEWAY_PORT")
+
+    demo = commands.add_parser(
+        "demo", help="run the gateway with a ServiceNow emulator and a development token issuer"
+    )
+    demo.add_argument("--port", type=int, default=8080, help="the gateway's port (default 8080)")
+    demo.add_argument("--emulator-port", type=int, default=8089)
+    demo.add_argument("--issuer-port", type=int, default=8088)
+
+    export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
+    export.add_argument("--output", type=Path, default=Path("schema.graphql"))
+    export.add_argument(
+        "--check", action="store_true", help="exit 1 when the file differs from the code"
+    )
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args.host, args.port)
+    if args.command == "demo":
+        return run_demo(args.port, args.emulator_port, args.issuer_port)
+    return _export_schema(args.output, args.check)
+
+
+def _serve(host: str | None, port: int | None) -> int:
+    try:
+        settings = Settings.load(host=host, port=port)
+    except SettingsError as error:
+        print(f"itsm-gateway: invalid settings: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=None,
+        print=None,
+    )
+    return 0
+
+
+def schema_sdl() -> str:
+    return build_schema().as_str() + "\n"
+
+
+def _export_schema(output: Path, check: bool) -> int:
+    sdl = schema_sdl()
+    if check:
+        current = output.read_text() if output.exists() else ""
+        if current != sdl:
+            print(
+                f"{output} differs from the schema in the code; "
+                "run `itsm-gateway export-schema` and commit the result",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    output.write_text(sdl)
+    print(f"wrote {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

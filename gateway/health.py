@@ -1,0 +1,23 @@
+"""Liveness and readiness: no authentication, small JSON bodies that say what is wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def readyz(keys_loaded: Callable[[], bool]) -> Callable[[web.Request], object]:
+    async def handler(request: web.Request) -> web.Response:
+        checks = {"keycloak_signing_keys": "ok" if keys_loaded() else "not loaded yet"}
+        ready = all(value == "ok" for value in checks.values())
+        return web.json_response(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status=200 if ready else 503,
+        )
+
+    return handler

@@ -1,0 +1,116 @@
+"""Settings: the one place the environment is read.
+
+Every setting is an environment variable ``ITSM_GATEWAY_<NAME>``; an optional TOML file named by
+``ITSM_GATEWAY_SETTINGS_FILE`` gives defaults under the same names in lower case (``port = 8080``),
+and the environment overrides it. Errors name the variable and say what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from resolvers.url_policy import DEFAULT_ALLOWED_URLS, UrlPolicy
+
+PREFIX = "ITSM_GATEWAY_"
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
+
+
+class SettingsError(Exception):
+    """The settings are invalid; the message names each variable and the problem."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keycloak_issuer: str = Field(
+        description="The SmartOps realm's issuer, e.g. https://sso.example.com/realms/smartops"
+    )
+    keycloak_audience: str = Field(
+        default="itsm-gateway", description="The audience every access token must carry"
+    )
+    keycloak_client_id: str | None = Field(
+        default=None, description="The gateway's client, for exchanging offline tokens"
+    )
+    keycloak_client_secret: str | None = Field(
+        default=None, repr=False, description="That client's secret"
+    )
+    keycloak_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    read_roles: CommaList = Field(default=(), description="Roles that may fetch; empty: anyone")
+    write_roles: CommaList = Field(
+        default=(), description="Roles that may create and update; empty: anyone"
+    )
+    host: str = Field(default="127.0.0.1", description="Address to listen on")
+    port: int = Field(default=8080, ge=1, le=65535)
+    itsm_allowed_urls: str = Field(
+        default=DEFAULT_ALLOWED_URLS, description="ITSM base URLs callers may name"
+    )
+    itsm_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    itsm_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    itsm_max_connections: int = Field(default=100, ge=1, le=10_000)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    graphiql: bool = Field(default=True, description="Serve GraphiQL at GET /graphql")
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+
+    def url_policy(self) -> UrlPolicy:
+        return UrlPolicy.from_text(self.itsm_allowed_urls)
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from the file, then the environment, then ``overrides`` (for the CLI)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        file_name = env.get(f"{PREFIX}SETTINGS_FILE")
+        if file_name:
+            values.update(_read_file(Path(file_name)))
+        for name in cls.model_fields:
+            variable = f"{PREFIX}{name.upper()}"
+            if variable in env:
+                values[name] = env[variable]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            settings = cls.model_validate(values)
+            settings.url_policy()
+        except ValidationError as error:
+            raise SettingsError(_describe(error)) from None
+        except ValueError as error:
+            raise SettingsError(f"{PREFIX}ITSM_ALLOWED_URLS: {error}") from None
+        return settings
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise SettingsError(f"{PREFIX}SETTINGS_FILE {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{PREFIX}SETTINGS_FILE {path} is not valid TOML: {error}") from None
+    unknown = sorted(set(data) - set(Settings.model_fields))
+    if unknown:
+        raise SettingsError(f"{path}: unknown settings {', '.join(unknown)}")
+    return data
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors(include_url=False, include_input=False):
+        name = str(item["loc"][0]) if item["loc"] else "?"
+        problem = "is required" if item["type"] == "missing" else item["msg"]
+        lines.append(f"{PREFIX}{name.upper()} {problem}")
+    return "; ".join(lines)

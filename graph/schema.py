@@ -1,0 +1,119 @@
+"""The schema: one query and two mutations over the canonical ticket (SPEC section 6)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.scalars import JSON
+
+from connectors.errors import BadInput
+from connectors.model import WriteRequest
+from graph.context import Info
+from graph.errors import GatewayErrors
+from graph.selection import selected_names
+from graph.types import ConnectionInput, Ticket, TicketInput
+
+ZoneArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        name="itsmTimeZoneOffset",
+        description="The ITSM's local zone, for times it gives only in local time.",
+    ),
+]
+TicketJsonArgument = Annotated[
+    JSON | None,
+    strawberry.argument(
+        name="ticketJSON",
+        description="The ITSM's own field names and values, sent as given.",
+    ),
+]
+
+
+def _asked_fields(info: Info) -> list[str]:
+    return selected_names(info.selected_fields[0].selections)
+
+
+def _write(ticket_json: object, ticket: TicketInput | None) -> WriteRequest:
+    if ticket_json is not None and not isinstance(ticket_json, dict):
+        raise BadInput('ticketJSON must be a JSON object, e.g. {"short_description": "..."}')
+    return WriteRequest(native=ticket_json or {}, canonical=ticket.to_canonical() if ticket else {})
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The ticket with this human number (ServiceNow: INC0010001).")
+    async def ticket(
+        self,
+        info: Info,
+        number: str,
+        connection: ConnectionInput,
+        itsm_time_zone_offset: ZoneArgument = None,
+    ) -> Ticket:
+        call = await info.context.call("read")
+        answer = await info.context.service.fetch(
+            number=number,
+            connection=connection.to_details(),
+            fields=_asked_fields(info),
+            zone=itsm_time_zone_offset,
+            context=call,
+        )
+        return Ticket.from_canonical(answer.ticket)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a ticket; select from it as from a query.")
+    async def create_ticket(
+        self,
+        info: Info,
+        connection: ConnectionInput,
+        ticket_json: TicketJsonArgument = None,
+        ticket: TicketInput | None = None,
+        itsm_time_zone_offset: ZoneArgument = None,
+    ) -> Ticket:
+        call = await info.context.call("write")
+        answer = await info.context.service.create(
+            write=_write(ticket_json, ticket),
+            connection=connection.to_details(),
+            fields=_asked_fields(info),
+            zone=itsm_time_zone_offset,
+            context=call,
+        )
+        return Ticket.from_canonical(answer.ticket)
+
+    @strawberry.mutation(description="Update the ticket with this record id (sysId).")
+    async def update_ticket(
+        self,
+        info: Info,
+        sys_id: str,
+        connection: ConnectionInput,
+        ticket_json: TicketJsonArgument = None,
+        ticket: TicketInput | None = None,
+        itsm_time_zone_offset: ZoneArgument = None,
+    ) -> Ticket:
+        call = await info.context.call("write")
+        answer = await info.context.service.update(
+            sys_id=sys_id,
+            write=_write(ticket_json, ticket),
+            connection=connection.to_details(),
+            fields=_asked_fields(info),
+            zone=itsm_time_zone_offset,
+            context=call,
+        )
+        return Ticket.from_canonical(answer.ticket)
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            # Parsing and validating a query costs milliseconds; the same document (with its
+            # values in variables) is then served from these caches.
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            GatewayErrors,
+        ],
+    )

@@ -1,0 +1,181 @@
+"""GraphQL types: the canonical ticket as a client selects it, and the inputs.
+
+Types only; ``graph.tickets`` fills them from the use cases' answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NewType
+
+import strawberry
+
+from connectors.fields import FieldKind, TicketField, WritableField
+from connectors.model import Note
+from connectors.model import Ticket as CanonicalTicket
+from resolvers.connections import ConnectionDetails
+from resolvers.formatting import format_utc
+
+
+def _serialize_utc(value: datetime) -> str:
+    return format_utc(value)
+
+
+def _refuse_input(value: object) -> datetime:
+    raise ValueError("UtcDateTime is an output type")
+
+
+UtcDateTime = strawberry.scalar(
+    NewType("UtcDateTime", datetime),
+    name="UtcDateTime",
+    description="A UTC time as YYYY-MM-DDTHH:MM:SS.ffffff: six fraction digits, no zone suffix.",
+    serialize=_serialize_utc,
+    parse_value=_refuse_input,
+)
+
+
+@strawberry.type(description="A customer-visible note, oldest first.")
+class Comment:
+    comment_by: str | None
+    comment_time: UtcDateTime | None  # type: ignore[valid-type]
+    comment: str
+
+
+@strawberry.type(description="An internal note, oldest first.")
+class WorkNote:
+    work_note_by: str | None
+    work_note_time: UtcDateTime | None  # type: ignore[valid-type]
+    work_note: str
+
+
+@strawberry.type(description="The resolution note, with who resolved (or closed) and when.")
+class ClosureNote:
+    closure_note_by: str | None
+    closure_note_time: UtcDateTime | None  # type: ignore[valid-type]
+    closure_note: str
+
+
+@strawberry.type(
+    description=(
+        "A ticket in the canonical model. Only the selected fields are fetched from the ITSM: "
+        "selecting comments or workNotes adds one journal call, ticketBusinessTimeLeft one SLA "
+        "call. A value the ITSM does not have is null."
+    )
+)
+class Ticket:
+    ticket_number: str | None = None
+    ticket_status: str | None = None
+    ticket_priority: str | None = None
+    ticket_business_duration: str | None = strawberry.field(
+        default=None, description="Business time spent, whole seconds as a decimal string."
+    )
+    ticket_business_time_left: str | None = strawberry.field(
+        default=None,
+        description="Business seconds left before the first active SLA breaches.",
+    )
+    sys_id: str | None = None
+    assigned_to: str | None = None
+    assigned_group: str | None = None
+    short_description: str | None = None
+    long_description: str | None = None
+    category: str | None = None
+    sub_category: str | None = None
+    caller_id: str | None = None
+    urgency: str | None = None
+    ticket_severity: str | None = None
+    comments: list[Comment] | None = None
+    work_notes: list[WorkNote] | None = None
+    closure_notes: list[ClosureNote] | None = None
+    created_time: UtcDateTime | None = None  # type: ignore[valid-type]
+    updated_time: UtcDateTime | None = None  # type: ignore[valid-type]
+    resolved_time: UtcDateTime | None = None  # type: ignore[valid-type]
+    created_by: str | None = None
+    updated_by: str | None = None
+    resolved_by: str | None = None
+    closed_by: str | None = None
+
+    @classmethod
+    def from_canonical(cls, ticket: CanonicalTicket) -> Ticket:
+        values: dict[str, object] = {}
+        for field, value in ticket.values.items():
+            attribute = _ATTRIBUTE[field]
+            kind = field.kind
+            if kind is FieldKind.COMMENTS:
+                values[attribute] = [Comment(n.author, n.time, n.text) for n in _notes(value)]
+            elif kind is FieldKind.WORK_NOTES:
+                values[attribute] = [WorkNote(n.author, n.time, n.text) for n in _notes(value)]
+            elif kind is FieldKind.CLOSURE_NOTES:
+                values[attribute] = [ClosureNote(n.author, n.time, n.text) for n in _notes(value)]
+            else:
+                values[attribute] = value
+        return cls(**values)
+
+
+def _notes(value: object) -> tuple[Note, ...]:
+    return value if isinstance(value, tuple) else ()
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+_ATTRIBUTE: dict[TicketField, str] = {field: _snake(field.value) for field in TicketField}
+
+
+@strawberry.input(description="Where the ITSM is and how to sign in: SPEC's connectionDetails.")
+class ConnectionInput:
+    itsm_type: str | None = None
+    instance_url: str | None = None
+    auth_type: str | None = None
+    username: str | None = None
+    password: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    api_key: str | None = None
+    token: str | None = None
+    table: str | None = None
+    connection_id: str | None = None
+
+    def to_details(self) -> ConnectionDetails:
+        return ConnectionDetails(
+            itsm_type=self.itsm_type,
+            instance_url=self.instance_url,
+            auth_type=self.auth_type,
+            username=self.username,
+            password=self.password,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            api_key=self.api_key,
+            token=self.token,
+            table=self.table,
+            connection_id=self.connection_id,
+        )
+
+
+@strawberry.input(
+    description=(
+        "The writable canonical fields; the connector translates them to the ITSM's own. "
+        "comments and workNotes append one entry; closureNotes sets the resolution note."
+    )
+)
+class TicketInput:
+    ticket_status: str | None = None
+    urgency: str | None = None
+    ticket_severity: str | None = None
+    short_description: str | None = None
+    long_description: str | None = None
+    category: str | None = None
+    sub_category: str | None = None
+    assigned_to: str | None = None
+    assigned_group: str | None = None
+    caller_id: str | None = None
+    comments: str | None = None
+    work_notes: str | None = None
+    closure_notes: str | None = None
+
+    def to_canonical(self) -> dict[str, str]:
+        return {
+            field.value: value
+            for field in WritableField
+            if (value := getattr(self, _snake(field.value))) is not None
+        }

@@ -1,0 +1,38 @@
+"""The GraphQL view: strawberry's aiohttp view with a typed context and orjson encoding."""
+
+from __future__ import annotations
+
+import orjson
+from aiohttp import web
+from strawberry.aiohttp.views import GraphQLView as StrawberryView
+
+from graph.context import ContextProvider, GraphContext
+from graph.schema import build_schema
+from resolvers.tickets import TicketService
+
+
+class GraphQLView(StrawberryView):
+    def __init__(
+        self,
+        service: TicketService,
+        context_of: ContextProvider,
+        *,
+        graphiql: bool = True,
+    ) -> None:
+        super().__init__(
+            schema=build_schema(),
+            graphql_ide="graphiql" if graphiql else None,
+            allow_queries_via_get=True,  # queries only: strawberry refuses GET mutations
+        )
+        self._service = service
+        self._context_of = context_of
+
+    async def get_context(
+        self, request: web.Request, response: web.Response | web.WebSocketResponse
+    ) -> GraphContext:
+        return GraphContext(
+            request=request, response=response, service=self._service, context_of=self._context_of
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)

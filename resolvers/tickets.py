@@ -1,0 +1,117 @@
+"""Fetch, create and update: the three use cases behind both doors.
+
+Each checks everything it can judge before the connector is called (fields, time zone,
+connection, required values), so bad input never reaches the ITSM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from connectors.errors import BadInput
+from connectors.fields import TicketField
+from connectors.model import Ticket, WriteRequest
+from connectors.port import Connector
+from connectors.registry import ConnectorRegistry
+from resolvers.connections import ConnectionDetails, resolve_connection
+from resolvers.field_sets import parse_ticket_fields
+from resolvers.timezones import parse_zone
+from resolvers.url_policy import UrlPolicy
+
+# Always read: the number names the record in messages and the sys_id drives follow-up calls;
+# both come in the first call at no extra cost.
+_ALWAYS_READ = frozenset({TicketField.TICKET_NUMBER, TicketField.SYS_ID})
+
+
+@dataclass(frozen=True, slots=True)
+class TicketAnswer:
+    ticket: Ticket
+    fields: frozenset[TicketField]  # what the caller asked for: exactly what the doors return
+    noun: str  # what the ITSM calls the record ("incident")
+
+    @property
+    def number(self) -> str:
+        value = self.ticket.get(TicketField.TICKET_NUMBER)
+        return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Per-request facts the use cases pass on to the ITSM."""
+
+    request_id: str | None = None
+
+    def headers(self) -> Mapping[str, str]:
+        return {"X-Request-ID": self.request_id} if self.request_id else {}
+
+
+class TicketService:
+    def __init__(self, registry: ConnectorRegistry, url_policy: UrlPolicy) -> None:
+        self._registry = registry
+        self._url_policy = url_policy
+
+    async def fetch(
+        self,
+        *,
+        number: str | None,
+        connection: ConnectionDetails,
+        fields: Iterable[str] | None,
+        zone: str | None,
+        context: CallContext,
+    ) -> TicketAnswer:
+        asked = parse_ticket_fields(fields)
+        tz = parse_zone(zone)
+        if not number or not number.strip():
+            raise BadInput("ticketNumber is required, e.g. INC0010001")
+        connector, noun = self._open(connection, context)
+        ticket = await connector.fetch(number.strip(), asked | _ALWAYS_READ, tz)
+        return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
+
+    async def create(
+        self,
+        *,
+        write: WriteRequest,
+        connection: ConnectionDetails,
+        fields: Iterable[str] | None,
+        zone: str | None,
+        context: CallContext,
+    ) -> TicketAnswer:
+        asked = parse_ticket_fields(fields)
+        tz = parse_zone(zone)
+        _require_write(write)
+        connector, noun = self._open(connection, context)
+        ticket = await connector.create(write, asked | _ALWAYS_READ, tz)
+        return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
+
+    async def update(
+        self,
+        *,
+        sys_id: str | None,
+        write: WriteRequest,
+        connection: ConnectionDetails,
+        fields: Iterable[str] | None,
+        zone: str | None,
+        context: CallContext,
+    ) -> TicketAnswer:
+        asked = parse_ticket_fields(fields)
+        tz = parse_zone(zone)
+        if not sys_id or not sys_id.strip():
+            raise BadInput("sysId is required: the record id returned by create or fetch")
+        _require_write(write)
+        connector, noun = self._open(connection, context)
+        ticket = await connector.update(sys_id.strip(), write, asked | _ALWAYS_READ, tz)
+        return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
+
+    def _open(self, details: ConnectionDetails, context: CallContext) -> tuple[Connector, str]:
+        connection = resolve_connection(details, self._url_policy, self._registry.itsm_types)
+        connector = self._registry.open(connection, extra_headers=context.headers())
+        return connector, self._registry.record_noun(connection)
+
+
+def _require_write(write: WriteRequest) -> None:
+    if write.is_empty():
+        raise BadInput(
+            "ticketJSON needs at least one field to write, e.g. "
+            '{"short_description": "Mail server down"}'
+        )

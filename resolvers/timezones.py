@@ -1,0 +1,45 @@
+"""``itsmTimeZoneOffset``: the ITSM instance's local zone (SPEC section 5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from connectors.errors import BadInput
+
+_OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>\d{2})(?::?(?P<minutes>\d{2}))?")
+# Real offsets run from -12:00 to +14:00; anything past that is a typo, not a zone.
+_MAX_OFFSET = timedelta(hours=14)
+_IANA_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
+
+_HELP = (
+    "use an offset such as +05:30, -04:00, +0530 or +05, 'Z' or 'UTC', "
+    "or an IANA zone name such as America/Los_Angeles"
+)
+
+
+def parse_zone(text: str | None) -> tzinfo:
+    """The zone named by ``text``; empty or absent means UTC.
+
+    IANA names follow daylight saving time, fixed offsets do not: a ServiceNow user in
+    ``America/Los_Angeles`` sees entries at UTC-8 and UTC-7 in the same journal.
+    """
+    if text is None:
+        return UTC
+    value = text.strip()
+    if value in ("", "Z", "z") or value.upper() == "UTC":
+        return UTC
+    match = _OFFSET.fullmatch(value)
+    if match:
+        hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+        offset = timedelta(hours=hours, minutes=minutes)
+        if minutes >= 60 or offset > _MAX_OFFSET:
+            raise BadInput(f"itsmTimeZoneOffset {text!r} is out of range; {_HELP}")
+        return timezone(-offset if match["sign"] == "-" else offset)
+    if _IANA_NAME.fullmatch(value):
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise BadInput(f"itsmTimeZoneOffset {text!r} is not a time zone; {_HELP}")

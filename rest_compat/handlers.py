@@ -1,0 +1,161 @@
+"""The three REST endpoints. Each parses its contract, calls the use case, and answers in the
+envelope; every ``GatewayError`` becomes the envelope with its status, whatever raised it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from connectors.errors import BadInput, GatewayError, PayloadTooLarge
+from connectors.model import WriteRequest
+from resolvers.tickets import CallContext, TicketAnswer, TicketService
+from rest_compat.contracts import (
+    CreateRequest,
+    FetchRequest,
+    UpdateRequest,
+    parse_contract,
+)
+from rest_compat.envelope import envelope, ticket_details
+
+# Given by the app: checks the caller may perform the operation ("read" or "write") and returns
+# what the use cases pass on to the ITSM. Raises GatewayError (401/403) when not.
+ContextProvider = Callable[[web.Request, str], Awaitable[CallContext]]
+
+_FETCH_QUERY_KEYS = ("ticketNumber", "ticketFields", "itsmTimeZoneOffset", "connectionId")
+
+
+class RestDoor:
+    def __init__(self, service: TicketService, context_of: ContextProvider) -> None:
+        self._service = service
+        self._context_of = context_of
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/itsm/v1/ticket/create", self.create),
+            web.post("/itsm/v1/ticket/update", self.update),
+            web.get("/itsm/v1/ticket/fetch", self.fetch, allow_head=False),
+            web.post("/itsm/v1/ticket/fetch", self.fetch),
+        ]
+
+    async def create(self, request: web.Request) -> web.Response:
+        async def run() -> web.Response:
+            context = await self._context_of(request, "write")
+            body = parse_contract(CreateRequest, await _json_body(request))
+            answer = await self._service.create(
+                write=WriteRequest(native=body.ticketJSON),
+                connection=body.connectionDetails.to_details(),
+                fields=body.ticketFields,
+                zone=body.itsmTimeZoneOffset,
+                context=context,
+            )
+            return _ok(201, f"Created {answer.noun} {answer.number}", answer)
+
+        return await _answering(run)
+
+    async def update(self, request: web.Request) -> web.Response:
+        async def run() -> web.Response:
+            context = await self._context_of(request, "write")
+            body = parse_contract(UpdateRequest, await _json_body(request))
+            answer = await self._service.update(
+                sys_id=body.sysId,
+                write=WriteRequest(native=body.ticketJSON),
+                connection=body.connectionDetails.to_details(),
+                fields=body.ticketFields,
+                zone=body.itsmTimeZoneOffset,
+                context=context,
+            )
+            return _ok(200, f"Updated {answer.noun} {answer.number}", answer)
+
+        return await _answering(run)
+
+    async def fetch(self, request: web.Request) -> web.Response:
+        async def run() -> web.Response:
+            context = await self._context_of(request, "read")
+            if request.method == "GET" and not request.body_exists:
+                body = _fetch_from_query(request)
+            else:
+                body = parse_contract(FetchRequest, await _json_body(request))
+            answer = await self._service.fetch(
+                number=body.ticketNumber,
+                connection=body.connectionDetails.to_details(),
+                fields=body.ticketFields,
+                zone=body.itsmTimeZoneOffset,
+                context=context,
+            )
+            return _ok(200, f"Fetched {answer.noun} {answer.number}", answer)
+
+        return await _answering(run)
+
+
+def _fetch_from_query(request: web.Request) -> FetchRequest:
+    query = request.query
+    unknown = sorted(set(query) - set(_FETCH_QUERY_KEYS))
+    if unknown:
+        raise BadInput(
+            f"unknown query parameters: {', '.join(unknown)}; "
+            f"valid ones are {', '.join(_FETCH_QUERY_KEYS)}"
+        )
+    if "ticketNumber" not in query:
+        raise BadInput(
+            "ticketNumber is required: send the fetch contract as a JSON body, "
+            "or ?ticketNumber=...&connectionId=... as query parameters"
+        )
+    fields = [name.strip() for name in query.get("ticketFields", "").split(",") if name.strip()]
+    return FetchRequest.model_validate(
+        {
+            "ticketNumber": query["ticketNumber"],
+            "connectionDetails": {"connectionId": query.get("connectionId")},
+            "ticketFields": fields,
+            "itsmTimeZoneOffset": query.get("itsmTimeZoneOffset"),
+        }
+    )
+
+
+async def _json_body(request: web.Request) -> Any:
+    content_type = request.headers.get("Content-Type")
+    if content_type is not None and request.content_type != "application/json":
+        raise BadInput(f"Content-Type must be application/json, not {request.content_type}")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as error:
+        raise PayloadTooLarge(
+            f"the request body is over the limit of {error.max_size} bytes"
+        ) from None
+    if not raw.strip():
+        raise BadInput("the request body is empty; send the contract as a JSON object")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise BadInput(f"the request body is not valid JSON: {error}") from None
+
+
+def _ok(status: int, message: str, answer: TicketAnswer) -> web.Response:
+    return json_response(
+        status, envelope(status, message, ticket_details(answer.ticket, answer.fields))
+    )
+
+
+async def _answering(run: Callable[[], Awaitable[web.Response]]) -> web.Response:
+    try:
+        return await run()
+    except GatewayError as error:
+        return error_response(error)
+
+
+def error_response(error: GatewayError) -> web.Response:
+    return json_response(error.status, envelope(error.status, error.message), error.headers)
+
+
+def json_response(
+    status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=status,
+        body=orjson.dumps(payload),
+        content_type="application/json",
+        headers=headers,
+    )
