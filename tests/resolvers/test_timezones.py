@@ -1,0 +1,56 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.errors import BadInput
+from resolvers.formatting import format_utc
+from resolvers.timezones import parse_zone
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        (None, timedelta(0)),
+        ("", timedelta(0)),
+        ("Z", timedelta(0)),
+        ("UTC", timedelta(0)),
+        ("utc", timedelta(0)),
+        ("+05:30", timedelta(hours=5, minutes=30)),
+        ("-04:00", timedelta(hours=-4)),
+        ("+0530", timedelta(hours=5, minutes=30)),
+        ("+05", timedelta(hours=5)),
+        ("-12:00", timedelta(hours=-12)),
+        ("+14:00", timedelta(hours=14)),
+    ],
+)
+def test_fixed_offsets(text: str | None, offset: timedelta) -> None:
+    assert parse_zone(text).utcoffset(datetime(2026, 1, 1)) == offset
+
+
+def test_iana_zone_follows_daylight_saving_time() -> None:
+    zone = parse_zone("America/Los_Angeles")
+    assert zone.utcoffset(datetime(2026, 3, 7, 12)) == timedelta(hours=-8)
+    assert zone.utcoffset(datetime(2026, 3, 9, 12)) == timedelta(hours=-7)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["India", "+5:30", "+25:00", "+05:60", "GMT+5", "../../etc/passwd", "Mars/Olympus", "5"],
+)
+def test_anything_else_is_refused_naming_the_field(text: str) -> None:
+    with pytest.raises(BadInput) as error:
+        parse_zone(text)
+    assert "itsmTimeZoneOffset" in error.value.message
+    assert "America/Los_Angeles" in error.value.message  # says how to fix it
+
+
+def test_utc_output_has_six_fraction_digits_and_no_suffix() -> None:
+    moment = datetime(2016, 12, 12, 15, 19, 57, tzinfo=UTC)
+    assert format_utc(moment) == "2016-12-12T15:19:57.000000"
+    local = datetime(2016, 12, 12, 7, 19, 57, 120, tzinfo=parse_zone("-08:00"))
+    assert format_utc(local) == "2016-12-12T15:19:57.000120"
+
+
+def test_naive_times_are_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        format_utc(datetime(2016, 12, 12))
