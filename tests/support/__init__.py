@@ -1,0 +1,1 @@
+"""Helpers the tests share: starting real servers on loopback, building gateways."""
