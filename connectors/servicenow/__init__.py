@@ -1,0 +1,9 @@
+"""The ServiceNow Table API connector (vendor facts: ``notes/servicenow.md``).
+
+``client`` makes one Table API call and maps its errors, ``auth`` authenticates it, ``mapping``
+and ``display_journal`` read answers, ``writes`` builds bodies, ``connector`` implements the port.
+"""
+
+from connectors.servicenow.connector import ServiceNowConnector, ServiceNowConnectorFactory
+
+__all__ = ["ServiceNowConnector", "ServiceNowConnectorFactory"]

@@ -1,0 +1,264 @@
+"""How the gateway authenticates to ServiceNow: the five ``AuthType``s, and the OAuth token cache.
+
+Basic, API key (``x-sn-apikey``) and bearer are static headers. The two OAuth types get an
+access token at ``POST {instance}/oauth_token.do``, which takes form-encoded bodies only (JSON
+fails there). Tokens are cached in the factory, so they outlive a request and are shared by every
+connector opened for the same account:
+
+- the key is (instance, client_id, username, SHA-256 of the secrets): never a secret itself;
+- a token is used until ``margin`` seconds before ``expires_in`` runs out (ServiceNow's default
+  lifetime is 1800 s), then fetched again;
+- one fetch at a time per key: requests that arrive while a fetch is running wait for it and take
+  its token, or its error, instead of fetching again (a refused secret costs one call, not one
+  per waiting request);
+- a 401 from the Table API drops the token it was sent with, so the one retry fetches a new one.
+
+The password grant is simply repeated on expiry rather than using ``refresh_token``: the same
+single call, and no second kind of state to keep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+from connectors.connection import AuthType, Credentials
+from connectors.errors import GatewayError, ItsmError
+from connectors.servicenow.answers import (
+    Scrubber,
+    json_body,
+    quote,
+    rate_limited,
+    refusal,
+    scrubbed,
+    transport_error,
+)
+
+DEFAULT_LIFETIME = 1800.0  # seconds; ServiceNow's default, used if an answer omits expires_in
+REFRESH_MARGIN = 60.0  # seconds before expiry at which a cached token is replaced
+
+
+class Authenticator(Protocol):
+    async def headers(self) -> dict[str, str]:
+        """The headers that authenticate one Table API call."""
+        ...
+
+    def forget(self, sent: Mapping[str, str]) -> bool:
+        """Drop the credential carried by ``sent`` after a 401; ``True`` when a retry may help."""
+        ...
+
+
+class StaticAuth:
+    """Basic, API key or bearer: the same headers every time, nothing to refresh."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        self._headers = headers
+
+    async def headers(self) -> dict[str, str]:
+        return dict(self._headers)
+
+    def forget(self, sent: Mapping[str, str]) -> bool:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthGrant:
+    """One account at one instance's token endpoint; ``form`` holds secrets, kept out of repr."""
+
+    token_url: str
+    key: tuple[str, str, str, str]
+    form: Mapping[str, str] = field(repr=False)
+    grant_type: str = "password"
+
+    @classmethod
+    def of(cls, instance_url: str, credentials: Credentials) -> OAuthGrant:
+        client_id = credentials.client_id or ""
+        secrets = "\0".join((credentials.client_secret or "", credentials.password or ""))
+        digest = hashlib.sha256(secrets.encode()).hexdigest()
+        key = (instance_url, client_id, credentials.username or "", digest)
+        form = {"client_id": client_id, "client_secret": credentials.client_secret or ""}
+        if credentials.auth_type is AuthType.OAUTH_PASSWORD:
+            grant_type = "password"
+            form |= {"username": credentials.username or "", "password": credentials.password or ""}
+        else:
+            grant_type = "client_credentials"
+        return cls(
+            token_url=f"{instance_url}/oauth_token.do",
+            key=key,
+            form={"grant_type": grant_type, **form},
+            grant_type=grant_type,
+        )
+
+
+@dataclass(slots=True)
+class _Slot:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    token: str | None = None
+    refresh_at: float = 0.0
+    attempts: int = 0  # fetches started; a waiter compares it to know one ran while it waited
+    error: GatewayError | None = None
+
+
+class OAuthTokenCache:
+    """Access tokens by account, owned by the factory (see the module docstring)."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = REFRESH_MARGIN,
+    ) -> None:
+        self._http = http
+        self._clock = clock
+        self._margin = margin
+        self._slots: dict[tuple[str, str, str, str], _Slot] = {}
+
+    async def token(
+        self, grant: OAuthGrant, *, host: str, scrub: Scrubber, headers: Mapping[str, str]
+    ) -> str:
+        slot = self._slot(grant.key)
+        if slot.token is not None and self._clock() < slot.refresh_at:
+            return slot.token
+        seen = slot.attempts
+        async with slot.lock:
+            if slot.attempts != seen:  # a fetch ran while this request waited: share its outcome
+                if slot.token is not None and self._clock() < slot.refresh_at:
+                    return slot.token
+                if slot.error is not None:
+                    raise copy.copy(slot.error)
+            slot.attempts += 1
+            slot.token, slot.error = None, None
+            try:
+                token, lifetime = await self._fetch(grant, host=host, headers=headers)
+            except GatewayError as exc:
+                slot.error = scrubbed(exc, scrub)
+                raise
+            slot.token = token
+            slot.refresh_at = self._clock() + max(lifetime - self._margin, lifetime / 2)
+            return token
+
+    def forget(self, grant: OAuthGrant, token: str) -> None:
+        """Drop ``token`` if it is still the cached one (a concurrent 401 may have replaced it)."""
+        slot = self._slots.get(grant.key)
+        if slot is not None and slot.token == token:
+            slot.token = None
+
+    def clear(self) -> None:
+        self._slots.clear()
+
+    def _slot(self, key: tuple[str, str, str, str]) -> _Slot:
+        slot = self._slots.get(key)
+        if slot is None:
+            self._evict_stale()
+            slot = self._slots[key] = _Slot()
+        return slot
+
+    def _evict_stale(self) -> None:
+        """Forget accounts whose token has run out and that nobody is fetching for right now, so
+        that many different callers' credentials do not accumulate for the process lifetime."""
+        now = self._clock()
+        stale = [
+            key
+            for key, slot in self._slots.items()
+            if not slot.lock.locked() and (slot.token is None or now >= slot.refresh_at)
+        ]
+        for key in stale:
+            del self._slots[key]
+
+    async def _fetch(
+        self, grant: OAuthGrant, *, host: str, headers: Mapping[str, str]
+    ) -> tuple[str, float]:
+        try:
+            response = await self._http.post(
+                grant.token_url,
+                data=dict(grant.form),  # form-encoded: oauth_token.do refuses JSON
+                headers={**headers, "Accept": "application/json"},
+            )
+        except httpx.TransportError as exc:
+            raise transport_error(exc, host) from None
+        if response.status_code == 429:
+            raise rate_limited(response, host)
+        body = json_body(response, host)
+        if response.status_code in (400, 401):
+            needs = "clientId and clientSecret"
+            if grant.grant_type == "password":
+                needs = "clientId, clientSecret, username and password"
+            raise ItsmError(
+                f"ServiceNow at {host} refused the gateway's OAuth credentials ({quote(body)}); "
+                f"check connectionDetails {needs}"
+            )
+        if not response.is_success:
+            raise refusal(response.status_code, body, host)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ItsmError(f"ServiceNow at {host} answered its token endpoint without a token")
+        return token, _lifetime(body)
+
+
+def _lifetime(body: dict[str, object]) -> float:
+    raw = body.get("expires_in")
+    try:
+        lifetime = float(raw)  # type: ignore[arg-type]  # an int, or a numeric string
+    except (TypeError, ValueError):
+        return DEFAULT_LIFETIME
+    return lifetime if lifetime > 0 else DEFAULT_LIFETIME
+
+
+class OAuthAuth:
+    """A bearer token from the factory's cache, dropped on a 401 so the retry fetches anew."""
+
+    def __init__(
+        self,
+        cache: OAuthTokenCache,
+        grant: OAuthGrant,
+        *,
+        host: str,
+        scrub: Scrubber,
+        headers: Mapping[str, str],
+    ) -> None:
+        self._cache = cache
+        self._grant = grant
+        self._host = host
+        self._scrub = scrub
+        self._extra = headers
+
+    async def headers(self) -> dict[str, str]:
+        token = await self._cache.token(
+            self._grant, host=self._host, scrub=self._scrub, headers=self._extra
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    def forget(self, sent: Mapping[str, str]) -> bool:
+        token = sent.get("Authorization", "").removeprefix("Bearer ")
+        self._cache.forget(self._grant, token)
+        return True
+
+
+def authenticator(
+    credentials: Credentials,
+    instance_url: str,
+    cache: OAuthTokenCache,
+    *,
+    host: str,
+    scrub: Scrubber,
+    headers: Mapping[str, str],
+) -> Authenticator:
+    kind = credentials.auth_type
+    if kind is AuthType.BASIC:
+        pair = f"{credentials.username or ''}:{credentials.password or ''}".encode()
+        return StaticAuth({"Authorization": f"Basic {base64.b64encode(pair).decode()}"})
+    if kind is AuthType.API_KEY:
+        return StaticAuth({"x-sn-apikey": credentials.api_key or ""})
+    if kind is AuthType.BEARER:
+        return StaticAuth({"Authorization": f"Bearer {credentials.token or ''}"})
+    grant = OAuthGrant.of(instance_url, credentials)
+    return OAuthAuth(cache, grant, host=host, scrub=scrub, headers=headers)

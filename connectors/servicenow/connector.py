@@ -1,0 +1,262 @@
+"""The ServiceNow adapter of ``connectors.port``: ``ServiceNowConnectorFactory`` and the
+per-request ``ServiceNowConnector``.
+
+Each use case makes one Table API call for the incident (asking only for the columns the fields
+need, with ``sysparm_display_value=all`` so one answer carries labels and stored values), then,
+concurrently and only when asked, one journal call and one SLA call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping, Set
+from datetime import tzinfo
+from typing import Any, TypeVar
+
+import httpx
+
+from connectors.connection import Connection
+from connectors.errors import BadInput, Conflict, ItsmError, TicketNotFound
+from connectors.fields import TicketField
+from connectors.model import Note, Ticket, WriteRequest
+from connectors.servicenow.answers import AccessDenied, Scrubber, host_of
+from connectors.servicenow.auth import REFRESH_MARGIN, OAuthTokenCache, authenticator
+from connectors.servicenow.client import TableClient
+from connectors.servicenow.display_journal import COMMENTS, WORK_NOTES, notes_from_display
+from connectors.servicenow.mapping import (
+    JOURNAL_FIELDS,
+    business_time_left,
+    cell,
+    incident_columns,
+    notes_from_journal,
+    values_from_row,
+)
+from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close, native_body
+
+DEFAULT_TABLE = "incident"
+# A number goes into an encoded query: ^ (AND, ^OR, ^NQ), = and , (IN lists) and control
+# characters would change the query, and ServiceNow silently ignores parts it cannot read.
+_NUMBER_UNSAFE = re.compile(r"[\^=,\x00-\x1f\x7f]")
+_SYS_ID = re.compile(r"[0-9a-fA-F]{32}")
+_TABLE = re.compile(r"[a-z][a-z0-9_]{0,79}")
+
+T = TypeVar("T")
+
+
+class ServiceNowConnectorFactory:
+    """Long-lived: shares the app's one pooled ``httpx.AsyncClient`` (created, configured and
+    closed by the app) and owns the OAuth token cache."""
+
+    itsm_type = "servicenow"
+    default_table = DEFAULT_TABLE
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        token_refresh_margin: float = REFRESH_MARGIN,
+    ) -> None:
+        self._http = http
+        self._tokens = OAuthTokenCache(http, clock=clock, margin=token_refresh_margin)
+
+    def open(
+        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
+    ) -> ServiceNowConnector:
+        """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
+        credentials = connection.credentials
+        credentials.check_complete()
+        table = connection.table or self.default_table
+        if not _TABLE.fullmatch(table):
+            raise BadInput(
+                f"connectionDetails.table {table[:80]!r} is not a ServiceNow table name "
+                "(lower-case letters, digits and underscores)"
+            )
+        host = host_of(connection.instance_url)
+        scrub = Scrubber(credentials.secrets())
+        headers = dict(extra_headers or {})
+        auth = authenticator(
+            credentials,
+            connection.instance_url,
+            self._tokens,
+            host=host,
+            scrub=scrub,
+            headers=headers,
+        )
+        client = TableClient(
+            self._http,
+            instance_url=connection.instance_url,
+            host=host,
+            auth=auth,
+            scrub=scrub,
+            headers=headers,
+        )
+        return ServiceNowConnector(client, table=table)
+
+    async def aclose(self) -> None:
+        """Forget cached tokens; the HTTP client belongs to the app, which closes it."""
+        self._tokens.clear()
+
+
+class ServiceNowConnector:
+    def __init__(self, client: TableClient, *, table: str = DEFAULT_TABLE) -> None:
+        self._client = client
+        self._table = table
+
+    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        if not number or not number.strip() or _NUMBER_UNSAFE.search(number):
+            raise BadInput(
+                "ticketNumber must be a ticket number such as INC0010001 (no ^, =, commas or "
+                "line breaks)"
+            )
+        params = {
+            "sysparm_query": f"number={number}",
+            **self._record_params(fields),
+            "sysparm_limit": "2",
+        }
+        rows = _rows(await self._client.call("GET", self._table, params), self._client.host)
+        # Never trust the filter: a query part ServiceNow cannot read is silently ignored.
+        matches = [row for row in rows if cell(row, "number")[1] == number]
+        where = f"{self._table} in {self._client.host}"
+        if not matches:
+            raise TicketNotFound(f"No {self._table} with number {number} in {self._client.host}")
+        if len(matches) > 1:
+            raise Conflict(f"ticketNumber {number} matches more than one {where}; use its sysId")
+        return await self._ticket(matches[0], fields, zone)
+
+    async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        body = native_body(write)
+        missing = self._missing_close(body)
+        if missing:
+            raise BadInput(f"{_CLOSE_RULE}; ticketJSON lacks {' and '.join(missing)}")
+        row = await self._client.call("POST", self._table, self._record_params(fields), body=body)
+        return await self._ticket(_record(row, self._client.host), fields, zone)
+
+    async def update(
+        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket:
+        if not _SYS_ID.fullmatch(sys_id or ""):
+            raise BadInput("sysId must be a ServiceNow sys_id: 32 hexadecimal characters")
+        body = native_body(write)
+        not_found = f"No {self._table} with sys_id {sys_id} in {self._client.host}"
+        missing = self._missing_close(body)
+        if missing:
+            # The record may already carry them: read before refusing.
+            params = {"sysparm_fields": ",".join(CLOSE_COLUMNS), "sysparm_display_value": "false"}
+            record = _record(
+                await self._client.call(
+                    "GET", f"{self._table}/{sys_id}", params, not_found=not_found
+                ),
+                self._client.host,
+            )
+            missing = tuple(c for c in missing if not cell(record, c)[1].strip())
+            if missing:
+                raise BadInput(
+                    f"{_CLOSE_RULE}; neither ticketJSON nor the {self._table} has "
+                    f"{' nor '.join(missing)}"
+                )
+        row = await self._client.call(
+            "PATCH",
+            f"{self._table}/{sys_id}",
+            self._record_params(fields),
+            body=body,
+            not_found=not_found,
+        )
+        return await self._ticket(_record(row, self._client.host), fields, zone)
+
+    def _missing_close(self, body: Mapping[str, object]) -> tuple[str, ...]:
+        # The close_code/close_notes rule is the incident's data policy; other tables (sc_task,
+        # change_request) use other state codes and may have no close_code at all.
+        return missing_close(body) if self._table == DEFAULT_TABLE else ()
+
+    @staticmethod
+    def _record_params(fields: Set[TicketField]) -> dict[str, str]:
+        return {
+            "sysparm_display_value": "all",
+            "sysparm_exclude_reference_link": "true",
+            "sysparm_fields": incident_columns(fields),
+        }
+
+    async def _ticket(
+        self, row: Mapping[str, Any], fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket:
+        values = values_from_row(row, fields)
+        wants_journal = bool(fields & JOURNAL_FIELDS)
+        wants_sla = TicketField.TICKET_BUSINESS_TIME_LEFT in fields
+        if wants_journal or wants_sla:
+            sys_id = cell(row, "sys_id")[1]
+            if not _SYS_ID.fullmatch(sys_id):
+                raise ItsmError(
+                    f"ServiceNow at {self._client.host} answered a record without a sys_id"
+                )
+            journal, time_left = await _together(
+                self._journals(row, sys_id, zone) if wants_journal else None,
+                self._time_left(sys_id) if wants_sla else None,
+            )
+            if journal is not None:
+                values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = journal
+            if wants_sla:
+                values[TicketField.TICKET_BUSINESS_TIME_LEFT] = time_left
+        return Ticket(values={field: values[field] for field in TicketField if field in fields})
+
+    async def _journals(
+        self, row: Mapping[str, Any], sys_id: str, zone: tzinfo
+    ) -> tuple[tuple[Note, ...], tuple[Note, ...]]:
+        params = {
+            "sysparm_query": (
+                f"element_id={sys_id}^elementINcomments,work_notes^ORDERBYsys_created_on"
+            ),
+            # element_id only to check the answer: other records' notes must never leak.
+            "sysparm_fields": "element,element_id,value,sys_created_on,sys_created_by",
+            "sysparm_display_value": "false",
+        }
+        try:
+            rows = await self._client.call("GET", "sys_journal_field", params)
+        except AccessDenied:
+            # Integration accounts are often refused sys_journal_field: read the display text
+            # the incident answer already carries (local times, full names).
+            return (
+                notes_from_display(cell(row, "comments")[0], zone, COMMENTS),
+                notes_from_display(cell(row, "work_notes")[0], zone, WORK_NOTES),
+            )
+        return notes_from_journal(_rows(rows, self._client.host), sys_id)
+
+    async def _time_left(self, sys_id: str) -> str | None:
+        params = {
+            "sysparm_query": f"task={sys_id}^active=true",
+            "sysparm_fields": "task,business_time_left,active",
+            "sysparm_display_value": "false",
+        }
+        rows = await self._client.call("GET", "task_sla", params)
+        return business_time_left(_rows(rows, self._client.host), sys_id)
+
+
+_CLOSE_RULE = "ServiceNow requires close_code and close_notes to resolve or close an incident"
+
+
+async def _together(*jobs: Awaitable[T] | None) -> list[T | None]:
+    """Run the jobs concurrently; ``None`` stands for a job not needed. All of them finish
+    before the first error (in argument order) is raised, so no call is left running."""
+    running = [job for job in jobs if job is not None]
+    outcomes = iter(await asyncio.gather(*running, return_exceptions=True))
+    results: list[T | None] = []
+    for job in jobs:
+        outcome = None if job is None else next(outcomes)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        results.append(outcome)
+    return results
+
+
+def _rows(result: object, host: str) -> list[Mapping[str, Any]]:
+    if not isinstance(result, list):
+        raise ItsmError(f"ServiceNow at {host} answered a record where a list was expected")
+    return [row for row in result if isinstance(row, Mapping)]
+
+
+def _record(result: object, host: str) -> Mapping[str, Any]:
+    if not isinstance(result, Mapping):
+        raise ItsmError(f"ServiceNow at {host} answered a list where a record was expected")
+    return result

@@ -1,0 +1,164 @@
+"""What a caller wants written, as the native body ServiceNow gets: pure functions that refuse
+(``BadInput``) everything the gateway can judge wrong before anything is sent.
+
+Checks run in this order: an empty write; system or computed columns in ``ticketJSON``; values
+that are not scalars; canonical values (``TicketInput``) ServiceNow would not understand; a
+canonical and a native value for the same column. The resolve/close guard (``missing_close``)
+needs the table and, for an update, the record, so the connector applies it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from connectors.errors import BadInput
+from connectors.fields import WritableField
+from connectors.model import WriteRequest
+
+# Incident states (notes: "Incident columns"); instances add their own codes, which pass through.
+STATES: Mapping[str, str] = {
+    "new": "1",
+    "in progress": "2",
+    "on hold": "3",
+    "resolved": "6",
+    "closed": "7",
+    "canceled": "8",
+}
+STATE_LABELS = "New, In Progress, On Hold, Resolved, Closed, Canceled"
+# Urgency and severity share the labels 1 - High, 2 - Medium, 3 - Low.
+LEVELS: Mapping[str, str] = {"1": "high", "2": "medium", "3": "low"}
+LEVEL_LABELS = "1 - High, 2 - Medium, 3 - Low"
+
+# Columns ServiceNow sets itself. priority is computed from impact x urgency; the durations are
+# filled by business rules on resolution; either would silently overwrite what the caller sent.
+COMPUTED = frozenset(
+    {"number", "priority", "business_duration", "calendar_duration", "business_stc", "calendar_stc"}
+)
+
+CANONICAL_COLUMNS: Mapping[WritableField, str] = {
+    WritableField.TICKET_STATUS: "state",
+    WritableField.URGENCY: "urgency",
+    WritableField.TICKET_SEVERITY: "severity",
+    WritableField.SHORT_DESCRIPTION: "short_description",
+    WritableField.LONG_DESCRIPTION: "description",
+    WritableField.CATEGORY: "category",
+    WritableField.SUB_CATEGORY: "subcategory",
+    WritableField.ASSIGNED_TO: "assigned_to",
+    WritableField.ASSIGNED_GROUP: "assignment_group",
+    WritableField.CALLER_ID: "caller_id",
+    WritableField.COMMENTS: "comments",  # appends one entry
+    WritableField.WORK_NOTES: "work_notes",  # appends one entry
+    WritableField.CLOSURE_NOTES: "close_notes",
+}
+
+RESOLVING_STATES = frozenset({"6", "7"})
+CLOSE_COLUMNS = ("close_code", "close_notes")
+
+_LEVEL = re.compile(r"(?P<code>[0-9]+)(?:\s*-\s*(?P<label>[a-z]+))?|(?P<only>[a-z]+)")
+
+
+def native_body(write: WriteRequest) -> dict[str, object]:
+    """The JSON body of the POST or PATCH, or ``BadInput`` naming what is wrong."""
+    if write.is_empty():
+        raise BadInput("ticketJSON needs at least one field to write; nothing was sent")
+    _refuse_system_columns(write.native)
+    _refuse_non_scalars(write.native)
+    canonical = {column: value for column, value in _canonical_columns(write.canonical)}
+    both = sorted(set(canonical) & set(write.native))
+    if both:
+        pairs = "; ".join(f"{_canonical_name(c)} and ticketJSON.{c}" for c in both)
+        raise BadInput(f"Both set the same ServiceNow column: {pairs}; give each value once")
+    return {**write.native, **canonical}
+
+
+def missing_close(body: Mapping[str, object]) -> tuple[str, ...]:
+    """The close columns a body that resolves or closes an incident lacks; ``()`` otherwise."""
+    state = str(body.get("state", "")).strip().lower()
+    if STATES.get(state, state) not in RESOLVING_STATES:
+        return ()
+    return tuple(column for column in CLOSE_COLUMNS if not _filled(body.get(column)))
+
+
+def _filled(value: object) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _refuse_system_columns(native: Mapping[str, object]) -> None:
+    bad = sorted(
+        key
+        for key in native
+        if not isinstance(key, str) or key == "sys_id" or key.startswith("sys_") or key in COMPUTED
+    )
+    if bad:
+        names = ", ".join(f"ticketJSON.{key}" for key in bad)
+        hint = " (priority follows impact and urgency: set those)" if "priority" in bad else ""
+        raise BadInput(f"{names}: set by ServiceNow, so they cannot be written; remove them{hint}")
+    if "" in native:
+        raise BadInput("ticketJSON has an empty field name")
+
+
+def _refuse_non_scalars(native: Mapping[str, object]) -> None:
+    bad = sorted(
+        key
+        for key, value in native.items()
+        if value is not None and not isinstance(value, str | int | float | bool)
+    )
+    if bad:
+        names = ", ".join(f"ticketJSON.{key}" for key in bad)
+        raise BadInput(
+            f"{names}: ServiceNow columns take a string, number, boolean or null, "
+            "not an object or a list"
+        )
+
+
+def _canonical_columns(canonical: Mapping[str, str]) -> list[tuple[str, object]]:
+    known = {field.value: field for field in WritableField}
+    unknown = sorted(key for key in canonical if key not in known)
+    if unknown:
+        raise BadInput(
+            f"Unknown ticket input fields: {', '.join(unknown)}; valid names are {', '.join(known)}"
+        )
+    pairs: list[tuple[str, object]] = []
+    for key, value in canonical.items():
+        field = known[key]
+        if value is not None and not isinstance(value, str):
+            raise BadInput(f"{key} must be a string")
+        if field is WritableField.TICKET_STATUS:
+            value = _state_code(value)
+        elif field in (WritableField.URGENCY, WritableField.TICKET_SEVERITY):
+            value = _level_code(key, value)
+        pairs.append((CANONICAL_COLUMNS[field], value))
+    return pairs
+
+
+def _canonical_name(column: str) -> str:
+    return next(field.value for field, col in CANONICAL_COLUMNS.items() if col == column)
+
+
+def _state_code(value: str | None) -> str:
+    """A label (any case) or a code; codes pass through (instances add their own)."""
+    text = (value or "").strip()
+    if text.isascii() and text.isdigit():
+        return text
+    code = STATES.get(text.lower())
+    if code is None:
+        raise BadInput(
+            f"ticketStatus {text!r} is not an incident state; use one of {STATE_LABELS}, "
+            "or a state code"
+        )
+    return code
+
+
+def _level_code(key: str, value: str | None) -> str:
+    """``2``, ``2 - Medium`` or ``Medium`` (any case) as the code ``2``."""
+    match = _LEVEL.fullmatch((value or "").strip().lower())
+    code = None
+    if match and match["only"]:
+        code = next((c for c, label in LEVELS.items() if label == match["only"]), None)
+    elif match and match["code"] in LEVELS:
+        label = match["label"]
+        code = match["code"] if label in (None, LEVELS[match["code"]]) else None
+    if code is None:
+        raise BadInput(f"{key} {value!r} is not valid; use one of {LEVEL_LABELS}")
+    return code
