@@ -1,0 +1,39 @@
+"""An emulated ServiceNow instance: Table API, OAuth token endpoint and a control API.
+
+It behaves as ``notes/servicenow.md`` documents, quirks included, so the gateway's
+ServiceNow connector can be tested end to end over real HTTP. It imports nothing from the
+rest of the project.
+
+Default accounts (demo values, not secrets):
+
+- Basic auth: user ``gateway.integration``, password ``integration-password`` (``sys_user``
+  "Gateway Integration").
+- OAuth client ``gateway-client`` / secret ``gateway-client-secret``: the ``password`` grant
+  for that user, and ``client_credentials`` acting as that user.
+- API key ``demo-api-key`` in ``x-sn-apikey``, acting as that user.
+
+Usage::
+
+    state = EmulatorState()                 # seeded sample data (see ``seed``)
+    app = create_app(state)                 # state is also app[STATE_KEY]
+    state.faults.journal_forbidden = True   # misbehave like a locked-down instance
+
+Standalone: ``python -m emulators.servicenow --host 127.0.0.1 --port 8089``.
+"""
+
+from emulators.servicenow.app import create_app
+from emulators.servicenow.config import Account, EmulatorConfig, OAuthClient
+from emulators.servicenow.faults import Faults
+from emulators.servicenow.keys import STATE_KEY
+from emulators.servicenow.state import EmulatorState, RecordedRequest
+
+__all__ = [
+    "STATE_KEY",
+    "Account",
+    "EmulatorConfig",
+    "EmulatorState",
+    "Faults",
+    "OAuthClient",
+    "RecordedRequest",
+    "create_app",
+]

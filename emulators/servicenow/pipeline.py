@@ -1,0 +1,93 @@
+"""The middleware every Table API and OAuth request goes through, in the instance's order.
+
+1. record the request (refused ones included; the control API is never recorded);
+2. ``latency_ms``;
+3. for Table API paths (``/api/...``): hibernation page, forced 5xx, authentication (401),
+   hourly rate limit (429). The rate-limit headers go on every answer while a limit is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from http import HTTPStatus
+
+import orjson
+from aiohttp import web
+
+from emulators.servicenow import responses
+from emulators.servicenow.auth import authenticate
+from emulators.servicenow.faults import RATE_LIMIT_RULE_ID, next_hour
+from emulators.servicenow.keys import RECORD_KEY, STATE_KEY, USER_KEY
+from emulators.servicenow.state import EmulatorState, RecordedRequest
+
+CONTROL_PREFIX = "/_emulator"
+OAUTH_PATH = "/oauth_token.do"
+TABLE_PATH = re.compile(r"^/api/now(?:/v\d+)?/table/(?P<table>[^/]+)(?:/(?P<sys_id>[^/]+))?/?$")
+
+
+@web.middleware
+async def emulate_instance(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    path = request.path
+    if path.startswith(CONTROL_PREFIX):
+        return await handler(request)
+    state = request.app[STATE_KEY]
+    recorded = await _record(request, state)
+    request[RECORD_KEY] = recorded
+    if state.faults.latency_ms > 0:
+        await asyncio.sleep(state.faults.latency_ms / 1000)
+    if not path.startswith("/api/"):
+        return await handler(request)
+
+    if state.faults.hibernating:
+        return responses.hibernating()
+    failure = state.faults.take_failure()
+    if failure is not None:
+        return responses.error_response(failure, HTTPStatus(failure).phrase, None)
+    user = authenticate(request.headers, state.config, state.tokens, state.now())
+    recorded.account = user
+    if user is None:
+        return responses.not_authenticated()
+    request[USER_KEY] = user
+
+    limit = state.faults.hourly_limit
+    if limit is None:
+        return await handler(request)
+    now = state.now()
+    reset = next_hour(now)
+    headers = {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Reset": str(int(reset.timestamp())),
+        "X-RateLimit-Rule": RATE_LIMIT_RULE_ID,
+    }
+    if state.rate_counter.count(user, now) > limit:
+        retry_after = max(1, int((reset - now).total_seconds()))
+        return responses.error_response(
+            429,
+            "Rate limit exceeded",
+            f"Maximum of {limit} requests per hour exceeded for user {user}",
+            {**headers, "Retry-After": str(retry_after)},
+        )
+    response = await handler(request)
+    response.headers.update(headers)
+    return response
+
+
+async def _record(request: web.Request, state: EmulatorState) -> RecordedRequest:
+    match = TABLE_PATH.match(request.path)
+    body = None
+    if request.can_read_body and request.content_type != "application/x-www-form-urlencoded":
+        try:
+            body = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            body = None
+    recorded = RecordedRequest(
+        method=request.method,
+        path=request.path,
+        table=match["table"] if match else None,
+        sys_id=match["sys_id"] if match else None,
+        query=dict(request.query),
+        json=body,
+    )
+    state.requests.append(recorded)
+    return recorded

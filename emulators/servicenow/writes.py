@@ -1,0 +1,196 @@
+"""POST and PATCH/PUT: turning a JSON body into stored values.
+
+What a body can change:
+- Columns of the table, except the system columns (``sys_id``, ``number``, ``sys_created_*``,
+  ``sys_updated_*``, ``sys_mod_count``), which are ignored.
+- ``u_*`` custom columns, which are stored (and added to the table) even if unknown.
+- Every other unknown name is ignored silently, as on instances.
+- Journal columns (``comments``, ``work_notes``) append a ``sys_journal_field`` row instead of
+  storing a value; an empty string appends nothing.
+
+Values: JSON strings are stored as given; numbers and booleans as their JSON text; ``null``
+as ``""``; an object with a ``value`` key (the shape reads return) as that value. A reference
+accepts a sys_id, or a display name / ``user_name`` that matches a record, stored as its
+sys_id (plausible, unconfirmed: instances resolve names on reference writes); anything
+unmatched is stored as given and displays as ``""``. A datetime that does not parse is stored
+as ``""`` (instances blank invalid dates; unconfirmed). With
+``sysparm_input_display_value=true`` datetimes are read in the user's zone and format and
+choices may be given by label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from emulators.servicenow import rules, sla
+from emulators.servicenow.glide import format_datetime, parse_datetime
+from emulators.servicenow.schema import SYSTEM_COLUMNS, Column, Kind, is_custom_column
+from emulators.servicenow.state import EmulatorState, new_sys_id
+
+
+class WriteRefused(Exception):
+    """The write broke a rule; nothing was stored. Carries the error body's parts."""
+
+    def __init__(self, status: int, message: str, detail: str | None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.detail = status, message, detail
+
+
+def insert(
+    state: EmulatorState, table: str, body: Mapping[str, Any], user_name: str, display_input: bool
+) -> dict[str, str]:
+    changes, journal = _prepare(state, table, body, display_input)
+    actor, now = _actor(state, user_name), state.now()
+    row = {column.name: "" for column in state.columns(table)} | changes
+    row["sys_id"] = new_sys_id()
+    if table == "incident":
+        rules.on_insert(row, state.next_number(), actor, now)
+        rules.apply(None, row, actor, now, state.config.zone)
+        _check_policy(row)
+    else:
+        _stamp_insert(row, actor, now)
+    _store(state, table, row, journal, actor)
+    if table == "incident":
+        state.put(
+            "task_sla", sla.resolution_sla(row, new_sys_id(), user_name, now, state.config.zone)
+        )
+    return row
+
+
+def update(
+    state: EmulatorState,
+    table: str,
+    sys_id: str,
+    body: Mapping[str, Any],
+    user_name: str,
+    display_input: bool,
+) -> dict[str, str] | None:
+    """The updated row, or ``None`` when there is no row with that sys_id."""
+    before = state.get(table, sys_id)
+    if before is None:
+        return None
+    changes, journal = _prepare(state, table, body, display_input)
+    actor, now = _actor(state, user_name), state.now()
+    row = dict(before) | changes
+    if "sys_mod_count" in row:
+        rules.on_update(row, actor, now)
+    if table == "incident":
+        rules.apply(before, row, actor, now, state.config.zone)
+        _check_policy(row)
+        _settle_slas(state, before, row, user_name)
+    _store(state, table, row, journal, actor)
+    return row
+
+
+def _prepare(
+    state: EmulatorState, table: str, body: Mapping[str, Any], display_input: bool
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(column values to store, journal texts to append) from a request body."""
+    changes: dict[str, str] = {}
+    journal: dict[str, str] = {}
+    for name, raw in body.items():
+        column = state.column_at(table, name) if "." not in name else None
+        if column is None and is_custom_column(name):
+            state.add_column(table, name)
+            column = Column(name)
+        if column is None or name in SYSTEM_COLUMNS:
+            continue
+        value = _text(raw)
+        if column.kind is Kind.JOURNAL:
+            if value.strip():
+                journal[name] = value
+            continue
+        changes[name] = _convert(state, column, value, display_input)
+    return changes, journal
+
+
+def _convert(state: EmulatorState, column: Column, value: str, display_input: bool) -> str:
+    if value == "":
+        return ""
+    match column.kind:
+        case Kind.REFERENCE if column.reference:
+            return state.find_reference(column.reference, value) or value
+        case Kind.CHOICE if display_input:
+            by_label = {label.casefold(): code for code, label in (column.choices or {}).items()}
+            return by_label.get(value.casefold(), value)
+        case Kind.DATETIME:
+            config = state.config
+            moment = (
+                config.datetime_format.parse(value, config.zone) if display_input else None
+            ) or parse_datetime(value)
+            return "" if moment is None else format_datetime(moment)
+        case _:
+            return value
+
+
+def _text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, Mapping) and "value" in raw:
+        return _text(raw["value"])
+    return orjson.dumps(raw).decode()
+
+
+def _actor(state: EmulatorState, user_name: str) -> rules.Actor:
+    user = state.find_row("sys_user", "user_name", user_name)
+    return rules.Actor(user_name, "" if user is None else user["sys_id"])
+
+
+def _stamp_insert(row: dict[str, str], actor: rules.Actor, now: Any) -> None:
+    stamp = format_datetime(now)
+    defaults = {
+        "sys_created_on": stamp,
+        "sys_created_by": actor.user_name,
+        "sys_updated_on": stamp,
+        "sys_updated_by": actor.user_name,
+        "sys_mod_count": "0",
+    }
+    row.update({name: value for name, value in defaults.items() if name in row})
+
+
+def _check_policy(row: dict[str, str]) -> None:
+    try:
+        rules.check_data_policy(row)
+    except rules.DataPolicyViolation as violation:
+        raise WriteRefused(403, "Operation Failed", violation.detail) from violation
+
+
+def _settle_slas(
+    state: EmulatorState, before: Mapping[str, str], row: Mapping[str, str], user_name: str
+) -> None:
+    stopped = rules.DONE | {rules.CANCELED}
+    if row.get("state") not in stopped or before.get("state") in stopped:
+        return
+    stage = "cancelled" if row["state"] == rules.CANCELED else "completed"
+    for task_sla in state.rows("task_sla"):
+        if task_sla["task"] == row["sys_id"] and task_sla["active"] == "true":
+            sla.settle(task_sla, stage, user_name, state.now(), state.config.zone)
+
+
+def _store(
+    state: EmulatorState,
+    table: str,
+    row: dict[str, str],
+    journal: Mapping[str, str],
+    actor: rules.Actor,
+) -> None:
+    state.put(table, row)
+    stamp = row.get("sys_updated_on") or format_datetime(state.now())
+    for element, text in journal.items():
+        state.put(
+            "sys_journal_field",
+            {
+                "sys_id": new_sys_id(),
+                "element": element,
+                "element_id": row["sys_id"],
+                "name": table,
+                "value": text,
+                "sys_created_on": stamp,
+                "sys_created_by": actor.user_name,
+            },
+        )
