@@ -1,0 +1,29 @@
+"""Reading the credential a request carries."""
+
+from __future__ import annotations
+
+from connectors.errors import Unauthenticated
+
+
+def bearer_token(authorization_header: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header (scheme case-insensitive, RFC 7235).
+
+    Messages never quote the header: a caller who forgot the scheme sent the token as its first
+    word.
+    """
+    if authorization_header is None or not authorization_header.strip():
+        raise Unauthenticated(
+            "missing Authorization header: send 'Authorization: Bearer <access token>'"
+        )
+    scheme, _, token = authorization_header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise Unauthenticated("Authorization header must use the Bearer scheme")
+    token = token.strip()
+    if not token:
+        raise Unauthenticated(
+            "Authorization header has no token after 'Bearer': "
+            "send 'Authorization: Bearer <access token>'"
+        )
+    if any(character.isspace() for character in token):
+        raise Unauthenticated("Authorization header must hold exactly one token after 'Bearer'")
+    return token
