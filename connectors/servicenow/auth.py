@@ -5,7 +5,8 @@ access token at ``POST {instance}/oauth_token.do``, which takes form-encoded bod
 fails there). Tokens are cached in the factory, so they outlive a request and are shared by every
 connector opened for the same account:
 
-- the key is (instance, client_id, username, SHA-256 of the secrets): never a secret itself;
+- the key is (instance, grant type, client_id, username, SHA-256 of the form that carries the
+  secrets): never a secret itself;
 - a token is used until ``margin`` seconds before ``expires_in`` runs out (ServiceNow's default
   lifetime is 1800 s), then fetched again;
 - one fetch at a time per key: requests that arrive while a fetch is running wait for it and take
@@ -74,25 +75,23 @@ class OAuthGrant:
     """One account at one instance's token endpoint; ``form`` holds secrets, kept out of repr."""
 
     token_url: str
-    key: tuple[str, str, str, str]
+    key: tuple[str, str, str, str, str]
     form: Mapping[str, str] = field(repr=False)
     grant_type: str = "password"
 
     @classmethod
     def of(cls, instance_url: str, credentials: Credentials) -> OAuthGrant:
         client_id = credentials.client_id or ""
-        secrets = "\0".join((credentials.client_secret or "", credentials.password or ""))
-        digest = hashlib.sha256(secrets.encode()).hexdigest()
-        key = (instance_url, client_id, credentials.username or "", digest)
         form = {"client_id": client_id, "client_secret": credentials.client_secret or ""}
         if credentials.auth_type is AuthType.OAUTH_PASSWORD:
-            grant_type = "password"
-            form |= {"username": credentials.username or "", "password": credentials.password or ""}
-        else:
-            grant_type = "client_credentials"
+            grant_type, username = "password", credentials.username or ""
+            form |= {"username": username, "password": credentials.password or ""}
+        else:  # the client's own account: a username or password given too plays no part
+            grant_type, username = "client_credentials", ""
+        digest = hashlib.sha256("\0".join(form.values()).encode()).hexdigest()
         return cls(
             token_url=f"{instance_url}/oauth_token.do",
-            key=key,
+            key=(instance_url, grant_type, client_id, username, digest),
             form={"grant_type": grant_type, **form},
             grant_type=grant_type,
         )
@@ -103,7 +102,7 @@ class _Slot:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     token: str | None = None
     refresh_at: float = 0.0
-    attempts: int = 0  # fetches started; a waiter compares it to know one ran while it waited
+    fetches: int = 0  # fetches ended; a waiter compares it to know one ended while it waited
     error: GatewayError | None = None
 
 
@@ -120,7 +119,7 @@ class OAuthTokenCache:
         self._http = http
         self._clock = clock
         self._margin = margin
-        self._slots: dict[tuple[str, str, str, str], _Slot] = {}
+        self._slots: dict[tuple[str, str, str, str, str], _Slot] = {}
 
     async def token(
         self, grant: OAuthGrant, *, host: str, scrub: Scrubber, headers: Mapping[str, str]
@@ -128,22 +127,23 @@ class OAuthTokenCache:
         slot = self._slot(grant.key)
         if slot.token is not None and self._clock() < slot.refresh_at:
             return slot.token
-        seen = slot.attempts
+        seen = slot.fetches
         async with slot.lock:
-            if slot.attempts != seen:  # a fetch ran while this request waited: share its outcome
+            if slot.fetches != seen:  # a fetch ended while this request waited: share its outcome
                 if slot.token is not None and self._clock() < slot.refresh_at:
                     return slot.token
                 if slot.error is not None:
                     raise copy.copy(slot.error)
-            slot.attempts += 1
             slot.token, slot.error = None, None
             try:
                 token, lifetime = await self._fetch(grant, host=host, headers=headers)
             except GatewayError as exc:
                 slot.error = scrubbed(exc, scrub)
+                slot.fetches += 1
                 raise
             slot.token = token
             slot.refresh_at = self._clock() + max(lifetime - self._margin, lifetime / 2)
+            slot.fetches += 1
             return token
 
     def forget(self, grant: OAuthGrant, token: str) -> None:
@@ -155,7 +155,7 @@ class OAuthTokenCache:
     def clear(self) -> None:
         self._slots.clear()
 
-    def _slot(self, key: tuple[str, str, str, str]) -> _Slot:
+    def _slot(self, key: tuple[str, str, str, str, str]) -> _Slot:
         slot = self._slots.get(key)
         if slot is None:
             self._evict_stale()
