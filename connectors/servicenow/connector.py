@@ -118,19 +118,22 @@ class ServiceNowConnector:
         }
         rows = _rows(await self._client.call("GET", self._table, params), self._client.host)
         # Never trust the filter: a query part ServiceNow cannot read is silently ignored.
-        matches = [row for row in rows if cell(row, "number")[1] == number]
-        where = f"{self._table} in {self._client.host}"
+        # Case-insensitive, as ServiceNow's own string comparison in the query is.
+        matches = [row for row in rows if cell(row, "number")[1].casefold() == number.casefold()]
         if not matches:
             raise TicketNotFound(f"No {self._table} with number {number} in {self._client.host}")
         if len(matches) > 1:
-            raise Conflict(f"ticketNumber {number} matches more than one {where}; use its sysId")
+            raise Conflict(
+                f"ticketNumber {number} matches more than one {self._table} in "
+                f"{self._client.host}; use its sysId"
+            )
         return await self._ticket(matches[0], fields, zone)
 
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         body = native_body(write)
         missing = self._missing_close(body)
         if missing:
-            raise BadInput(f"{_CLOSE_RULE}; ticketJSON lacks {' and '.join(missing)}")
+            raise BadInput(f"{_CLOSE_RULE}; add {' and '.join(missing)} to ticketJSON")
         row = await self._client.call("POST", self._table, self._record_params(fields), body=body)
         return await self._ticket(_record(row, self._client.host), fields, zone)
 
@@ -154,8 +157,8 @@ class ServiceNowConnector:
             missing = tuple(c for c in missing if not cell(record, c)[1].strip())
             if missing:
                 raise BadInput(
-                    f"{_CLOSE_RULE}; neither ticketJSON nor the {self._table} has "
-                    f"{' nor '.join(missing)}"
+                    f"{_CLOSE_RULE}; the {self._table} has no {' and no '.join(missing)} "
+                    f"yet, so add {' and '.join(missing)} to ticketJSON"
                 )
         row = await self._client.call(
             "PATCH",

@@ -216,6 +216,14 @@ async def test_a_row_with_another_number_is_not_the_ticket(httpx_mock, connector
         await connector.fetch("INC0010001", {F.SHORT_DESCRIPTION}, UTC)
 
 
+async def test_the_number_matches_regardless_of_case(httpx_mock, connector, payload):
+    httpx_mock.add_response(url=any_query(TABLE_URL), json=payload("incident_resolved"))
+
+    ticket = await connector.fetch("inc0010001", {F.TICKET_NUMBER}, UTC)
+
+    assert ticket.values == {F.TICKET_NUMBER: "INC0010001"}
+
+
 async def test_two_records_with_the_number_are_a_conflict(httpx_mock, connector, payload):
     row = payload("incident_resolved")["result"][0]
     httpx_mock.add_response(url=any_query(TABLE_URL), json={"result": [row, row]})
@@ -364,7 +372,7 @@ async def test_create_resolving_without_close_fields_is_refused_unsent(httpx_moc
     with pytest.raises(BadInput, match="close_code") as refused:
         await connector.create(write, set(), UTC)
 
-    assert "close_notes" not in refused.value.message.split("lacks")[1]
+    assert refused.value.message.endswith("; add close_code to ticketJSON")
     assert httpx_mock.get_requests() == []
 
 
@@ -377,7 +385,7 @@ async def test_update_resolving_reads_the_record_and_refuses_when_it_lacks_them(
         json={"result": {"close_code": "", "close_notes": "Rebooted the router"}},
     )
 
-    with pytest.raises(BadInput, match="close_code"):
+    with pytest.raises(BadInput, match="the incident has no close_code yet, so add close_code"):
         await connector.update(SYS_ID, WriteRequest(native={"state": 6}), set(), UTC)
 
     (read,) = httpx_mock.get_requests()
