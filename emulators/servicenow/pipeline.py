@@ -1,6 +1,7 @@
 """The middleware every Table API and OAuth request goes through, in the instance's order.
 
-1. record the request (refused ones included; the control API is never recorded);
+1. record the request (refused ones included; only ``/api/...`` and ``/oauth_token.do`` are
+   recorded, never the control API);
 2. ``latency_ms``;
 3. for Table API paths (``/api/...``): hibernation page, forced 5xx, authentication (401),
    hourly rate limit (429). The rate-limit headers go on every answer while a limit is set.
@@ -21,7 +22,6 @@ from emulators.servicenow.faults import RATE_LIMIT_RULE_ID, next_hour
 from emulators.servicenow.keys import RECORD_KEY, STATE_KEY, USER_KEY
 from emulators.servicenow.state import EmulatorState, RecordedRequest
 
-CONTROL_PREFIX = "/_emulator"
 OAUTH_PATH = "/oauth_token.do"
 TABLE_PATH = re.compile(r"^/api/now(?:/v\d+)?/table/(?P<table>[^/]+)(?:/(?P<sys_id>[^/]+))?/?$")
 
@@ -29,8 +29,8 @@ TABLE_PATH = re.compile(r"^/api/now(?:/v\d+)?/table/(?P<table>[^/]+)(?:/(?P<sys_
 @web.middleware
 async def emulate_instance(request: web.Request, handler: web.Handler) -> web.StreamResponse:
     path = request.path
-    if path.startswith(CONTROL_PREFIX):
-        return await handler(request)
+    if not (path.startswith("/api/") or path == OAUTH_PATH):
+        return await handler(request)  # the control API (and stray paths): never recorded
     state = request.app[STATE_KEY]
     recorded = await _record(request, state)
     request[RECORD_KEY] = recorded

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 _CUSTOM = re.compile(r"u_[a-z0-9_]+")
 
@@ -46,8 +47,12 @@ class Table:
     columns: tuple[Column, ...]
     display_column: str
 
+    @cached_property
+    def _by_name(self) -> Mapping[str, Column]:
+        return {column.name: column for column in self.columns}
+
     def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
+        return self._by_name.get(name)
 
 
 # Columns a write can never set: the platform owns them (the write is not refused, the value

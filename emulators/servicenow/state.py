@@ -217,6 +217,8 @@ class EmulatorState:
 
         def value_of(row: Mapping[str, str]) -> Callable[[str], str]:
             def read(path: str) -> str:
+                if "." not in path:
+                    return row.get(path, "")
                 found = self.field_at(table, row, path)
                 return "" if found is None else found.stored
 
