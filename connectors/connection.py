@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from connectors.errors import BadInput
 
 
-class AuthType(str, enum.Enum):
+class AuthType(enum.StrEnum):
     BASIC = "basic"
-    OAUTH_PASSWORD = "oauth_password"
+    OAUTH_PASSWORD = "oauth_password"  # noqa: S105 - the name of a grant, not a password
     OAUTH_CLIENT_CREDENTIALS = "oauth_client_credentials"
     API_KEY = "api_key"
     BEARER = "bearer"

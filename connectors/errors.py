@@ -35,9 +35,7 @@ class Unauthenticated(GatewayError):
     code = "UNAUTHENTICATED"
 
     def __init__(self, message: str) -> None:
-        super().__init__(
-            message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-        )
+        super().__init__(message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 class Forbidden(GatewayError):
@@ -45,9 +43,7 @@ class Forbidden(GatewayError):
     code = "FORBIDDEN"
 
     def __init__(self, message: str) -> None:
-        super().__init__(
-            message, headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
-        )
+        super().__init__(message, headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
 
 
 class TicketNotFound(GatewayError):

@@ -17,7 +17,7 @@ class FieldKind(enum.Enum):
     CLOSURE_NOTES = "closure_notes"
 
 
-class TicketField(str, enum.Enum):
+class TicketField(enum.StrEnum):
     TICKET_NUMBER = "ticketNumber"
     TICKET_STATUS = "ticketStatus"
     TICKET_PRIORITY = "ticketPriority"
@@ -62,7 +62,7 @@ ALL_FIELDS: frozenset[TicketField] = frozenset(TicketField)
 FIELD_NAMES: tuple[str, ...] = tuple(field.value for field in TicketField)
 
 
-class WritableField(str, enum.Enum):
+class WritableField(enum.StrEnum):
     """Canonical fields a caller may set through GraphQL's typed ``TicketInput``.
 
     Each connector translates them to native columns; ``comments`` and ``workNotes`` append one

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Union
 
 from connectors.fields import TicketField
 
@@ -24,7 +23,7 @@ class Note:
     text: str
 
 
-FieldValue = Union[str, datetime, tuple[Note, ...], None]
+FieldValue = str | datetime | tuple[Note, ...] | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from emulators.token_issuer import TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
 from gateway.app import create_app
 from gateway.settings import Settings
-from support.servers import serving, wait_until_ready
+from tests.support.servers import serving, wait_until_ready
 
 SN_USER = "gateway.integration"
 SN_PASSWORD = "integration-password"
@@ -78,8 +78,11 @@ class Stack:
         ]
 
     def writes(self) -> list[Any]:
-        return [r for r in self.emulator.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")
-                and r.table is not None]
+        return [
+            r
+            for r in self.emulator.requests
+            if r.method in ("POST", "PATCH", "PUT", "DELETE") and r.table is not None
+        ]
 
 
 @pytest.fixture(scope="session")
@@ -97,9 +100,10 @@ async def stack() -> AsyncIterator[Stack]:
             itsm_allowed_urls="http://127.0.0.1:*",
             itsm_read_timeout_seconds=5.0,
         )
-        async with serving(create_app(settings)) as gateway_url, httpx.AsyncClient(
-            timeout=30
-        ) as http:
+        async with (
+            serving(create_app(settings)) as gateway_url,
+            httpx.AsyncClient(timeout=30) as http,
+        ):
             await wait_until_ready(gateway_url)
             yield Stack(gateway_url, emulator_url, emulator, issuer, http)
 

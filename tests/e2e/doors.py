@@ -1,0 +1,182 @@
+"""One way for a test to speak through either door and compare the answers.
+
+``Outcome`` is what both doors promise alike: a status, a message and the ticket's details in
+REST's spelling (GraphQL's ``null`` read as REST's ``""``). Tests parametrised over ``DOORS`` hold
+the two doors to the same behaviour, which SPEC section 1 requires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from connectors.fields import FIELD_NAMES
+
+NOTE_SUBFIELDS = {
+    "comments": "commentBy commentTime comment",
+    "workNotes": "workNoteBy workNoteTime workNote",
+    "closureNotes": "closureNoteBy closureNoteTime closureNote",
+}
+
+
+@dataclass
+class Outcome:
+    status: int
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+    response: httpx.Response | None = None
+    code: str | None = None  # GraphQL's extensions.code
+
+
+def selection(fields: list[str] | None) -> str:
+    names = fields or list(FIELD_NAMES)
+    return " ".join(f"{n} {{ {NOTE_SUBFIELDS[n]} }}" if n in NOTE_SUBFIELDS else n for n in names)
+
+
+def _as_rest(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return [{k: _as_rest(v) for k, v in item.items()} for item in value]
+    return value
+
+
+class RestDoor:
+    name = "rest"
+
+    async def fetch(
+        self,
+        stack: Any,
+        number: str,
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        zone: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome:
+        body: dict[str, Any] = {
+            "ticketNumber": number,
+            "connectionDetails": connection or stack.connection(),
+            "ticketFields": fields or [],
+        }
+        if zone is not None:
+            body["itsmTimeZoneOffset"] = zone
+        return self._outcome(await stack.rest("GET", "fetch", body, headers=headers or {}))
+
+    async def create(
+        self,
+        stack: Any,
+        ticket_json: dict[str, Any],
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome:
+        body = {
+            "connectionDetails": connection or stack.connection(),
+            "ticketJSON": ticket_json,
+            "ticketFields": fields or [],
+        }
+        return self._outcome(await stack.rest("POST", "create", body, headers=headers or {}))
+
+    async def update(
+        self,
+        stack: Any,
+        sys_id: str,
+        ticket_json: dict[str, Any],
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome:
+        body = {
+            "sysId": sys_id,
+            "connectionDetails": connection or stack.connection(),
+            "ticketJSON": ticket_json,
+            "ticketFields": fields or [],
+        }
+        return self._outcome(await stack.rest("POST", "update", body, headers=headers or {}))
+
+    @staticmethod
+    def _outcome(response: httpx.Response) -> Outcome:
+        payload = response.json()
+        assert set(payload) == {"statusCode", "statusMessage", "ticketDetails"}, payload
+        assert payload["statusCode"] == str(response.status_code)
+        return Outcome(
+            response.status_code, payload["statusMessage"], payload["ticketDetails"], response
+        )
+
+
+class GraphQLDoor:
+    name = "graphql"
+
+    async def fetch(
+        self,
+        stack: Any,
+        number: str,
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        zone: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome:
+        query = (
+            "query($n: String!, $c: ConnectionInput!, $z: String) "
+            "{ ticket(number: $n, connection: $c, itsmTimeZoneOffset: $z) "
+            f"{{ {selection(fields)} }} }}"
+        )
+        variables = {"n": number, "c": connection or stack.connection(), "z": zone}
+        return self._outcome(await stack.graphql(query, variables, headers=headers or {}), "ticket")
+
+    async def create(
+        self,
+        stack: Any,
+        ticket_json: dict[str, Any],
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome:
+        query = (
+            "mutation($c: ConnectionInput!, $j: JSON) "
+            f"{{ createTicket(connection: $c, ticketJSON: $j) {{ {selection(fields)} }} }}"
+        )
+        variables = {"c": connection or stack.connection(), "j": ticket_json}
+        return self._outcome(
+            await stack.graphql(query, variables, headers=headers or {}), "createTicket"
+        )
+
+    async def update(
+        self,
+        stack: Any,
+        sys_id: str,
+        ticket_json: dict[str, Any],
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome:
+        query = (
+            "mutation($s: String!, $c: ConnectionInput!, $j: JSON) "
+            "{ updateTicket(sysId: $s, connection: $c, ticketJSON: $j) "
+            f"{{ {selection(fields)} }} }}"
+        )
+        variables = {"s": sys_id, "c": connection or stack.connection(), "j": ticket_json}
+        return self._outcome(
+            await stack.graphql(query, variables, headers=headers or {}), "updateTicket"
+        )
+
+    @staticmethod
+    def _outcome(response: httpx.Response, root: str) -> Outcome:
+        payload = response.json()
+        errors = payload.get("errors")
+        if errors:
+            extensions = errors[0]["extensions"]
+            status = extensions["statusCode"]
+            # Authentication happens before GraphQL runs: the HTTP status says it too.
+            if status in (401, 403):
+                assert response.status_code == status
+            return Outcome(status, errors[0]["message"], {}, response, extensions["code"])
+        assert response.status_code == 200
+        ticket = payload["data"][root]
+        return Outcome(200, "", {k: _as_rest(v) for k, v in ticket.items()}, response)
+
+
+DOORS = [RestDoor(), GraphQLDoor()]
+DOOR_IDS = [door.name for door in DOORS]
