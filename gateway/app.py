@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 from aiohttp import web
-from connectors.servicenow.connector import ServiceNowConnectorFactory
 
 from connectors.registry import ConnectorRegistry
+from connectors.servicenow.connector import ServiceNowConnectorFactory
 from gateway.access import AccessPolicy
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.jwks import JwksCache
