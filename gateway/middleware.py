@@ -60,10 +60,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response.headers[REQUEST_ID_HEADER] = request_id
         principal = request.get("principal")
         log.info(
-            "%s %s %s",
+            "%s %s",
             request.method,
             request.path,
-            response.status,
             extra={
                 "status": response.status,
                 "latency_ms": round((time.perf_counter() - started) * 1000, 2),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.scalars import JSON
 
@@ -105,8 +106,14 @@ class Mutation:
         return Ticket.from_canonical(answer.ticket)
 
 
+class _Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
+        """Errors are logged by ``GatewayErrors``, once, and only the unexpected ones: a caller's
+        mistake is not an operator's problem."""
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return _Schema(
         query=Query,
         mutation=Mutation,
         extensions=[

@@ -101,11 +101,22 @@ class Ticket:
             attribute = _ATTRIBUTE[field]
             kind = field.kind
             if kind is FieldKind.COMMENTS:
-                values[attribute] = [Comment(n.author, n.time, n.text) for n in _notes(value)]
+                values[attribute] = [
+                    Comment(comment_by=n.author, comment_time=n.time, comment=n.text)
+                    for n in _notes(value)
+                ]
             elif kind is FieldKind.WORK_NOTES:
-                values[attribute] = [WorkNote(n.author, n.time, n.text) for n in _notes(value)]
+                values[attribute] = [
+                    WorkNote(work_note_by=n.author, work_note_time=n.time, work_note=n.text)
+                    for n in _notes(value)
+                ]
             elif kind is FieldKind.CLOSURE_NOTES:
-                values[attribute] = [ClosureNote(n.author, n.time, n.text) for n in _notes(value)]
+                values[attribute] = [
+                    ClosureNote(
+                        closure_note_by=n.author, closure_note_time=n.time, closure_note=n.text
+                    )
+                    for n in _notes(value)
+                ]
             else:
                 values[attribute] = value
         return cls(**values)
