@@ -12,6 +12,7 @@ from aiohttp import web
 
 from connectors.errors import Forbidden, Unauthenticated
 from gateway.auth.principal import Principal
+from gateway.request_keys import PRINCIPAL, REQUEST_ID
 from resolvers.tickets import CallContext
 
 
@@ -29,11 +30,11 @@ class AccessPolicy:
         )
 
     async def context_of(self, request: web.Request, operation: str) -> CallContext:
-        principal: Principal | None = request.get("principal")
+        principal = request.get(PRINCIPAL)
         if principal is None:  # the authentication middleware runs first; this is a guard
             raise Unauthenticated("missing credentials")
         self.check(principal, operation)
-        return CallContext(request_id=request.get("request_id"))
+        return CallContext(request_id=request.get(REQUEST_ID))
 
 
 def _holds(principal: Principal, role: str) -> bool:

@@ -22,6 +22,7 @@ from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.jwks import JwksCache
 from gateway.health import healthz, readyz
 from gateway.middleware import authentication, request_context
+from gateway.request_keys import request_id_of
 from gateway.settings import Settings
 from graph.view import GraphQLView
 from resolvers.tickets import TicketService
@@ -88,7 +89,7 @@ def create_app(
 
     app.cleanup_ctx.append(resources)
 
-    graphql = GraphQLView(service, access.context_of, graphiql=settings.graphiql)
+    graphql = GraphQLView(service, access.context_of, request_id_of, graphiql=settings.graphiql)
     app.router.add_route("*", "/graphql", graphql)
     app.router.add_routes(RestDoor(service, access.context_of).routes())
     app.router.add_get("/healthz", healthz)

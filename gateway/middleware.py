@@ -17,6 +17,7 @@ from connectors.errors import GatewayError
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.credentials import bearer_token
 from gateway.logs import request_id_var
+from gateway.request_keys import PRINCIPAL, REQUEST_ID
 
 log = logging.getLogger("itsm_gateway.access")
 errors_log = logging.getLogger("itsm_gateway.errors")
@@ -52,13 +53,13 @@ def error_body(path: str, status: int, code: str, message: str) -> bytes:
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     token = request_id_var.set(request_id)
     started = time.perf_counter()
     try:
         response = await _answer(request, handler, request_id)
         response.headers[REQUEST_ID_HEADER] = request_id
-        principal = request.get("principal")
+        principal = request.get(PRINCIPAL)
         log.info(
             "%s %s",
             request.method,
@@ -117,7 +118,7 @@ def authentication(verifier: AccessTokenVerifier) -> Callable[..., Awaitable[web
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if needs_credentials(request):
             token = bearer_token(request.headers.get("Authorization"))
-            request["principal"] = await verifier.verify(token)
+            request[PRINCIPAL] = await verifier.verify(token)
         return await handler(request)
 
     return authenticate

@@ -21,6 +21,7 @@ class GraphContext:
     response: web.StreamResponse
     service: TicketService
     context_of: ContextProvider
+    request_id: str | None
 
     async def call(self, operation: str) -> CallContext:
         return await self.context_of(self.request, operation)

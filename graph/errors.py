@@ -33,7 +33,7 @@ class GatewayErrors(SchemaExtension):
         if original is None:
             # Syntax, validation and variable-coercion errors: the document is the caller's.
             return _with_code(error, error.message, "BAD_USER_INPUT", 400)
-        request_id = _request_id(self.execution_context.context)
+        request_id = getattr(self.execution_context.context, "request_id", None) or "unknown"
         log.error(
             "unexpected error in GraphQL resolver (request %s)",
             request_id,
@@ -56,8 +56,3 @@ def _with_code(error: GraphQLError, message: str, code: str, status: int) -> Gra
         path=error.path,
         extensions={"code": code, "statusCode": status},
     )
-
-
-def _request_id(context: object) -> str:
-    request = getattr(context, "request", None)
-    return request.get("request_id", "unknown") if request is not None else "unknown"

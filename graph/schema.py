@@ -8,13 +8,14 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
 
 from connectors.errors import BadInput
 from connectors.model import WriteRequest
 from graph.context import Info
 from graph.errors import GatewayErrors
 from graph.selection import selected_names
-from graph.types import ConnectionInput, Ticket, TicketInput
+from graph.types import SCALARS, ConnectionInput, Ticket, TicketInput
 
 ZoneArgument = Annotated[
     str | None,
@@ -116,6 +117,7 @@ def build_schema() -> strawberry.Schema:
     return _Schema(
         query=Query,
         mutation=Mutation,
+        config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
             # Parsing and validating a query costs milliseconds; the same document (with its
             # values in variables) is then served from these caches.

@@ -16,42 +16,44 @@ from connectors.model import Ticket as CanonicalTicket
 from resolvers.connections import ConnectionDetails
 from resolvers.formatting import format_utc
 
-
-def _serialize_utc(value: datetime) -> str:
-    return format_utc(value)
+# A UTC time in SPEC's format; its scalar definition is in ``SCALARS``, given to the schema.
+UtcDateTime = NewType("UtcDateTime", datetime)
 
 
 def _refuse_input(value: object) -> datetime:
     raise ValueError("UtcDateTime is an output type")
 
 
-UtcDateTime = strawberry.scalar(
-    NewType("UtcDateTime", datetime),
-    name="UtcDateTime",
-    description="A UTC time as YYYY-MM-DDTHH:MM:SS.ffffff: six fraction digits, no zone suffix.",
-    serialize=_serialize_utc,
-    parse_value=_refuse_input,
-)
+SCALARS = {
+    UtcDateTime: strawberry.scalar(
+        name="UtcDateTime",
+        description=(
+            "A UTC time as YYYY-MM-DDTHH:MM:SS.ffffff: six fraction digits, no zone suffix."
+        ),
+        serialize=format_utc,
+        parse_value=_refuse_input,
+    )
+}
 
 
 @strawberry.type(description="A customer-visible note, oldest first.")
 class Comment:
     comment_by: str | None
-    comment_time: UtcDateTime | None  # type: ignore[valid-type]
+    comment_time: UtcDateTime | None
     comment: str
 
 
 @strawberry.type(description="An internal note, oldest first.")
 class WorkNote:
     work_note_by: str | None
-    work_note_time: UtcDateTime | None  # type: ignore[valid-type]
+    work_note_time: UtcDateTime | None
     work_note: str
 
 
 @strawberry.type(description="The resolution note, with who resolved (or closed) and when.")
 class ClosureNote:
     closure_note_by: str | None
-    closure_note_time: UtcDateTime | None  # type: ignore[valid-type]
+    closure_note_time: UtcDateTime | None
     closure_note: str
 
 
@@ -86,9 +88,9 @@ class Ticket:
     comments: list[Comment] | None = None
     work_notes: list[WorkNote] | None = None
     closure_notes: list[ClosureNote] | None = None
-    created_time: UtcDateTime | None = None  # type: ignore[valid-type]
-    updated_time: UtcDateTime | None = None  # type: ignore[valid-type]
-    resolved_time: UtcDateTime | None = None  # type: ignore[valid-type]
+    created_time: UtcDateTime | None = None
+    updated_time: UtcDateTime | None = None
+    resolved_time: UtcDateTime | None = None
     created_by: str | None = None
     updated_by: str | None = None
     resolved_by: str | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import orjson
 from aiohttp import web
 from strawberry.aiohttp.views import GraphQLView as StrawberryView
@@ -16,6 +18,7 @@ class GraphQLView(StrawberryView):
         self,
         service: TicketService,
         context_of: ContextProvider,
+        request_id_of: Callable[[web.Request], str | None],
         *,
         graphiql: bool = True,
     ) -> None:
@@ -26,12 +29,17 @@ class GraphQLView(StrawberryView):
         )
         self._service = service
         self._context_of = context_of
+        self._request_id_of = request_id_of
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> GraphContext:
         return GraphContext(
-            request=request, response=response, service=self._service, context_of=self._context_of
+            request=request,
+            response=response,
+            service=self._service,
+            context_of=self._context_of,
+            request_id=self._request_id_of(request),
         )
 
     def encode_json(self, data: object) -> bytes:
