@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from connectors.errors import GatewayError
+from connectors.errors import GatewayError, PayloadTooLarge
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.credentials import bearer_token
 from gateway.logs import request_id_var
@@ -78,7 +78,14 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
 
 async def _answer(request: web.Request, handler: Handler, request_id: str) -> web.StreamResponse:
     try:
-        return await handler(request)
+        try:
+            return await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            # Both doors read bodies through aiohttp, which enforces client_max_size.
+            raise PayloadTooLarge(
+                f"the request body is larger than the {request.client_max_size} bytes this "
+                "gateway accepts; send a smaller body"
+            ) from None
     except GatewayError as error:
         return web.Response(
             status=error.status,

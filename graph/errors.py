@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from connectors.errors import GatewayError
+from connectors.errors import GatewayError, RateLimited
 
 log = logging.getLogger("itsm_gateway.graphql")
 
@@ -29,7 +29,15 @@ class GatewayErrors(SchemaExtension):
     def _translate(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, GatewayError):
-            return _with_code(error, original.message, original.code, original.status)
+            extensions: dict[str, object] = {}
+            if isinstance(original, RateLimited) and original.retry_after is not None:
+                # REST sends Retry-After as a header; GraphQL says it in the error and, since
+                # the answer is one HTTP response, in the same header too.
+                extensions["retryAfter"] = original.retry_after
+                response = getattr(self.execution_context.context, "response", None)
+                if response is not None:
+                    response.headers["Retry-After"] = str(original.retry_after)
+            return _with_code(error, original.message, original.code, original.status, **extensions)
         if original is None:
             # Syntax, validation and variable-coercion errors: the document is the caller's.
             return _with_code(error, error.message, "BAD_USER_INPUT", 400)
@@ -47,12 +55,14 @@ class GatewayErrors(SchemaExtension):
         )
 
 
-def _with_code(error: GraphQLError, message: str, code: str, status: int) -> GraphQLError:
+def _with_code(
+    error: GraphQLError, message: str, code: str, status: int, **extra: object
+) -> GraphQLError:
     return GraphQLError(
         message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions={"code": code, "statusCode": status},
+        extensions={"code": code, "statusCode": status, **extra},
     )
