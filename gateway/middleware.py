@@ -94,12 +94,17 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
             headers=error.headers,
         )
     except web.HTTPException as error:
-        if not (_is_rest(request.path) or _is_graphql(request.path)) or error.status < 400:
+        if error.status < 400:
             raise
+        # aiohttp's own refusals (no such path, wrong method) in the shape of the door asked.
+        code = "NOT_FOUND" if error.status == 404 else "BAD_USER_INPUT"
+        message = f"{error.reason}: {request.method} {request.path}"
+        allow = error.headers.get("Allow")
         return web.Response(
             status=error.status,
-            body=error_body(request.path, error.status, "BAD_USER_INPUT", error.reason),
+            body=error_body(request.path, error.status, code, message),
             content_type="application/json",
+            headers={"Allow": allow} if allow else None,
         )
     except Exception:
         errors_log.exception("unexpected error serving %s %s", request.method, request.path)

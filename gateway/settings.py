@@ -37,7 +37,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     keycloak_issuer: str = Field(
-        description="The SmartOps realm's issuer, e.g. https://sso.example.com/realms/smartops"
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="The SmartOps realm's issuer, e.g. https://sso.example.com/realms/smartops",
     )
     keycloak_audience: str = Field(
         default="itsm-gateway", description="The audience every access token must carry"
@@ -64,8 +65,14 @@ class Settings(BaseModel):
     itsm_max_connections: int = Field(default=100, ge=1, le=10_000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     graphiql: bool = Field(default=True, description="Serve GraphiQL at GET /graphql")
-    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
-    log_format: str = Field(default="json", pattern="^(json|text)$")
+    log_level: str = Field(
+        default="INFO",
+        pattern="^(DEBUG|INFO|WARNING|ERROR)$",
+        description="DEBUG, INFO, WARNING or ERROR",
+    )
+    log_format: str = Field(
+        default="json", pattern="^(json|text)$", description="json (one object a line) or text"
+    )
 
     def url_policy(self) -> UrlPolicy:
         return UrlPolicy.from_text(self.itsm_allowed_urls)
@@ -111,6 +118,14 @@ def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors(include_url=False, include_input=False):
         name = str(item["loc"][0]) if item["loc"] else "?"
-        problem = "is required" if item["type"] == "missing" else item["msg"]
+        field = Settings.model_fields.get(name)
+        if item["type"] == "missing":
+            problem = "is required"
+        elif item["type"] == "string_pattern_mismatch" and field and field.description:
+            problem = (
+                f"is not valid: expected {field.description[0].lower()}{field.description[1:]}"
+            )
+        else:
+            problem = f"is not valid: {item['msg']}"
         lines.append(f"{PREFIX}{name.upper()} {problem}")
     return "; ".join(lines)

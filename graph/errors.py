@@ -3,56 +3,55 @@
 A ``GatewayError`` keeps its message (written for the caller, free of secrets); a GraphQL syntax
 or validation error is the caller's too (400); anything else is a bug: it is logged once here, with
 its traceback, and the caller sees only "Internal error" and the request id to quote.
+
+This runs from ``Schema.process_errors``, the one hook strawberry calls on every path an error can
+take: resolver errors, validation errors, and parse errors raised inside the parser cache's hook,
+which escape the extensions' ``on_operation``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from connectors.errors import GatewayError, RateLimited
 
 log = logging.getLogger("itsm_gateway.graphql")
 
 
-class GatewayErrors(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not getattr(result, "errors", None):
-            return
-        result.errors = [self._translate(error) for error in result.errors]
+def translate_errors(
+    errors: list[GraphQLError], execution_context: ExecutionContext | None
+) -> None:
+    """Replace each error, in place (the list is the result's), by one the caller may see."""
+    context = execution_context.context if execution_context else None
+    errors[:] = [_translate(error, context) for error in errors]
 
-    def _translate(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, GatewayError):
-            extensions: dict[str, object] = {}
-            if isinstance(original, RateLimited) and original.retry_after is not None:
-                # REST sends Retry-After as a header; GraphQL says it in the error and, since
-                # the answer is one HTTP response, in the same header too.
-                extensions["retryAfter"] = original.retry_after
-                response = getattr(self.execution_context.context, "response", None)
-                if response is not None:
-                    response.headers["Retry-After"] = str(original.retry_after)
-            return _with_code(error, original.message, original.code, original.status, **extensions)
-        if original is None:
-            # Syntax, validation and variable-coercion errors: the document is the caller's.
-            return _with_code(error, error.message, "BAD_USER_INPUT", 400)
-        request_id = getattr(self.execution_context.context, "request_id", None) or "unknown"
-        log.error(
-            "unexpected error in GraphQL resolver (request %s)",
-            request_id,
-            exc_info=original,
-        )
-        return _with_code(
-            error,
-            f"Internal error; quote request id {request_id} to the operators",
-            "INTERNAL",
-            500,
-        )
+
+def _translate(error: GraphQLError, context: object) -> GraphQLError:
+    if error.extensions and "code" in error.extensions:
+        return error  # already translated
+    original = error.original_error
+    if isinstance(original, GatewayError):
+        extra: dict[str, object] = {}
+        if isinstance(original, RateLimited) and original.retry_after is not None:
+            # REST sends Retry-After as a header; GraphQL says it in the error and, since the
+            # answer is one HTTP response, in the same header too.
+            extra["retryAfter"] = original.retry_after
+            response = getattr(context, "response", None)
+            if response is not None:
+                response.headers["Retry-After"] = str(original.retry_after)
+        return _with_code(error, original.message, original.code, original.status, **extra)
+    if original is None or isinstance(original, GraphQLError):
+        # Syntax, validation and variable-coercion errors (graphql-core wraps the coercion's
+        # own GraphQLError): the document or its variables are the caller's.
+        return _with_code(error, error.message, "BAD_USER_INPUT", 400)
+    request_id = getattr(context, "request_id", None) or "unknown"
+    log.error("unexpected error in GraphQL resolver (request %s)", request_id, exc_info=original)
+    return _with_code(
+        error, f"Internal error; quote request id {request_id} to the operators", "INTERNAL", 500
+    )
 
 
 def _with_code(

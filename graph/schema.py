@@ -9,11 +9,12 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from connectors.errors import BadInput
 from connectors.model import WriteRequest
 from graph.context import Info
-from graph.errors import GatewayErrors
+from graph.errors import translate_errors
 from graph.selection import selected_names
 from graph.types import SCALARS, ConnectionInput, Ticket, TicketInput
 
@@ -108,9 +109,12 @@ class Mutation:
 
 
 class _Schema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
-        """Errors are logged by ``GatewayErrors``, once, and only the unexpected ones: a caller's
-        mistake is not an operator's problem."""
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Give every error its code, and log only the unexpected ones (once, in
+        ``translate_errors``): a caller's mistake is not an operator's problem."""
+        translate_errors(errors, execution_context)
 
 
 def build_schema() -> strawberry.Schema:
@@ -123,6 +127,5 @@ def build_schema() -> strawberry.Schema:
             # values in variables) is then served from these caches.
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
-            GatewayErrors,
         ],
     )
