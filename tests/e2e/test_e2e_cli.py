@@ -201,6 +201,10 @@ ISSUER = "https://sso.example.com/realms/smartops"
     ("settings", "named"),
     [
         pytest.param({}, "ITSM_GATEWAY_KEYCLOAK_ISSUER", id="no-issuer"),
+        pytest.param({"keycloak_issuer": ""}, "ITSM_GATEWAY_KEYCLOAK_ISSUER", id="empty-issuer"),
+        pytest.param(
+            {"keycloak_issuer": "smartops"}, "ITSM_GATEWAY_KEYCLOAK_ISSUER", id="issuer-not-a-url"
+        ),
         pytest.param(
             {"keycloak_issuer": ISSUER, "port": "notanumber"}, "ITSM_GATEWAY_PORT", id="bad-port"
         ),
@@ -218,41 +222,6 @@ async def test_serve_refuses_bad_settings_with_exit_code_2(
     assert code == 2, (out, err)
     assert named in err
     assert "Traceback" not in err
-
-
-async def exit_code_unless_serving(process: asyncio.subprocess.Process, port: int) -> int | None:
-    """The exit code if the process ends first, ``None`` if it answers /healthz first
-    (bounded). Which one comes first is decided by the process, not by a clock."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + STARTUP_SECONDS
-    async with httpx.AsyncClient(timeout=5) as client:
-        while loop.time() < deadline:
-            if process.returncode is not None:
-                return process.returncode
-            try:
-                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return None
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    pytest.fail("serve neither exited nor answered /healthz in time")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an empty ITSM_GATEWAY_KEYCLOAK_ISSUER passes Settings (keycloak_issuer is a plain str "
-        "with no minimum length or URL check): serve starts, logs UnsupportedProtocol every "
-        "5 s and never becomes ready, instead of exiting 2 like a missing issuer"
-    ),
-)
-async def test_serve_refuses_an_empty_issuer_with_exit_code_2(tmp_path: Path) -> None:
-    port = free_port()
-    env = clean_environment(keycloak_issuer="", port=str(port))
-    async with running("serve", env=env, stderr_file=tmp_path / "stderr") as process:
-        code = await exit_code_unless_serving(process, port)
-    assert code == 2, "serve started with an empty issuer"
-    assert "ITSM_GATEWAY_KEYCLOAK_ISSUER" in (tmp_path / "stderr").read_text()
 
 
 # -- serve: running ------------------------------------------------------------------------------

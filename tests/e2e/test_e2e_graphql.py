@@ -295,14 +295,6 @@ async def test_ticket_json_that_is_not_an_object_is_refused(
 # -- errors and values ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A GraphQL syntax error comes back without extensions: strawberry's ParserCache parses "
-        "in its on_parse hook, outside the try that turns parse errors into a result, so the "
-        "error escapes GatewayErrors.on_operation before it can add code and statusCode"
-    ),
-)
 async def test_a_syntax_error_is_bad_user_input(stack: Stack) -> None:
     error = only_error(await stack.graphql("{ ticket(", {}))
     assert error.get("extensions") == {"code": "BAD_USER_INPUT", "statusCode": 400}
@@ -316,14 +308,6 @@ async def test_an_unknown_field_is_bad_user_input(stack: Stack) -> None:
     assert stack.table_requests() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "variable-coercion errors come back as INTERNAL 500 and are logged as unexpected: "
-        "graphql-core gives them an original_error (the coercion's own GraphQLError), and "
-        "GatewayErrors._translate treats only original_error None as the caller's mistake"
-    ),
-)
 @pytest.mark.parametrize(
     "bad",
     [
