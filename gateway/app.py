@@ -75,8 +75,10 @@ def create_app(
     app[REGISTRY] = registry
     app[JWKS] = jwks
 
+    keys = SigningKeysStatus(jwks)
+
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        loader = asyncio.create_task(_load_keys(jwks), name="load-signing-keys")
+        loader = asyncio.create_task(keys.load_until_done(), name="load-signing-keys")
         try:
             yield
         finally:
@@ -93,21 +95,34 @@ def create_app(
     app.router.add_route("*", "/graphql", graphql)
     app.router.add_routes(RestDoor(service, access.context_of).routes())
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz(lambda: jwks.is_loaded))
+    app.router.add_get("/readyz", readyz(keys.check))
     return app
 
 
-async def _load_keys(jwks: JwksCache) -> None:
-    """Load the signing keys, retrying while Keycloak is unreachable; /readyz waits for it."""
-    while True:
-        try:
-            await jwks.load()
-            log.info("Keycloak signing keys loaded")
-            return
-        except Exception as error:  # any failure: say so and try again, never crash the app
-            log.warning(
-                "cannot load Keycloak signing keys yet (%s); retrying in %ss",
-                error,
-                _KEY_RETRY_SECONDS,
-            )
-            await asyncio.sleep(_KEY_RETRY_SECONDS)
+class SigningKeysStatus:
+    """Loads the signing keys at start, retrying while Keycloak is unreachable, and tells
+    /readyz where that stands (with the last failure, so an operator sees why)."""
+
+    def __init__(self, jwks: JwksCache) -> None:
+        self._jwks = jwks
+        self._last_error: str | None = None
+
+    def check(self) -> str:
+        if self._jwks.is_loaded:
+            return "ok"
+        return f"not loaded: {self._last_error}" if self._last_error else "not loaded yet"
+
+    async def load_until_done(self) -> None:
+        while True:
+            try:
+                await self._jwks.load()
+                log.info("Keycloak signing keys loaded")
+                return
+            except Exception as error:  # any failure: say so and try again, never crash the app
+                self._last_error = str(error)
+                log.warning(
+                    "cannot load Keycloak signing keys yet (%s); retrying in %ss",
+                    error,
+                    _KEY_RETRY_SECONDS,
+                )
+                await asyncio.sleep(_KEY_RETRY_SECONDS)

@@ -11,9 +11,11 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def readyz(keys_loaded: Callable[[], bool]) -> Callable[[web.Request], object]:
+def readyz(signing_keys: Callable[[], str]) -> Callable[[web.Request], object]:
+    """``signing_keys`` says "ok" or what is wrong."""
+
     async def handler(request: web.Request) -> web.Response:
-        checks = {"keycloak_signing_keys": "ok" if keys_loaded() else "not loaded yet"}
+        checks = {"keycloak_signing_keys": signing_keys()}
         ready = all(value == "ok" for value in checks.values())
         return web.json_response(
             {"status": "ready" if ready else "not ready", "checks": checks},

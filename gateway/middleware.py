@@ -24,7 +24,7 @@ errors_log = logging.getLogger("itsm_gateway.errors")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9_.:/+=-]{1,128}")
 REQUEST_ID_HEADER = "X-Request-ID"
 
 

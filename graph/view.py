@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import orjson
 from aiohttp import web
+from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView as StrawberryView
 
 from graph.context import ContextProvider, GraphContext
@@ -41,6 +42,29 @@ class GraphQLView(StrawberryView):
             context_of=self._context_of,
             request_id=self._request_id_of(request),
         )
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self.run(request=request)
+        except HTTPException as error:
+            # Strawberry's own refusals (a mutation by GET, an unparsable body) in the same
+            # shape as every other GraphQL error, instead of its plain-text default.
+            payload = {
+                "errors": [
+                    {
+                        "message": error.reason,
+                        "extensions": {
+                            "code": "BAD_USER_INPUT",
+                            "statusCode": error.status_code,
+                        },
+                    }
+                ]
+            }
+            return web.Response(
+                status=error.status_code,
+                body=orjson.dumps(payload),
+                content_type="application/json",
+            )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
