@@ -5,6 +5,7 @@ Types only; ``graph.tickets`` fills them from the use cases' answers.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import NewType
 
@@ -150,19 +151,8 @@ class ConnectionInput:
     connection_id: str | None = None
 
     def to_details(self) -> ConnectionDetails:
-        return ConnectionDetails(
-            itsm_type=self.itsm_type,
-            instance_url=self.instance_url,
-            auth_type=self.auth_type,
-            username=self.username,
-            password=self.password,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            api_key=self.api_key,
-            token=self.token,
-            table=self.table,
-            connection_id=self.connection_id,
-        )
+        # The same keys, snake_cased, as the use cases' ConnectionDetails.
+        return ConnectionDetails(**dataclasses.asdict(self))
 
 
 @strawberry.input(
