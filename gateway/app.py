@@ -19,7 +19,9 @@ from connectors.registry import ConnectorRegistry
 from connectors.servicenow.connector import ServiceNowConnectorFactory
 from gateway.access import AccessPolicy
 from gateway.auth.access_tokens import AccessTokenVerifier
+from gateway.auth.authenticator import Authenticator
 from gateway.auth.jwks import JwksCache
+from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.health import healthz, readyz
 from gateway.middleware import authentication, request_context
 from gateway.request_keys import request_id_of
@@ -56,19 +58,33 @@ def create_app(
         follow_redirects=False,
         transport=itsm_transport,
     )
-    jwks = JwksCache(settings.keycloak_issuer, keycloak_http)
+    jwks = JwksCache(
+        settings.keycloak_issuer,
+        keycloak_http,
+        min_refresh_interval=settings.jwks_min_refresh_seconds,
+        timeout=settings.keycloak_timeout_seconds,
+    )
     verifier = AccessTokenVerifier(
         jwks,
         issuer=settings.keycloak_issuer,
         audience=settings.keycloak_audience,
         leeway=settings.jwt_leeway_seconds,
     )
+    authenticator = Authenticator(
+        verifier,
+        OfflineTokenExchanger(
+            issuer=settings.keycloak_issuer,
+            clients=settings.offline_clients(),
+            http=keycloak_http,
+            verifier=verifier,
+        ),
+    )
     registry = ConnectorRegistry([ServiceNowConnectorFactory(itsm_http)])
     service = TicketService(registry, settings.url_policy())
     access = AccessPolicy(settings.read_roles, settings.write_roles)
 
     app = web.Application(
-        middlewares=[request_context, authentication(verifier)],
+        middlewares=[request_context, authentication(authenticator)],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings

@@ -14,8 +14,7 @@ import orjson
 from aiohttp import web
 
 from connectors.errors import GatewayError, PayloadTooLarge
-from gateway.auth.access_tokens import AccessTokenVerifier
-from gateway.auth.credentials import bearer_token
+from gateway.auth.authenticator import OFFLINE_TOKEN_HEADER, Authenticator
 from gateway.logs import request_id_var
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
 
@@ -125,12 +124,13 @@ def needs_credentials(request: web.Request) -> bool:
     return False
 
 
-def authentication(verifier: AccessTokenVerifier) -> Callable[..., Awaitable[web.StreamResponse]]:
+def authentication(authenticator: Authenticator) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if needs_credentials(request):
-            token = bearer_token(request.headers.get("Authorization"))
-            request[PRINCIPAL] = await verifier.verify(token)
+            request[PRINCIPAL] = await authenticator.authenticate(
+                request.headers.get("Authorization"), request.headers.get(OFFLINE_TOKEN_HEADER)
+            )
         return await handler(request)
 
     return authenticate

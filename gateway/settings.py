@@ -47,7 +47,22 @@ class Settings(BaseModel):
         default=None, description="The gateway's client, for exchanging offline tokens"
     )
     keycloak_client_secret: str | None = Field(
-        default=None, repr=False, description="That client's secret"
+        default=None, repr=False, description="That client's secret (none for a public client)"
+    )
+    keycloak_clients: str = Field(
+        default="",
+        repr=False,
+        pattern=r"^\s*([A-Za-z0-9_.:-]+(=[^,=\s]+)?\s*(,\s*|$))*$",
+        description=(
+            "more clients whose offline tokens the gateway exchanges: comma-separated "
+            "client-id (public) or client-id=secret"
+        ),
+    )
+    jwks_min_refresh_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description="least time between two JWKS refetches caused by unknown key ids",
     )
     keycloak_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
@@ -73,6 +88,18 @@ class Settings(BaseModel):
     log_format: str = Field(
         default="json", pattern="^(json|text)$", description="json (one object a line) or text"
     )
+
+    def offline_clients(self) -> dict[str, str | None]:
+        """Client id -> secret (``None``: public) of every client whose offline tokens the gateway
+        exchanges, as each was issued to one client and must be exchanged as that client."""
+        clients: dict[str, str | None] = {}
+        if self.keycloak_client_id:
+            clients[self.keycloak_client_id] = self.keycloak_client_secret or None
+        for part in self.keycloak_clients.split(","):
+            client_id, _, secret = part.strip().partition("=")
+            if client_id:
+                clients[client_id] = secret or None
+        return clients
 
     def url_policy(self) -> UrlPolicy:
         return UrlPolicy.from_text(self.itsm_allowed_urls)

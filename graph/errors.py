@@ -34,14 +34,17 @@ def _translate(error: GraphQLError, context: object) -> GraphQLError:
         return error  # already translated
     original = error.original_error
     if isinstance(original, GatewayError):
+        response = getattr(context, "response", None)
+        if response is not None:
+            # The answer is one HTTP response: it carries the error's headers (Retry-After,
+            # WWW-Authenticate), and an authentication or authorisation refusal is its status,
+            # as it is when the middleware refuses before GraphQL runs.
+            response.headers.update(original.headers)
+            if original.status in (401, 403):
+                response.set_status(original.status)
         extra: dict[str, object] = {}
         if isinstance(original, RateLimited) and original.retry_after is not None:
-            # REST sends Retry-After as a header; GraphQL says it in the error and, since the
-            # answer is one HTTP response, in the same header too.
             extra["retryAfter"] = original.retry_after
-            response = getattr(context, "response", None)
-            if response is not None:
-                response.headers["Retry-After"] = str(original.retry_after)
         return _with_code(error, original.message, original.code, original.status, **extra)
     if original is None or isinstance(original, GraphQLError):
         # Syntax, validation and variable-coercion errors (graphql-core wraps the coercion's

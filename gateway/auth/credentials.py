@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from typing import Any
+
 from connectors.errors import Unauthenticated
 
 
@@ -27,3 +31,20 @@ def bearer_token(authorization_header: str | None) -> str:
     if any(character.isspace() for character in token):
         raise Unauthenticated("Authorization header must hold exactly one token after 'Bearer'")
     return token
+
+
+def unverified_claims(token: str) -> dict[str, Any] | None:
+    """The payload of a JWT, read WITHOUT checking its signature, or ``None`` if it is not one.
+
+    Only for routing: telling an offline token (``typ`` ``Offline``, which the gateway cannot
+    verify and must exchange) from an access token. Nothing read here is trusted.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        claims = json.loads(payload)
+    except (ValueError, TypeError):
+        return None
+    return claims if isinstance(claims, dict) else None

@@ -1,0 +1,194 @@
+"""Offline tokens: exchanged at Keycloak for access tokens, which are then verified as any other.
+
+Keycloak signs offline tokens with a realm secret it never publishes (HS512), so only Keycloak
+can judge one: the gateway exchanges it at the realm's token endpoint
+(``grant_type=refresh_token``) as the client it was issued to (its ``azp``), which must be a client
+the gateway is configured for. Contract of :class:`OfflineTokenExchanger`:
+
+- the access token obtained is kept, keyed by a SHA-256 of the offline token (the key never holds
+  the token), until shortly before it expires; requests with the same offline token reuse it;
+- one exchange at a time per offline token, however many requests arrive together;
+- Keycloak may rotate the offline token on each exchange ("Revoke Refresh Token" on: each one
+  works once). The rotated token is kept with the entry and used for the next exchange, so a
+  caller can keep sending the offline token it was given;
+- a revoked, expired or already-used offline token is a 401 saying so; Keycloak unreachable is a
+  503 for a token with nothing cached, while cached access tokens keep working until they expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+import orjson
+
+from connectors.errors import Unauthenticated, Unavailable
+from gateway.auth.access_tokens import AccessTokenVerifier
+from gateway.auth.credentials import unverified_claims
+from gateway.auth.principal import Principal
+
+log = logging.getLogger(__name__)
+
+OFFLINE = "Offline"
+# Renew this long before the access token expires, so a request never carries one that expires
+# on the way (half the lifetime for very short-lived tokens).
+_RENEW_MARGIN_SECONDS = 30.0
+
+
+@dataclass
+class _Exchange:
+    """What the gateway holds for one offline token (found by the hash of the token first sent)."""
+
+    offline_token: str = field(repr=False)  # the newest one: Keycloak may have rotated it
+    client_id: str
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    access_token: str | None = field(default=None, repr=False)
+    renew_at: float = 0.0  # epoch seconds: when to exchange again
+    expires_at: float = 0.0  # epoch seconds: when the access token stops being valid
+
+
+class OfflineTokenExchanger:
+    """Turns an offline token into a :class:`Principal`, or refuses it.
+
+    ``clients`` maps each client id whose offline tokens the gateway may exchange to its secret
+    (``None`` for a public client). ``clock`` returns epoch seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        clients: Mapping[str, str | None],
+        http: httpx.AsyncClient,
+        verifier: AccessTokenVerifier,
+        clock: Callable[[], float] = time.time,
+        max_entries: int = 10_000,
+    ) -> None:
+        self._issuer = issuer
+        self._token_endpoint = f"{issuer}/protocol/openid-connect/token"
+        self._clients = dict(clients)
+        self._http = http
+        self._verifier = verifier
+        self._clock = clock
+        self._max_entries = max_entries
+        self._entries: OrderedDict[bytes, _Exchange] = OrderedDict()
+        self.exchanges = 0  # exchanges attempted, for operators and tests
+
+    async def principal_for(self, offline_token: str) -> Principal:
+        key = hashlib.sha256(offline_token.encode()).digest()
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._remember(key, offline_token, self._client_of(offline_token))
+        self._entries.move_to_end(key)
+        async with entry.lock:
+            # Requests that waited here find the access token the first one obtained.
+            if entry.access_token is None or self._clock() >= entry.renew_at:
+                try:
+                    await self._exchange(key, entry)
+                except Unavailable:
+                    if entry.access_token is None or self._clock() >= entry.expires_at:
+                        raise
+                    # Keycloak is down, but the access token has not expired: keep serving it.
+                    log.warning("Keycloak unreachable; serving a cached access token until expiry")
+            access_token = entry.access_token
+        assert access_token is not None
+        return await self._verifier.verify(access_token)
+
+    def _client_of(self, offline_token: str) -> str:
+        claims = unverified_claims(offline_token)
+        if claims is None:
+            raise Unauthenticated("the offline token is not a JWT issued by Keycloak")
+        if claims.get("typ") != OFFLINE:
+            raise Unauthenticated(
+                f"the token sent as an offline token has typ {str(claims.get('typ'))[:20]!r}, not "
+                "'Offline': request it with scope=offline_access, or send an access token in "
+                "'Authorization: Bearer'"
+            )
+        if claims.get("iss") != self._issuer:
+            raise Unauthenticated(
+                f"the offline token was issued by {str(claims.get('iss'))[:120]!r}, not by "
+                f"{self._issuer}"
+            )
+        client_id = claims.get("azp")
+        if not isinstance(client_id, str) or client_id not in self._clients:
+            raise Unauthenticated(
+                f"the offline token was issued to client {str(client_id)[:80]!r}, whose offline "
+                "tokens this gateway is not configured to exchange; ask the operators to add it "
+                "to ITSM_GATEWAY_KEYCLOAK_CLIENTS"
+            )
+        return client_id
+
+    def _remember(self, key: bytes, offline_token: str, client_id: str) -> _Exchange:
+        entry = _Exchange(offline_token=offline_token, client_id=client_id)
+        self._entries[key] = entry
+        while len(self._entries) > self._max_entries:
+            # The least recently used offline token: its caller will need a new exchange.
+            self._entries.popitem(last=False)
+        return entry
+
+    async def _exchange(self, key: bytes, entry: _Exchange) -> None:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": entry.offline_token,
+            "client_id": entry.client_id,
+        }
+        secret = self._clients.get(entry.client_id)
+        if secret:
+            form["client_secret"] = secret
+        self.exchanges += 1
+        try:
+            response = await self._http.post(self._token_endpoint, data=form)
+        except httpx.TransportError as error:
+            raise Unavailable(
+                f"Keycloak at {self._issuer} is unreachable ({type(error).__name__}), and no "
+                "access token is cached for this offline token; retry later"
+            ) from None
+        body = _json(response)
+        if response.status_code == 200 and isinstance(body.get("access_token"), str):
+            now = self._clock()
+            lifetime = _seconds(body.get("expires_in"), default=60.0)
+            entry.access_token = body["access_token"]
+            entry.expires_at = now + lifetime
+            entry.renew_at = now + max(lifetime - min(_RENEW_MARGIN_SECONDS, lifetime / 2), 0)
+            rotated = body.get("refresh_token")
+            if isinstance(rotated, str) and rotated:
+                entry.offline_token = rotated
+            return
+        error, description = str(body.get("error", "")), str(body.get("error_description", ""))
+        said = f"{error}: {description}"[:200] if error else f"HTTP {response.status_code}"
+        if error == "invalid_grant":
+            self._entries.pop(key, None)  # nothing of it is usable any more
+            raise Unauthenticated(
+                f"Keycloak refused the offline token: it was revoked, has expired or was already "
+                f"used ({said}); get a new offline token"
+            )
+        if response.status_code >= 500 or not error:
+            raise Unavailable(
+                f"Keycloak at {self._issuer} failed to exchange the offline token ({said})"
+            )
+        # invalid_client, unauthorized_client: the gateway's own client settings are wrong.
+        log.error(
+            "Keycloak refused the gateway's exchange as client %s (%s)", entry.client_id, said
+        )
+        raise Unavailable(
+            f"Keycloak refused the gateway's exchange as client {entry.client_id} ({said}); "
+            "the operators must check the client's settings"
+        )
+
+
+def _json(response: httpx.Response) -> dict[str, object]:
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _seconds(value: object, *, default: float) -> float:
+    return float(value) if isinstance(value, int | float) and value > 0 else default
