@@ -16,9 +16,11 @@ Product code never imports this module, except the demo command.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -31,8 +33,26 @@ DEFAULT_SCOPE = "openid profile email"
 DEFAULT_CLIENT_ID = "smartops"
 
 
+@dataclass
+class OfflineSession:
+    """One user's offline session with one client, as Keycloak keeps it server-side."""
+
+    username: str
+    client_id: str
+    roles: tuple[str, ...]
+    client_roles: Mapping[str, Sequence[str]]
+    revoked: bool = False
+    used: set[str] = field(default_factory=set)  # tokens already exchanged once
+
+
 class TokenIssuer:
-    """Signing keys and token minting for one realm; ``issuer`` is known once served."""
+    """Signing keys and token minting for one realm; ``issuer`` is known once served.
+
+    Offline tokens behave as Keycloak's do at the token endpoint (``grant_type=refresh_token``):
+    exchanged only by the client they were issued to (with its secret when ``clients`` names
+    one), rotated on every exchange, refused once revoked, and, with ``revoke_refresh_token``
+    on, each usable once.
+    """
 
     def __init__(
         self,
@@ -49,6 +69,15 @@ class TokenIssuer:
         self.endpoint_realm_roles = tuple(endpoint_realm_roles)
         self.endpoint_client_roles = tuple(endpoint_client_roles)
         self.issuer: str | None = None
+        self.clock: Callable[[], float] = time.time  # epoch seconds; tests may move it
+        # Confidential clients' secrets; a client not named here is public.
+        self.clients: dict[str, str] = {}
+        self.revoke_refresh_token = False
+        self.access_token_lifetime = 300
+        self.refresh_exchanges = 0
+        # When set, exchanges wait for it: lets a test pile up concurrent requests.
+        self.hold_exchanges: asyncio.Event | None = None
+        self._offline: dict[str, OfflineSession] = {}
         self.jwks_fetches = 0
         self.discovery_fetches = 0
         self._signing_key = _new_signing_key()
@@ -118,7 +147,7 @@ class TokenIssuer:
         if self.issuer is None:
             raise RuntimeError("bind() the issuer to its URL (serve() does) before minting")
         signing_key = key if key is not None else self._signing_key
-        now = time.time() if issued_at is None else issued_at
+        now = self.clock() if issued_at is None else issued_at
         claims: dict[str, Any] = {
             "exp": int(now + lifetime),
             "iat": int(now),
@@ -160,6 +189,72 @@ class TokenIssuer:
                 header[name] = value
         return jwt.encode(header, claims, signing_key, algorithms=[header["alg"]])
 
+    def mint_offline(
+        self,
+        username: str = "smartops.operator",
+        *,
+        client_id: str = DEFAULT_CLIENT_ID,
+        roles: Sequence[str] = (),
+        client_roles: Mapping[str, Sequence[str]] | None = None,
+    ) -> str:
+        """An offline token shaped like Keycloak's: typ Offline, no exp, aud the issuer.
+
+        (Keycloak signs them HS512 with a secret it never publishes; this one is RS256, which
+        changes nothing for a gateway that must not verify them anyway.)
+        """
+        session = OfflineSession(username, client_id, tuple(roles), dict(client_roles or {}))
+        return self._offline_token(session)
+
+    def revoke_offline(self, token: str) -> None:
+        """What ``/protocol/openid-connect/revoke`` does: the whole offline session ends."""
+        self._offline[token].revoked = True
+
+    def _offline_token(self, session: OfflineSession) -> str:
+        token = self.mint(
+            session.username,
+            client_id=session.client_id,
+            typ="Offline",
+            audience=self.issuer,
+            extra_claims={"exp": None, "scope": "openid offline_access"},
+        )
+        self._offline[token] = session
+        return token
+
+    def exchange_offline(
+        self, token: str, client_id: str, secret: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        """The token endpoint's answer to ``grant_type=refresh_token``: (status, body)."""
+        session = self._offline.get(token)
+        if session is None or session.revoked:
+            return 400, _error_body("invalid_grant", "Offline user session not found")
+        if client_id != session.client_id:
+            return 400, _error_body(
+                "invalid_grant", "Token client and authorized client don't match"
+            )
+        expected = self.clients.get(client_id)
+        if expected is not None and secret != expected:
+            return 401, _error_body(
+                "unauthorized_client", "Invalid client or Invalid client credentials"
+            )
+        if self.revoke_refresh_token and token in session.used:
+            return 400, _error_body("invalid_grant", "Maximum allowed refresh token reuse exceeded")
+        session.used.add(token)
+        access = self.mint(
+            session.username,
+            roles=session.roles,
+            client_roles=session.client_roles,
+            client_id=session.client_id,
+            lifetime=self.access_token_lifetime,
+        )
+        return 200, {
+            "access_token": access,
+            "expires_in": self.access_token_lifetime,
+            "refresh_expires_in": 0,
+            "refresh_token": self._offline_token(session),
+            "token_type": "Bearer",
+            "scope": "openid offline_access",
+        }
+
     def discovery_document(self) -> dict[str, Any]:
         assert self.issuer is not None
         endpoints = f"{self.issuer}/protocol/openid-connect"
@@ -167,7 +262,7 @@ class TokenIssuer:
             "issuer": self.issuer,
             "jwks_uri": f"{endpoints}/certs",
             "token_endpoint": f"{endpoints}/token",
-            "grant_types_supported": ["client_credentials", "password"],
+            "grant_types_supported": ["client_credentials", "password", "refresh_token"],
             "id_token_signing_alg_values_supported": [SIGNING_ALGORITHM],
         }
 
@@ -222,6 +317,17 @@ async def _token(request: web.Request) -> web.Response:
     if grant_type == "client_credentials":
         # Keycloak names a client's service account this way.
         username = f"service-account-{client_id}"
+    elif grant_type == "refresh_token":
+        issuer.refresh_exchanges += 1
+        if issuer.hold_exchanges is not None:
+            await issuer.hold_exchanges.wait()
+        refresh_token, secret = form.get("refresh_token"), form.get("client_secret")
+        status, body = issuer.exchange_offline(
+            refresh_token if isinstance(refresh_token, str) else "",
+            client_id,
+            secret if isinstance(secret, str) else None,
+        )
+        return web.json_response(body, status=status)
     elif grant_type == "password":
         username = form.get("username")
         if not isinstance(username, str) or not username:
@@ -246,8 +352,12 @@ async def _token(request: web.Request) -> web.Response:
     )
 
 
+def _error_body(error: str, description: str) -> dict[str, str]:
+    return {"error": error, "error_description": description}
+
+
 def _oauth_error(error: str, description: str) -> web.Response:
-    return web.json_response({"error": error, "error_description": description}, status=400)
+    return web.json_response(_error_body(error, description), status=400)
 
 
 def _new_signing_key() -> Key:
