@@ -17,7 +17,7 @@ from aiohttp import web
 
 from emulators.servicenow import EmulatorState
 from emulators.servicenow import create_app as create_emulator_app
-from emulators.token_issuer import TokenIssuer
+from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
 from gateway.app import create_app
 from gateway.logs import configure_logging
@@ -62,6 +62,8 @@ async def _run(port: int, emulator_port: int, issuer_port: int) -> None:
         host=HOST,
         port=port,
         itsm_allowed_urls=f"{emulator_url},https://*.service-now.com",
+        # The issuer's offline tokens are issued to its default (public) client.
+        keycloak_clients=DEFAULT_CLIENT_ID,
         log_format="text",
     )
     runners = [
@@ -70,7 +72,9 @@ async def _run(port: int, emulator_port: int, issuer_port: int) -> None:
         await _start(create_app(settings), port),
     ]
     token = issuer.mint("smartops.operator", lifetime=DEMO_TOKEN_LIFETIME)
-    print(_banner(f"http://{HOST}:{port}", emulator_url, issuer.issuer, token), flush=True)
+    offline_token = issuer.mint_offline("smartops.operator")
+    gateway_url = f"http://{HOST}:{port}"
+    print(_banner(gateway_url, emulator_url, issuer.issuer, token, offline_token), flush=True)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -84,7 +88,7 @@ async def _run(port: int, emulator_port: int, issuer_port: int) -> None:
         print("itsm-gateway demo stopped.", flush=True)
 
 
-def _banner(gateway: str, emulator: str, issuer: str, token: str) -> str:
+def _banner(gateway: str, emulator: str, issuer: str, token: str, offline_token: str) -> str:
     connection = {
         "itsmType": "servicenow",
         "instanceUrl": emulator,
@@ -117,10 +121,15 @@ def _banner(gateway: str, emulator: str, issuer: str, token: str) -> str:
         "variables": {"n": "INC0010001", "c": connection},
     }
 
-    def curl(method: str, path: str, body: dict[str, object]) -> str:
+    def curl(
+        method: str,
+        path: str,
+        body: dict[str, object],
+        credential: str = "Authorization: Bearer $TOKEN",
+    ) -> str:
         return (
             f"curl -s -X {method} {gateway}{path} \\\n"
-            f'  -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\\n'
+            f'  -H "{credential}" -H "Content-Type: application/json" \\\n'
             f"  -d {shlex.quote(orjson.dumps(body).decode())}"
         )
 
@@ -134,6 +143,7 @@ def _banner(gateway: str, emulator: str, issuer: str, token: str) -> str:
   token issuer       {issuer}   (the token below lasts 12 hours)
 
 export TOKEN={token}
+export OFFLINE_TOKEN={offline_token}
 
 # fetch
 {curl("GET", "/itsm/v1/ticket/fetch", fetch)}
@@ -146,6 +156,9 @@ export TOKEN={token}
 
 # GraphQL
 {curl("POST", "/graphql", graphql)}
+
+# the same fetch with an offline token (exchanged at the issuer for an access token)
+{curl("GET", "/itsm/v1/ticket/fetch", fetch, "X-Offline-Token: $OFFLINE_TOKEN")}
 
 Press Ctrl-C to stop.
 {line}"""
