@@ -31,7 +31,7 @@ class Stack:
     gateway_url: str
     emulator_url: str
     emulator: EmulatorState
-    issuer: TokenIssuer
+    issuer: TokenIssuer | None  # None: every request names its own credential
     http: httpx.AsyncClient
 
     def connection(self, **overrides: Any) -> dict[str, Any]:
@@ -46,10 +46,18 @@ class Stack:
         return {k: v for k, v in details.items() if v is not None}
 
     def headers(self, token: str | None = None) -> dict[str, str]:
+        if token is None and self.issuer is None:
+            return {}
         return {"Authorization": f"Bearer {token or self.issuer.mint('smartops.operator')}"}
 
+    def _with_credential(self, headers: dict[str, str]) -> dict[str, str]:
+        """The caller's headers, with the default token unless they carry a credential."""
+        if {"authorization", "x-offline-token"} & {name.lower() for name in headers}:
+            return headers
+        return {**self.headers(), **headers}
+
     async def rest(self, method: str, operation: str, body: Any, **kwargs: Any) -> httpx.Response:
-        headers = {**self.headers(), **kwargs.pop("headers", {})}
+        headers = self._with_credential(kwargs.pop("headers", {}))
         return await self.http.request(
             method,
             f"{self.gateway_url}/itsm/v1/ticket/{operation}",
@@ -61,7 +69,7 @@ class Stack:
     async def graphql(
         self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
     ) -> httpx.Response:
-        headers = {**self.headers(), **kwargs.pop("headers", {})}
+        headers = self._with_credential(kwargs.pop("headers", {}))
         return await self.http.post(
             f"{self.gateway_url}/graphql",
             json={"query": query, "variables": variables or {}},
