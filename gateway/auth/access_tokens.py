@@ -101,6 +101,10 @@ class AccessTokenVerifier:
         self._registry = jws.JWSRegistry(algorithms=self._algorithms, strict_check_header=False)
         self._cache = ClaimsCache(claims_cache_size)
 
+    def cached(self, token: str) -> Principal | None:
+        """The caller behind ``token`` if it was verified before and has not expired."""
+        return self._cache.get(token, self._clock())
+
     async def verify(self, token: str) -> Principal:
         """The caller behind ``token``; raises ``Unauthenticated`` saying what is wrong, or
         ``Unavailable`` when the realm's keys cannot be had."""

@@ -25,6 +25,9 @@ class Authenticator:
     async def authenticate(self, authorization: str | None, offline_token: str | None) -> Principal:
         if authorization is not None:
             token = bearer_token(authorization)
+            known = self._verifier.cached(token)
+            if known is not None:  # the common case: a token seen before, no parsing at all
+                return known
             claims = unverified_claims(token)
             if claims is not None and claims.get("typ") == OFFLINE:
                 return await self._exchanger.principal_for(token)

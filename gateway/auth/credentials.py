@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 from connectors.errors import Unauthenticated
+
+_WHITESPACE = re.compile(r"\s")
 
 
 def bearer_token(authorization_header: str | None) -> str:
@@ -28,7 +31,7 @@ def bearer_token(authorization_header: str | None) -> str:
             "Authorization header has no token after 'Bearer': "
             "send 'Authorization: Bearer <access token>'"
         )
-    if any(character.isspace() for character in token):
+    if _WHITESPACE.search(token):
         raise Unauthenticated("Authorization header must hold exactly one token after 'Bearer'")
     return token
 
