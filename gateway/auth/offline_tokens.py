@@ -78,7 +78,6 @@ class OfflineTokenExchanger:
         self._clock = clock
         self._max_entries = max_entries
         self._entries: OrderedDict[bytes, _Exchange] = OrderedDict()
-        self.exchanges = 0  # exchanges attempted, for operators and tests
 
     async def principal_for(self, offline_token: str) -> Principal:
         key = hashlib.sha256(offline_token.encode()).digest()
@@ -141,7 +140,6 @@ class OfflineTokenExchanger:
         secret = self._clients.get(entry.client_id)
         if secret:
             form["client_secret"] = secret
-        self.exchanges += 1
         try:
             response = await self._http.post(self._token_endpoint, data=form)
         except httpx.TransportError as error:
