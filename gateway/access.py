@@ -34,7 +34,7 @@ class AccessPolicy:
         if principal is None:  # the authentication middleware runs first; this is a guard
             raise Unauthenticated("missing credentials")
         self.check(principal, operation)
-        return CallContext(request_id=request.get(REQUEST_ID))
+        return CallContext(request_id=request.get(REQUEST_ID), roles=principal.roles())
 
 
 def _holds(principal: Principal, role: str) -> bool:

@@ -27,6 +27,7 @@ from gateway.middleware import authentication, request_context
 from gateway.request_keys import request_id_of
 from gateway.settings import Settings
 from graph.view import GraphQLView
+from resolvers.connections import ConnectionResolver
 from resolvers.tickets import TicketService
 from rest_compat.handlers import RestDoor
 
@@ -80,7 +81,9 @@ def create_app(
         ),
     )
     registry = ConnectorRegistry([ServiceNowConnectorFactory(itsm_http)])
-    service = TicketService(registry, settings.url_policy())
+    service = TicketService(
+        registry, ConnectionResolver(settings.url_policy(), registry.itsm_types)
+    )
     access = AccessPolicy(settings.read_roles, settings.write_roles)
 
     app = web.Application(

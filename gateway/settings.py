@@ -80,6 +80,41 @@ class Settings(BaseModel):
     itsm_max_connections: int = Field(default=100, ge=1, le=10_000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     graphiql: bool = Field(default=True, description="Serve GraphiQL at GET /graphql")
+    graphql_get: bool = Field(default=True, description="Accept GraphQL queries by GET")
+    graphql_introspection: bool = Field(default=True, description="Answer introspection queries")
+    graphql_max_depth: int = Field(default=8, ge=2, le=50)
+    graphql_max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    graphql_max_aliases: int = Field(default=15, ge=1, le=1000)
+    max_tickets_per_request: int = Field(
+        default=5, ge=1, le=100, description="tickets one GraphQL request may fetch or write"
+    )
+    max_ticket_json_bytes: int = Field(default=65_536, ge=1024, le=16 * 1_048_576)
+    max_ticket_json_keys: int = Field(default=100, ge=1, le=10_000)
+    max_string_length: int = Field(
+        default=32_768, ge=256, le=1_048_576, description="longest string value a caller may send"
+    )
+    request_deadline_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="a request's whole time budget (504 past it)"
+    )
+    itsm_retries: int = Field(default=2, ge=0, le=10, description="retries of a failed read")
+    itsm_retry_backoff_seconds: float = Field(default=0.2, ge=0, le=60)
+    itsm_retry_after_cap_seconds: float = Field(
+        default=10.0, ge=0, le=3600, description="longest Retry-After the gateway waits for"
+    )
+    itsm_breaker_failures: int = Field(
+        default=5, ge=1, le=1000, description="failures in a row that open an instance's circuit"
+    )
+    itsm_breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
+    itsm_max_concurrency_per_instance: int = Field(default=20, ge=1, le=10_000)
+    redis_url: str | None = Field(
+        default=None, repr=False, description="redis://host:port/db, shared idempotency keys"
+    )
+    idempotency_ttl_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
+    connections: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="server-side connection profiles, from the settings file's [connections.<id>]",
+    )
     log_level: str = Field(
         default="INFO",
         pattern="^(DEBUG|INFO|WARNING|ERROR)$",

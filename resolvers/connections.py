@@ -29,6 +29,22 @@ class ConnectionDetails:
 _AUTH_TYPES = ", ".join(t.value for t in AuthType)
 
 
+class ConnectionResolver:
+    """Turns a caller's ``connectionDetails`` into a checked ``Connection``.
+
+    The seam for what needs I/O or server-side configuration: resolving the instance's host
+    before any connection is made, and connection profiles named by ``connectionId``.
+    """
+
+    def __init__(self, policy: UrlPolicy, known_types: tuple[str, ...]) -> None:
+        self._policy = policy
+        self._known_types = known_types
+
+    async def resolve(self, details: ConnectionDetails, roles: frozenset[str]) -> Connection:
+        """``roles``: the caller's realm roles and ``client:role`` client roles."""
+        return resolve_connection(details, self._policy, self._known_types)
+
+
 def resolve_connection(
     details: ConnectionDetails, policy: UrlPolicy, known_types: tuple[str, ...]
 ) -> Connection:

@@ -14,10 +14,9 @@ from connectors.fields import TicketField
 from connectors.model import Ticket, WriteRequest
 from connectors.port import Connector
 from connectors.registry import ConnectorRegistry
-from resolvers.connections import ConnectionDetails, resolve_connection
+from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.field_sets import parse_ticket_fields
 from resolvers.timezones import parse_zone
-from resolvers.url_policy import UrlPolicy
 
 # Always read: the number names the record in messages and the sys_id drives follow-up calls;
 # both come in the first call at no extra cost.
@@ -38,18 +37,21 @@ class TicketAnswer:
 
 @dataclass(frozen=True, slots=True)
 class CallContext:
-    """Per-request facts the use cases pass on to the ITSM."""
+    """Per-request facts: for the ITSM (the request id), for policies (the caller's roles, as
+    realm roles and ``client:role``), and the caller's ``Idempotency-Key`` for a create."""
 
     request_id: str | None = None
+    roles: frozenset[str] = frozenset()
+    idempotency_key: str | None = None
 
     def headers(self) -> Mapping[str, str]:
         return {"X-Request-ID": self.request_id} if self.request_id else {}
 
 
 class TicketService:
-    def __init__(self, registry: ConnectorRegistry, url_policy: UrlPolicy) -> None:
+    def __init__(self, registry: ConnectorRegistry, connections: ConnectionResolver) -> None:
         self._registry = registry
-        self._url_policy = url_policy
+        self._connections = connections
 
     async def fetch(
         self,
@@ -64,7 +66,7 @@ class TicketService:
         tz = parse_zone(zone)
         if not number or not number.strip():
             raise BadInput("ticketNumber is required, e.g. INC0010001")
-        connector, noun = self._open(connection, context)
+        connector, noun = await self._open(connection, context)
         ticket = await connector.fetch(number.strip(), asked | _ALWAYS_READ, tz)
         return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
 
@@ -80,7 +82,7 @@ class TicketService:
         asked = parse_ticket_fields(fields)
         tz = parse_zone(zone)
         _require_write(write)
-        connector, noun = self._open(connection, context)
+        connector, noun = await self._open(connection, context)
         ticket = await connector.create(write, asked | _ALWAYS_READ, tz)
         return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
 
@@ -99,12 +101,14 @@ class TicketService:
         if not sys_id or not sys_id.strip():
             raise BadInput("sysId is required: the record id returned by create or fetch")
         _require_write(write)
-        connector, noun = self._open(connection, context)
+        connector, noun = await self._open(connection, context)
         ticket = await connector.update(sys_id.strip(), write, asked | _ALWAYS_READ, tz)
         return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
 
-    def _open(self, details: ConnectionDetails, context: CallContext) -> tuple[Connector, str]:
-        connection = resolve_connection(details, self._url_policy, self._registry.itsm_types)
+    async def _open(
+        self, details: ConnectionDetails, context: CallContext
+    ) -> tuple[Connector, str]:
+        connection = await self._connections.resolve(details, context.roles)
         connector = self._registry.open(connection, extra_headers=context.headers())
         return connector, self._registry.record_noun(connection)
 

@@ -25,6 +25,11 @@ class Principal:
     client_roles: Mapping[str, frozenset[str]] = field(hash=False)
     expires_at: datetime
 
+    def roles(self) -> frozenset[str]:
+        """Every role held, realm roles as they are and client roles as ``client:role``."""
+        client = {f"{c}:{r}" for c, roles in self.client_roles.items() for r in roles}
+        return self.realm_roles | client
+
     def has_realm_role(self, role: str) -> bool:
         return role in self.realm_roles
 
