@@ -11,6 +11,10 @@ from __future__ import annotations
 class GatewayError(Exception):
     status: int = 500
     code: str = "INTERNAL"
+    # True when a write was sent and no definite answer came back (a timeout after sending, a
+    # dropped connection, a 5xx): the ITSM may have applied it. Retrying such a write could
+    # apply it twice, so retries and idempotency keys treat it apart.
+    outcome_unknown: bool = False
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)

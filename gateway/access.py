@@ -15,6 +15,8 @@ from gateway.auth.principal import Principal
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
 from resolvers.tickets import CallContext
 
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+
 
 class AccessPolicy:
     def __init__(self, read_roles: Sequence[str], write_roles: Sequence[str]) -> None:
@@ -34,7 +36,11 @@ class AccessPolicy:
         if principal is None:  # the authentication middleware runs first; this is a guard
             raise Unauthenticated("missing credentials")
         self.check(principal, operation)
-        return CallContext(request_id=request.get(REQUEST_ID), roles=principal.roles())
+        return CallContext(
+            request_id=request.get(REQUEST_ID),
+            roles=principal.roles(),
+            idempotency_key=request.headers.get(IDEMPOTENCY_KEY_HEADER) or None,
+        )
 
 
 def _holds(principal: Principal, role: str) -> bool:

@@ -28,6 +28,7 @@ from gateway.request_keys import request_id_of
 from gateway.settings import Settings
 from graph.view import GraphQLView
 from resolvers.connections import ConnectionResolver
+from resolvers.limits import InputLimits
 from resolvers.tickets import TicketService
 from rest_compat.handlers import RestDoor
 
@@ -82,7 +83,14 @@ def create_app(
     )
     registry = ConnectorRegistry([ServiceNowConnectorFactory(itsm_http)])
     service = TicketService(
-        registry, ConnectionResolver(settings.url_policy(), registry.itsm_types)
+        registry,
+        ConnectionResolver(settings.url_policy(), registry.itsm_types),
+        limits=InputLimits(
+            max_ticket_json_bytes=settings.max_ticket_json_bytes,
+            max_ticket_json_keys=settings.max_ticket_json_keys,
+            max_string_length=settings.max_string_length,
+        ),
+        deadline_seconds=settings.request_deadline_seconds,
     )
     access = AccessPolicy(settings.read_roles, settings.write_roles)
 

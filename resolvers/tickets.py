@@ -6,16 +6,19 @@ connection, required values), so bad input never reaches the ITSM.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
-from connectors.errors import BadInput
+from connectors.errors import BadInput, ItsmTimeout
 from connectors.fields import TicketField
 from connectors.model import Ticket, WriteRequest
 from connectors.port import Connector
 from connectors.registry import ConnectorRegistry
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.field_sets import parse_ticket_fields
+from resolvers.limits import InputLimits
 from resolvers.timezones import parse_zone
 
 # Always read: the number names the record in messages and the sys_id drives follow-up calls;
@@ -49,9 +52,18 @@ class CallContext:
 
 
 class TicketService:
-    def __init__(self, registry: ConnectorRegistry, connections: ConnectionResolver) -> None:
+    def __init__(
+        self,
+        registry: ConnectorRegistry,
+        connections: ConnectionResolver,
+        *,
+        limits: InputLimits | None = None,
+        deadline_seconds: float = 60.0,
+    ) -> None:
         self._registry = registry
         self._connections = connections
+        self._limits = limits or InputLimits()
+        self._deadline = deadline_seconds
 
     async def fetch(
         self,
@@ -66,8 +78,10 @@ class TicketService:
         tz = parse_zone(zone)
         if not number or not number.strip():
             raise BadInput("ticketNumber is required, e.g. INC0010001")
+        self._limits.check_text("ticketNumber", number)
         connector, noun = await self._open(connection, context)
-        ticket = await connector.fetch(number.strip(), asked | _ALWAYS_READ, tz)
+        async with self._deadline_of("fetch"):
+            ticket = await connector.fetch(number.strip(), asked | _ALWAYS_READ, tz)
         return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
 
     async def create(
@@ -82,8 +96,10 @@ class TicketService:
         asked = parse_ticket_fields(fields)
         tz = parse_zone(zone)
         _require_write(write)
+        self._limits.check_write(write)
         connector, noun = await self._open(connection, context)
-        ticket = await connector.create(write, asked | _ALWAYS_READ, tz)
+        async with self._deadline_of("create"):
+            ticket = await connector.create(write, asked | _ALWAYS_READ, tz)
         return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
 
     async def update(
@@ -100,10 +116,28 @@ class TicketService:
         tz = parse_zone(zone)
         if not sys_id or not sys_id.strip():
             raise BadInput("sysId is required: the record id returned by create or fetch")
+        self._limits.check_text("sysId", sys_id)
         _require_write(write)
+        self._limits.check_write(write)
         connector, noun = await self._open(connection, context)
-        ticket = await connector.update(sys_id.strip(), write, asked | _ALWAYS_READ, tz)
+        async with self._deadline_of("update"):
+            ticket = await connector.update(sys_id.strip(), write, asked | _ALWAYS_READ, tz)
         return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
+
+    @contextlib.asynccontextmanager
+    async def _deadline_of(self, operation: str) -> AsyncIterator[None]:
+        """The whole ITSM part of a request (every call, retry and wait) within the deadline."""
+        try:
+            async with asyncio.timeout(self._deadline):
+                yield
+        except TimeoutError:
+            error = ItsmTimeout(
+                f"the {operation} did not finish within the gateway's deadline of "
+                f"{self._deadline:g} s"
+            )
+            # A write cut short may still have been applied by the ITSM.
+            error.outcome_unknown = operation != "fetch"
+            raise error from None
 
     async def _open(
         self, details: ConnectionDetails, context: CallContext
