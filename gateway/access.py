@@ -24,7 +24,7 @@ class AccessPolicy:
 
     def check(self, principal: Principal, operation: str) -> None:
         needed = self._roles[operation]
-        if not needed or any(_holds(principal, role) for role in needed):
+        if not needed or not principal.roles().isdisjoint(needed):
             return
         raise Forbidden(
             f"{operation} needs one of the roles {', '.join(needed)}; "
@@ -41,10 +41,3 @@ class AccessPolicy:
             roles=principal.roles(),
             idempotency_key=request.headers.get(IDEMPOTENCY_KEY_HEADER) or None,
         )
-
-
-def _holds(principal: Principal, role: str) -> bool:
-    client, sep, client_role = role.partition(":")
-    if sep:
-        return client_role in principal.client_roles.get(client, frozenset())
-    return role in principal.realm_roles
