@@ -12,6 +12,7 @@ which escape the extensions' ``on_operation``.
 from __future__ import annotations
 
 import logging
+import re
 
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
@@ -49,12 +50,27 @@ def _translate(error: GraphQLError, context: object) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         # Syntax, validation and variable-coercion errors (graphql-core wraps the coercion's
         # own GraphQLError): the document or its variables are the caller's.
-        return _with_code(error, error.message, "BAD_USER_INPUT", 400)
+        return _with_code(error, _without_values(error.message), "BAD_USER_INPUT", 400)
     request_id = getattr(context, "request_id", None) or "unknown"
     log.error("unexpected error in GraphQL resolver (request %s)", request_id, exc_info=original)
     return _with_code(
         error, f"Internal error; quote request id {request_id} to the operators", "INTERNAL", 500
     )
+
+
+# graphql-core quotes the offending variable value in coercion errors ("..., found: {...}",
+# "String cannot represent a non string value: ..."). A connection input holds passwords, so the
+# value is cut: the message still names the variable, the path and the reason.
+_QUOTED_VALUE = (
+    re.compile(r",? found: .*\Z", re.S),
+    re.compile(r"(cannot represent[^:]*): .*\Z", re.S),
+)
+
+
+def _without_values(message: str) -> str:
+    for pattern in _QUOTED_VALUE:
+        message = pattern.sub(lambda match: match.group(1) if match.groups() else "", message)
+    return message
 
 
 def _with_code(

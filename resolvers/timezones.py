@@ -35,11 +35,13 @@ def parse_zone(text: str | None) -> tzinfo:
         hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
         offset = timedelta(hours=hours, minutes=minutes)
         if minutes >= 60 or offset > _MAX_OFFSET:
-            raise BadInput(f"itsmTimeZoneOffset {text!r} is out of range; {_HELP}")
+            raise BadInput(f"itsmTimeZoneOffset is out of range (-12:00 to +14:00); {_HELP}")
         return timezone(-offset if match["sign"] == "-" else offset)
     if _IANA_NAME.fullmatch(value):
         try:
             return ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    raise BadInput(f"itsmTimeZoneOffset {text!r} is not a time zone; {_HELP}")
+    # The value is not echoed: a caller who pasted something else here (a token) must not see
+    # it reflected, or logged by whoever logs answers.
+    raise BadInput(f"itsmTimeZoneOffset is not a time zone; {_HELP}")

@@ -7,7 +7,8 @@ every test so that tests do not see each other's writes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from emulators.servicenow import create_app as create_emulator_app
 from emulators.token_issuer import TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
 from gateway.app import create_app
+from gateway.logs import configure_logging
 from gateway.settings import Settings
 from tests.support.servers import serving, wait_until_ready
 
@@ -119,3 +121,23 @@ async def stack() -> AsyncIterator[Stack]:
 @pytest.fixture(autouse=True)
 def fresh_emulator(stack: Stack) -> None:
     stack.emulator.reset()
+
+
+@pytest.fixture
+def production_logging(caplog: pytest.LogCaptureFixture) -> Iterator[logging.Handler]:
+    """Logging as ``itsm-gateway serve`` configures it (JSON, request-id filter), at DEBUG, with
+    caplog still listening; yields the production handler. Restores the previous setup after."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    quietened = ("aiohttp.access", "httpx", "httpcore")
+    saved_levels = {name: logging.getLogger(name).level for name in quietened}
+    configure_logging("DEBUG", "json")
+    production = root.handlers[0]
+    root.addHandler(caplog.handler)
+    try:
+        yield production
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        for name, level in saved_levels.items():
+            logging.getLogger(name).setLevel(level)

@@ -126,12 +126,11 @@ BAD_INPUT: list[Any] = [
     ),
     pytest.param(
         fetch(zone="Mars/Olympus"),
-        ("itsmTimeZoneOffset", "Mars/Olympus", "+05:30", "America/Los_Angeles"),
+        # The value itself is not echoed (a secret pasted in the wrong place must not be).
+        ("itsmTimeZoneOffset is not a time zone", "+05:30", "America/Los_Angeles"),
         id="zone-unknown-name",
     ),
-    pytest.param(
-        fetch(zone="+25:00"), ("itsmTimeZoneOffset", "+25:00", "out of range"), id="zone-range"
-    ),
+    pytest.param(fetch(zone="+25:00"), ("itsmTimeZoneOffset", "out of range"), id="zone-range"),
     *(
         pytest.param(
             operation({**WRITE, name: value}),

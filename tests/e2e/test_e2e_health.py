@@ -8,14 +8,12 @@ import logging
 import re
 import socket
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from emulators.servicenow.seed import INC_NEW
 from gateway.app import create_app
-from gateway.logs import configure_logging
 from gateway.settings import Settings
 from tests.e2e.conftest import SN_PASSWORD, SN_USER, Stack
 from tests.support.servers import serving, wait_until_ready
@@ -203,26 +201,6 @@ async def test_each_request_gets_its_own_generated_id(stack: Stack) -> None:
 
 
 # -- the access log ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def production_logging(caplog: pytest.LogCaptureFixture) -> Iterator[logging.Handler]:
-    """Logging as ``itsm-gateway serve`` configures it (JSON, request-id filter), at DEBUG, with
-    caplog still listening; yields the production handler. Restores the previous setup after."""
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    quietened = ("aiohttp.access", "httpx", "httpcore")
-    saved_levels = {name: logging.getLogger(name).level for name in quietened}
-    configure_logging("DEBUG", "json")
-    production = root.handlers[0]
-    root.addHandler(caplog.handler)
-    try:
-        yield production
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
-        for name, level in saved_levels.items():
-            logging.getLogger(name).setLevel(level)
 
 
 async def test_the_access_log_names_request_status_and_user_and_no_secret(
