@@ -18,12 +18,23 @@ from connectors.port import Connector
 from connectors.registry import ConnectorRegistry
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.field_sets import parse_ticket_fields
+from resolvers.idempotency import (
+    Idempotency,
+    IdempotencyStore,
+    IdempotentCall,
+    MemoryIdempotencyStore,
+    parse_idempotency_key,
+)
 from resolvers.limits import InputLimits
 from resolvers.timezones import parse_zone
 
 # Always read: the number names the record in messages and the sys_id drives follow-up calls;
 # both come in the first call at no extra cost.
 _ALWAYS_READ = frozenset({TicketField.TICKET_NUMBER, TicketField.SYS_ID})
+
+# How long past its deadline a create in flight keeps its idempotency key's claim: beyond it, a
+# retry takes the claim's owner for gone (a crashed process) and answers "outcome unknown".
+_CLAIM_LEASE_MARGIN_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +70,19 @@ class TicketService:
         *,
         limits: InputLimits | None = None,
         deadline_seconds: float = 60.0,
+        idempotency: IdempotencyStore | None = None,
     ) -> None:
+        """``idempotency``: where creates' ``Idempotency-Key``s are kept (default: in this
+        process's memory, 24 hours)."""
         self._registry = registry
         self._connections = connections
         self._limits = limits or InputLimits()
         self._deadline = deadline_seconds
+        self._idempotency = Idempotency(
+            idempotency if idempotency is not None else MemoryIdempotencyStore(),
+            wait_seconds=deadline_seconds,
+            lease_seconds=deadline_seconds + _CLAIM_LEASE_MARGIN_SECONDS,
+        )
 
     async def fetch(
         self,
@@ -97,9 +116,22 @@ class TicketService:
         tz = parse_zone(zone)
         _require_write(write)
         self._limits.check_write(write)
+        key = parse_idempotency_key(context.idempotency_key)
         connector, noun = await self._open(connection, context)
-        async with self._deadline_of("create"):
-            ticket = await connector.create(write, asked | _ALWAYS_READ, tz)
+
+        async def send() -> Ticket:
+            async with self._deadline_of("create"):
+                return await connector.create(write, asked | _ALWAYS_READ, tz)
+
+        if key is None:
+            ticket = await send()
+        else:
+            # A retry with the key gets the first create's ticket; asked fields and the zone are
+            # part of the request's fingerprint, so the stored ticket answers it exactly.
+            call = IdempotentCall.for_create(
+                key, connection, table=noun, write=write, fields=asked, zone=tz
+            )
+            ticket = await self._idempotency.run(call, send)
         return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
 
     async def update(

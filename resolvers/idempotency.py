@@ -1,0 +1,441 @@
+"""Idempotent create: a create retried with the same ``Idempotency-Key`` gets the first answer.
+
+The first request with a key *claims* it (an atomic set-if-absent in the store), sends the create
+and records how it ended; a retry finds that record instead of creating again:
+
+- ``done``: the first answer (the canonical ``Ticket``) is returned again, however often asked.
+- ``pending``: the first is still in flight; the retry polls until it ends, for at most the
+  request deadline, then answers 409 "still in progress". A claim whose owner vanished (a crashed
+  process) counts as ``unknown`` once its lease (the owner's deadline and a margin) has passed.
+- ``unknown``: the first ended without a clear answer from the ITSM (``outcome_unknown``); it may
+  have created a ticket, so retries get that error again and never create a second one.
+- a definite failure (400, 401, 403, 404, 429, refused before sending) deletes the claim, so a
+  retry tries again.
+
+A key is scoped by the ITSM account (type, instance, auth type, user or client, profile), and the
+stored *fingerprint* covers the whole request, so the same key with another request is a 409.
+Secrets never reach the store: the fingerprint is a hash over the request, the key and a hash of
+the secrets, and the storage key is a hash too, so a copy of the store does not give away the
+caller's key that an offline guess at a secret would need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal, Protocol
+
+import orjson
+
+from connectors.errors import (
+    BadInput,
+    Conflict,
+    GatewayError,
+    ItsmError,
+    ItsmTimeout,
+    Unavailable,
+)
+from connectors.fields import TicketField
+from connectors.model import FieldValue, Note, Ticket, WriteRequest
+from resolvers.connections import ConnectionDetails
+
+log = logging.getLogger("itsm_gateway.idempotency")
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+DEFAULT_TTL_SECONDS = 86_400
+
+UNKNOWN_OUTCOME_MESSAGE = (
+    "the first create with this Idempotency-Key ended without a clear answer from the ITSM; it "
+    "may have created a ticket: check before creating again, or use a new key"
+)
+
+
+def parse_idempotency_key(text: str | None) -> str | None:
+    """The caller's key, or ``None`` without one; 400 unless 1-255 printable ASCII characters."""
+    if text is None:
+        return None
+    if not 1 <= len(text) <= MAX_KEY_LENGTH or not all(" " <= c <= "~" for c in text):
+        raise BadInput(
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
+            "e.g. a UUID such as 3f2b8c1e-5d4a-4f7e-9b2c-1a0d6e8f7c35"
+        )
+    return text
+
+
+# -- what a key stands for -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentCall:
+    """One create under a caller's key: where it is stored and what it must match."""
+
+    key: str  # as the caller sent it, for messages
+    storage_key: str  # hex digest of the account and the key
+    fingerprint: str  # hex digest of everything that makes the request what it is
+
+    @classmethod
+    def for_create(
+        cls,
+        key: str,
+        connection: ConnectionDetails,
+        *,
+        table: str,
+        write: WriteRequest,
+        fields: frozenset[TicketField],
+        zone: tzinfo,
+    ) -> IdempotentCall:
+        account = _account(connection)
+        request = {
+            "operation": "create",
+            "key": key,
+            "account": account,
+            "secrets": _digest("\0".join(_secrets(connection))),
+            "table": table,
+            "native": dict(write.native),
+            "canonical": dict(write.canonical),
+            "fields": sorted(fields),
+            "zone": str(zone),  # after parsing: "+05:30" and "+0530" are the same zone
+        }
+        return cls(
+            key=key,
+            storage_key=_digest(_canonical_json({"account": account, "key": key})),
+            fingerprint=_digest(_canonical_json(request)),
+        )
+
+
+def _account(connection: ConnectionDetails) -> dict[str, str]:
+    """Who the gateway is at which ITSM: the callers that share it share their keys' space."""
+
+    def norm(value: str | None) -> str:
+        return (value or "").strip()
+
+    return {
+        "itsmType": norm(connection.itsm_type).lower(),
+        "instanceUrl": norm(connection.instance_url).rstrip("/").lower(),
+        "authType": norm(connection.auth_type).lower(),
+        "username": norm(connection.username),
+        "clientId": norm(connection.client_id),
+        "connectionId": norm(connection.connection_id),
+    }
+
+
+def _secrets(connection: ConnectionDetails) -> tuple[str, ...]:
+    values = (connection.password, connection.client_secret, connection.api_key, connection.token)
+    return tuple(value or "" for value in values)
+
+
+def _canonical_json(value: object) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _digest(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
+
+
+# -- the stored record -----------------------------------------------------------------------
+
+State = Literal["pending", "done", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    state: State
+    fingerprint: str
+    owner: str = ""  # pending: the claimant's random token
+    lease_until: float = 0.0  # pending: wall-clock time after which it counts as unknown
+    ticket: Ticket | None = None  # done
+    status: int = 0  # unknown: the first attempt's HTTP status
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {"state": self.state, "fingerprint": self.fingerprint}
+        if self.state == "pending":
+            data |= {"owner": self.owner, "leaseUntil": self.lease_until}
+        elif self.state == "done" and self.ticket is not None:
+            data["ticket"] = encode_ticket(self.ticket)
+        elif self.state == "unknown":
+            data["status"] = self.status
+        return orjson.dumps(data).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> _Record:
+        data = orjson.loads(text)
+        return cls(
+            state=data["state"],
+            fingerprint=data["fingerprint"],
+            owner=data.get("owner", ""),
+            lease_until=float(data.get("leaseUntil", 0.0)),
+            ticket=decode_ticket(data["ticket"]) if "ticket" in data else None,
+            status=int(data.get("status", 0)),
+        )
+
+
+def encode_ticket(ticket: Ticket) -> dict[str, Any]:
+    """JSON-ready values: text and null as they are, datetimes and notes tagged."""
+    return {str(name): _encode_value(value) for name, value in ticket.values.items()}
+
+
+def decode_ticket(data: Mapping[str, Any]) -> Ticket:
+    return Ticket({TicketField(name): _decode_value(value) for name, value in data.items()})
+
+
+def _encode_value(value: FieldValue) -> Any:
+    if isinstance(value, datetime):
+        return {"datetime": _utc_text(value)}
+    if isinstance(value, tuple):
+        return {
+            "notes": [
+                {
+                    "author": note.author,
+                    "time": _utc_text(note.time) if note.time else None,
+                    "text": note.text,
+                }
+                for note in value
+            ]
+        }
+    return value
+
+
+def _decode_value(value: Any) -> FieldValue:
+    if isinstance(value, dict) and "datetime" in value:
+        return datetime.fromisoformat(value["datetime"])
+    if isinstance(value, dict) and "notes" in value:
+        return tuple(
+            Note(
+                author=note["author"],
+                time=datetime.fromisoformat(note["time"]) if note["time"] else None,
+                text=note["text"],
+            )
+            for note in value["notes"]
+        )
+    return value
+
+
+def _utc_text(value: datetime) -> str:
+    # The model's datetimes are aware UTC; a naive one is read as UTC rather than as local time.
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
+
+
+# -- the store -------------------------------------------------------------------------------
+
+
+class IdempotencyStore(Protocol):
+    """Text values under keys, each expiring a TTL after it was last written.
+
+    Every method raises ``Unavailable`` when the store cannot be reached. Implementations: the
+    in-process ``MemoryIdempotencyStore`` and ``gateway.idempotency_redis.RedisIdempotencyStore``.
+    """
+
+    async def claim(self, key: str, value: str) -> str | None:
+        """Store ``value`` unless ``key`` holds a value (atomically): ``None`` when stored, else
+        the value held."""
+        ...
+
+    async def replace(self, key: str, value: str) -> None:
+        """Store ``value`` whatever ``key`` holds."""
+        ...
+
+    async def release(self, key: str, value: str) -> None:
+        """Delete ``key`` if it still holds ``value`` (a claim never deletes another's)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class MemoryIdempotencyStore:
+    """The default store, for one gateway process. Bounded: past ``max_chars`` of stored text,
+    new keys are refused (503) rather than old ones dropped, as dropping a key could let its
+    retry create a second ticket. ``clock`` (monotonic seconds) drives expiry."""
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        max_chars: int = 64 * 1024 * 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._max_chars = max_chars
+        self._clock = clock
+        # In expiry order: the TTL is one for all and every write moves its key to the end.
+        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._chars = 0
+
+    async def claim(self, key: str, value: str) -> str | None:
+        self._drop_expired()
+        held = self._entries.get(key)
+        if held is not None:
+            return held[1]
+        if self._chars + len(value) > self._max_chars:
+            raise Unavailable(
+                f"the gateway's idempotency store is full; retry later, or without an {HEADER}"
+            )
+        self._write(key, value)
+        return None
+
+    async def replace(self, key: str, value: str) -> None:
+        # Never refused for size: the key's claim was counted already, and refusing the outcome
+        # of a create that happened would be worse than a store somewhat over its bound.
+        self._drop_expired()
+        self._write(key, value)
+
+    async def release(self, key: str, value: str) -> None:
+        held = self._entries.get(key)
+        if held is not None and held[1] == value:
+            self._remove(key)
+
+    async def aclose(self) -> None:
+        self._entries.clear()
+        self._chars = 0
+
+    def __len__(self) -> int:
+        self._drop_expired()
+        return len(self._entries)
+
+    def _write(self, key: str, value: str) -> None:
+        self._remove(key)
+        self._entries[key] = (self._clock() + self._ttl, value)
+        self._chars += len(value)
+
+    def _remove(self, key: str) -> None:
+        held = self._entries.pop(key, None)
+        if held is not None:
+            self._chars -= len(held[1])
+
+    def _drop_expired(self) -> None:
+        now = self._clock()
+        while self._entries:
+            key, (expires_at, _) = next(iter(self._entries.items()))
+            if expires_at > now:
+                return
+            self._remove(key)
+
+
+# -- the protocol around one create ----------------------------------------------------------
+
+
+class Idempotency:
+    """Runs a create at most once per key (see the module's docstring)."""
+
+    def __init__(
+        self,
+        store: IdempotencyStore,
+        *,
+        wait_seconds: float,
+        lease_seconds: float,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        first_poll_seconds: float = 0.02,
+        max_poll_seconds: float = 0.5,
+    ) -> None:
+        """``wait_seconds``: how long a retry waits for a first create in flight (the request
+        deadline). ``lease_seconds``: how long a claim may stay pending before it counts as
+        unknown: the owner's deadline and a margin. ``clock`` is wall-clock time, comparable
+        across the processes that share a store."""
+        self._store = store
+        self._wait = wait_seconds
+        self._lease = lease_seconds
+        self._clock = clock
+        self._monotonic = monotonic
+        self._first_poll = first_poll_seconds
+        self._max_poll = max_poll_seconds
+
+    async def run(self, call: IdempotentCall, create: Callable[[], Awaitable[Ticket]]) -> Ticket:
+        claim = _Record(
+            "pending",
+            call.fingerprint,
+            owner=secrets.token_hex(16),
+            lease_until=self._clock() + self._lease,
+        )
+        first = await self._claim_or_wait(call, claim)
+        if first is not None:
+            return first
+        try:
+            ticket = await create()
+        except GatewayError as error:
+            if error.outcome_unknown:
+                await self._record(call, _Record("unknown", call.fingerprint, status=error.status))
+            else:
+                await self._release(call, claim)
+            raise
+        except BaseException:
+            # A bug or a cancelled request: the write may have been sent already.
+            await self._record(call, _Record("unknown", call.fingerprint, status=502))
+            raise
+        await self._record(call, _Record("done", call.fingerprint, ticket=ticket))
+        return ticket
+
+    async def _claim_or_wait(self, call: IdempotentCall, claim: _Record) -> Ticket | None:
+        """``None`` once this request holds the key; the first answer when there is one."""
+        give_up_at = self._monotonic() + self._wait
+        delay = self._first_poll
+        mine = claim.to_json()
+        while True:
+            # Claiming again on every poll: a definite failure releases the key, and then the
+            # next claim makes this request the one that tries.
+            held_text = await self._store.claim(call.storage_key, mine)
+            if held_text is None:
+                return None
+            held = _Record.from_json(held_text)
+            if held.fingerprint != call.fingerprint:
+                raise Conflict(f"{HEADER} {call.key} was used with a different request")
+            if held.state == "done" and held.ticket is not None:
+                return held.ticket
+            if held.state == "unknown":
+                raise _unknown_outcome(held.status)
+            if held.owner == claim.owner:
+                # Our own claim, written by a store call whose answer was lost and retried.
+                return None
+            if held.lease_until <= self._clock():
+                raise _unknown_outcome(504)  # its owner vanished mid-create
+            remaining = give_up_at - self._monotonic()
+            if remaining <= 0:
+                raise Conflict(
+                    f"a create with {HEADER} {call.key} is still in progress; retry with the "
+                    "same key to get its answer",
+                    headers={"Retry-After": "1"},
+                )
+            await asyncio.sleep(min(delay, remaining))
+            delay = min(delay * 2, self._max_poll)
+
+    async def _record(self, call: IdempotentCall, record: _Record) -> None:
+        try:
+            await self._store.replace(call.storage_key, record.to_json())
+        except GatewayError as error:
+            # The claim stays pending and reads as unknown once its lease ends: never a duplicate.
+            log.warning(
+                "could not record the %s outcome of idempotent create %s: %s",
+                record.state,
+                call.storage_key[:12],
+                error.message,
+            )
+
+    async def _release(self, call: IdempotentCall, claim: _Record) -> None:
+        try:
+            await self._store.release(call.storage_key, claim.to_json())
+        except GatewayError as error:
+            log.warning(
+                "could not release idempotent create %s after a definite failure: %s",
+                call.storage_key[:12],
+                error.message,
+            )
+
+
+def _unknown_outcome(status: int) -> GatewayError:
+    error: GatewayError
+    if status == 504:
+        error = ItsmTimeout(UNKNOWN_OUTCOME_MESSAGE)
+    elif status == 503:
+        error = Unavailable(UNKNOWN_OUTCOME_MESSAGE)
+    else:
+        error = ItsmError(UNKNOWN_OUTCOME_MESSAGE)
+    error.outcome_unknown = True
+    return error
