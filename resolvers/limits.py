@@ -27,7 +27,14 @@ class InputLimits:
                 f"ticketJSON has {len(write.native)} keys; at most {self.max_ticket_json_keys} "
                 "are accepted"
             )
-        size = len(orjson.dumps(dict(write.native)))
+        try:
+            size = len(orjson.dumps(dict(write.native)))
+            orjson.dumps(dict(write.canonical))
+        except orjson.JSONEncodeError:
+            raise BadInput(
+                "ticketJSON cannot be sent as JSON: it nests too deeply, holds an integer beyond "
+                "64 bits or text that is not valid Unicode"
+            ) from None
         if size > self.max_ticket_json_bytes:
             raise BadInput(
                 f"ticketJSON is {size} bytes as JSON; at most {self.max_ticket_json_bytes} are "

@@ -11,6 +11,7 @@ from connectors.errors import BadInput
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>\d{2})(?::?(?P<minutes>\d{2}))?")
 # Real offsets run from -12:00 to +14:00; anything past that is a typo, not a zone.
 _MAX_OFFSET = timedelta(hours=14)
+_LONGEST_ZONE_NAME = 64  # the longest IANA name is about 30 characters
 _IANA_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
 
 _HELP = (
@@ -37,10 +38,11 @@ def parse_zone(text: str | None) -> tzinfo:
         if minutes >= 60 or offset > _MAX_OFFSET:
             raise BadInput(f"itsmTimeZoneOffset is out of range (-12:00 to +14:00); {_HELP}")
         return timezone(-offset if match["sign"] == "-" else offset)
-    if _IANA_NAME.fullmatch(value):
+    if len(value) <= _LONGEST_ZONE_NAME and _IANA_NAME.fullmatch(value):
         try:
             return ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a folder of the zone database ("America", "Etc") is not a zone.
             pass
     # The value is not echoed: a caller who pasted something else here (a token) must not see
     # it reflected, or logged by whoever logs answers.

@@ -1,9 +1,8 @@
 """Properties of the resolvers that judge caller input: ``ticketFields``, the write limits and the
 ITSM URL policy. Each either answers or raises ``BadInput`` (a 400); any other exception is a 500.
 
-Runs are derandomized so that CI sees the same examples every time; a failure found here is pinned
-with ``@example`` and, while the product code is wrong, marked ``xfail(strict=True)`` so that the
-fix flips it to a reminder to drop the marker.
+Runs are derandomized so that CI sees the same examples every time; each failure found here was
+fixed and is pinned with ``@example``.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
-import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -167,14 +165,6 @@ def _nested(depth: int, kind: str) -> object:
     return value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG InputLimits.check_write: orjson.dumps raises TypeError('Recursion limit reached') "
-        "for a ticketJSON nested deeper than orjson's 255 levels (a ~1 KB body); "
-        "orjson.loads takes up to 1024 levels, so REST create/update answer 500"
-    ),
-)
 @PROPERTY
 @given(depth=st.integers(1, 400), kind=st.sampled_from(["list", "dict"]))
 @example(depth=254, kind="list")
@@ -182,14 +172,6 @@ def test_check_write_on_deeply_nested_ticket_json(depth: int, kind: str) -> None
     _none_or_bad_input(InputLimits(), WriteRequest(native={"a": _nested(depth, kind)}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG InputLimits.check_write: orjson.dumps raises TypeError('Integer exceeds 64-bit "
-        "range') for an int outside [-2**63, 2**64-1]; GraphQL decodes variables with json.loads "
-        "(and JSON literals as Python ints), so createTicket/updateTicket answer INTERNAL (500)"
-    ),
-)
 @PROPERTY
 @given(st.integers())
 @example(2**64)
@@ -197,14 +179,6 @@ def test_check_write_on_any_integer(number: int) -> None:
     _none_or_bad_input(InputLimits(), WriteRequest(native={"short_description": number}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG InputLimits.check_write: orjson.dumps raises TypeError('str is not valid UTF-8: "
-        "surrogates not allowed') for a lone surrogate; GraphQL decodes variables with json.loads, "
-        "which yields one for '\\ud800', so createTicket/updateTicket answer INTERNAL (500)"
-    ),
-)
 @PROPERTY
 @given(
     text=st.text(st.characters(categories=["Cs"]), min_size=1, max_size=3),
@@ -368,16 +342,6 @@ def _accepts(url: str) -> bool:
 NON_IDNA_HOSTS = ("https://\uff41.service-now.com", "https://\x00.service-now.com")
 
 
-@pytest.mark.xfail(
-    any(_accepts(url) for url in NON_IDNA_HOSTS),
-    strict=True,
-    reason=(
-        "BUG UrlPolicy.check accepts hosts httpx cannot parse (non-IDNA characters matched by "
-        "the '*' wildcard: fullwidth letters, NUL, ...); the ServiceNow connector then calls "
-        "httpx.URL(instance_url) in answers.host_of, which raises httpx.InvalidURL: 500 under "
-        "the default ITSM_GATEWAY_ITSM_ALLOWED_URLS"
-    ),
-)
 @PROPERTY
 @given(urls)
 @example("https://\uff41.service-now.com")

@@ -2,8 +2,7 @@
 
 Whatever a caller sends as ``itsmTimeZoneOffset`` is a zone or a 400 naming the key: anything else
 escaping ``parse_zone`` is a 500. Runs are derandomized so that CI sees the same examples every
-time; a failure found here is pinned with ``@example`` and, while the product code is wrong, marked
-``xfail(strict=True)`` so that the fix flips it to a reminder to drop the marker.
+time; each failure found here was fixed and is pinned with ``@example``.
 """
 
 from __future__ import annotations
@@ -84,37 +83,11 @@ def _zone_or_bad_input(text: str) -> None:
         assert zone.utcoffset(datetime(2024, 6, 1, 12, 0)) is not None
 
 
-def _is_known_crash(text: str) -> bool:
-    """Inputs of the two bugs pinned in ``test_any_text_is_a_zone_or_bad_input``."""
-    value = text.strip()
-    return value in ZONE_DIRECTORIES or any(
-        len(part.encode()) > NAME_MAX for part in value.split("/")
-    )
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG parse_zone: ZoneInfo raises OSError, which parse_zone does not catch (500 at both "
-        "doors): IsADirectoryError for a folder of the zone database ('Etc', 'America', "
-        "'America/Argentina'); 'File name too long' for an IANA-shaped name with a component "
-        "over 255 bytes ('A' * 256)"
-    ),
-)
 @PROPERTY
 @given(any_zone_text)
 @example("Etc")
 @example("A" * (NAME_MAX + 1))
 def test_any_text_is_a_zone_or_bad_input(text: str) -> None:
-    _zone_or_bad_input(text)
-
-
-@PROPERTY
-@given(any_zone_text)
-def test_any_text_but_the_known_crashes_is_a_zone_or_bad_input(text: str) -> None:
-    # The same property without the inputs of the xfail above, so that it keeps guarding
-    # everything else until that bug is fixed.
-    assume(not _is_known_crash(text))
     _zone_or_bad_input(text)
 
 
@@ -223,15 +196,6 @@ def test_format_utc_is_six_digit_utc_and_round_trips(moment: datetime) -> None:
     _formats_and_parses_back(moment)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG format_utc: strftime('%Y') does not pad years before 1000 on glibc, so "
-        "datetime(999, 1, 1, tzinfo=UTC) gives '999-01-01T00:00:00.000000', not the SPEC's "
-        "YYYY-MM-DDTHH:MM:SS.ffffff (reachable: ServiceNow stored values are parsed with "
-        "strptime, which takes '0999-01-01 00:00:00')"
-    ),
-)
 @PROPERTY
 @given(st.datetimes(timezones=zones))
 @example(datetime(999, 1, 1, tzinfo=UTC))
