@@ -1,0 +1,330 @@
+"""Server-side connection profiles, read from the settings file's ``[connections.<name>]``
+tables and checked once, at start-up, so that an operator learns of every mistake at once::
+
+    [connections.acme]
+    itsm_type = "servicenow"
+    instance_url = "https://acme.service-now.com"
+    auth_type = "basic"
+    username = "svc.smartops"
+    password_env = "ACME_SN_PASSWORD"          # or password_file = "/run/secrets/acme-sn"
+    table = "incident"                         # optional: pins the table (resolvers.profiles)
+    roles = ["itsm-acme", "smartops:acme"]     # optional: who may use the profile
+
+Secrets are given only indirectly, by an environment variable (``*_env``) or a file (``*_file``,
+an absolute path; one trailing newline is dropped), and read here, once. A secret written inline
+is refused. No message carries a secret's value: only key names, variable names and paths.
+
+The instance URL passes the same allow-list and address checks as a caller's, here with the
+system resolver: an unknown host or an internal address stops the start; a DNS that does not
+answer only warns, since the check runs again at each use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from connectors.connection import REQUIRED_CREDENTIALS, AuthType, Credentials
+from connectors.errors import BadInput
+from gateway.settings import Settings, SettingsError
+from resolvers.addresses import (
+    HostNotFound,
+    HostResolver,
+    InternalAddress,
+    ResolutionFailed,
+    dns_failure,
+    ip_literal,
+    parse_answers,
+    refuse_internal,
+    resolve_with_system,
+)
+from resolvers.connections import ConnectionResolver, is_table_name
+from resolvers.profiles import ConnectionProfile
+from resolvers.url_policy import AllowedUrl, UrlPolicy
+
+log = logging.getLogger("itsm_gateway")
+
+# The start-up resolver: blocking is fine before the gateway serves.
+BlockingResolver = Callable[[str, int], Sequence[str]]
+
+_SECRETS = {  # Credentials attribute -> the caller's connectionDetails key
+    "password": "password",
+    "client_secret": "clientSecret",
+    "api_key": "apiKey",
+    "token": "token",
+}
+_PLAIN = ("itsm_type", "instance_url", "auth_type", "username", "client_id", "table", "roles")
+_KEYS = (*_PLAIN, *(f"{secret}_{how}" for secret in _SECRETS for how in ("env", "file")))
+_INLINE = {
+    **{secret: secret for secret in _SECRETS},
+    "clientSecret": "client_secret",
+    "apiKey": "api_key",
+}
+_CALLER_KEY_TO_PROFILE = {
+    "username": "username",
+    "clientId": "client_id",
+    **{caller: f"{secret}_env or {secret}_file" for secret, caller in _SECRETS.items()},
+}
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def connection_resolver(
+    settings: Settings,
+    itsm_types: tuple[str, ...],
+    *,
+    environ: Mapping[str, str] | None = None,
+    resolve_host: HostResolver = resolve_with_system,
+    resolve_at_start: BlockingResolver | None = None,
+) -> ConnectionResolver:
+    """The gateway's ``ConnectionResolver``: the URL policy, the profiles, the system resolver.
+    Raises ``SettingsError`` naming every invalid profile key."""
+    policy = settings.url_policy()
+    profiles = load_profiles(
+        settings.connections, policy, itsm_types, environ=environ, resolve=resolve_at_start
+    )
+    return ConnectionResolver(policy, itsm_types, profiles=profiles, resolve_host=resolve_host)
+
+
+def load_profiles(
+    tables: Mapping[str, Any],
+    policy: UrlPolicy,
+    itsm_types: Iterable[str],
+    *,
+    environ: Mapping[str, str] | None = None,
+    resolve: BlockingResolver | None = None,
+) -> dict[str, ConnectionProfile]:
+    """Every profile, checked, with its secrets read; ``SettingsError`` lists all problems."""
+    reader = _ProfileReader(
+        policy,
+        tuple(itsm_types),
+        os.environ if environ is None else environ,
+        resolve or _getaddrinfo,
+    )
+    profiles = {}
+    for name, table in tables.items():
+        profile = reader.read(name, table)
+        if profile is not None:
+            profiles[name] = profile
+    if reader.problems:
+        raise SettingsError("; ".join(reader.problems))
+    if profiles:
+        log.info("connection profiles: %s", ", ".join(sorted(profiles)))
+    return profiles
+
+
+def _getaddrinfo(host: str, port: int) -> Sequence[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+class _ProfileReader:
+    def __init__(
+        self,
+        policy: UrlPolicy,
+        itsm_types: tuple[str, ...],
+        environ: Mapping[str, str],
+        resolve: BlockingResolver,
+    ) -> None:
+        self._policy = policy
+        self._itsm_types = itsm_types
+        self._environ = environ
+        self._resolve = resolve
+        self.problems: list[str] = []
+
+    def read(self, name: str, table: Any) -> ConnectionProfile | None:
+        before = len(self.problems)
+        where = f"connections.{name}"
+        if not _NAME.fullmatch(name):
+            self.problems.append(
+                f"{where}: a profile name is letters, digits, '_', '.' and '-' (64 at most)"
+            )
+            return None
+        if not isinstance(table, Mapping):
+            self.problems.append(f"{where} must be a table ([{where}])")
+            return None
+        for key in table:
+            if key in _INLINE:
+                self.problems.append(
+                    f"{where}.{key}: secrets may not be written in the settings file; give "
+                    f"{_INLINE[key]}_env (an environment variable) or {_INLINE[key]}_file instead"
+                )
+            elif key not in _KEYS:
+                self.problems.append(
+                    f"{where}.{key} is not a profile key; valid keys are {', '.join(_KEYS)}"
+                )
+        itsm_type = self._itsm_type(where, table)
+        url = self._url(where, table)
+        auth_type = self._auth_type(where, table)
+        credentials = self._credentials(where, table, auth_type)
+        profile_table = self._text(where, table, "table")
+        if profile_table is not None and not is_table_name(profile_table):
+            self.problems.append(f"{where}.table is not a table name (letters, digits, '_')")
+        roles = self._roles(where, table)
+        if len(self.problems) > before:
+            return None
+        assert itsm_type and url and credentials  # a missing one added a problem
+        return ConnectionProfile(
+            name=name,
+            itsm_type=itsm_type,
+            url=url,
+            credentials=credentials,
+            table=profile_table,
+            roles=roles,
+        )
+
+    def _text(self, where: str, table: Mapping[str, Any], key: str) -> str | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problems.append(f"{where}.{key} must be a non-empty string")
+            return None
+        return value.strip()
+
+    def _required(self, where: str, table: Mapping[str, Any], key: str, hint: str) -> str | None:
+        if key not in table:
+            self.problems.append(f"{where}.{key} is required ({hint})")
+            return None
+        return self._text(where, table, key)
+
+    def _itsm_type(self, where: str, table: Mapping[str, Any]) -> str | None:
+        known = ", ".join(self._itsm_types)
+        value = self._required(where, table, "itsm_type", f"one of: {known}")
+        if value is not None and value.lower() not in self._itsm_types:
+            self.problems.append(f"{where}.itsm_type {value!r} is not one of: {known}")
+            return None
+        return value.lower() if value else None
+
+    def _auth_type(self, where: str, table: Mapping[str, Any]) -> AuthType | None:
+        choices = ", ".join(t.value for t in AuthType)
+        value = self._required(where, table, "auth_type", f"one of: {choices}")
+        if value is None:
+            return None
+        try:
+            return AuthType(value.lower())
+        except ValueError:
+            self.problems.append(f"{where}.auth_type {value!r} is not one of: {choices}")
+            return None
+
+    def _url(self, where: str, table: Mapping[str, Any]) -> AllowedUrl | None:
+        value = self._required(where, table, "instance_url", "e.g. https://acme.service-now.com")
+        if value is None:
+            return None
+        field = f"{where}.instance_url"
+        try:
+            url = self._policy.admit(value, field=field)
+        except BadInput as error:
+            self.problems.append(error.message)
+            return None
+        if url.vouched or ip_literal(url.host) is not None:
+            return url
+        try:
+            refuse_internal(url.host, parse_answers(url.host, self._resolve(url.host, url.port)))
+        except OSError as error:
+            failure = dns_failure(url.host, error)
+            if isinstance(failure, ResolutionFailed):
+                log.warning("%s: cannot resolve %s at start-up (%s)", field, url.host, failure)
+                return url
+            self.problems.append(f"{field}: cannot resolve host {url.host} ({failure})")
+            return None
+        except HostNotFound:
+            self.problems.append(f"{field}: host {url.host} has no address")
+            return None
+        except InternalAddress as error:
+            self.problems.append(
+                f"{field}: host {url.host} resolves to a {error.kind} address; the gateway "
+                "connects to internal addresses only when ITSM_GATEWAY_ITSM_ALLOWED_URLS names "
+                "that host literally"
+            )
+            return None
+        return url
+
+    def _credentials(
+        self, where: str, table: Mapping[str, Any], auth_type: AuthType | None
+    ) -> Credentials | None:
+        username = self._text(where, table, "username")
+        client_id = self._text(where, table, "client_id")
+        secrets = {secret: self._secret(where, table, secret) for secret in _SECRETS}
+        if auth_type is None:
+            return None
+        # Given means written in the table, valid or not: a variable that is not set has its
+        # own message already.
+        given = {
+            "username": "username" in table,
+            "clientId": "client_id" in table,
+            **{
+                caller: f"{secret}_env" in table or f"{secret}_file" in table
+                for secret, caller in _SECRETS.items()
+            },
+        }
+        needed = REQUIRED_CREDENTIALS[auth_type]
+        for caller_key, present in given.items():
+            profile_key = _CALLER_KEY_TO_PROFILE[caller_key]
+            if caller_key in needed and not present:
+                self.problems.append(f"{where}: auth_type {auth_type.value} needs {profile_key}")
+            elif caller_key not in needed and present:
+                self.problems.append(
+                    f"{where}: {profile_key} is not used by auth_type {auth_type.value}; remove it"
+                )
+        return Credentials(auth_type=auth_type, username=username, client_id=client_id, **secrets)
+
+    def _secret(self, where: str, table: Mapping[str, Any], secret: str) -> str | None:
+        env_key, file_key = f"{secret}_env", f"{secret}_file"
+        if env_key in table and file_key in table:
+            self.problems.append(f"{where}: give {env_key} or {file_key}, not both")
+            return None
+        if env_key in table:
+            return self._from_env(f"{where}.{env_key}", table[env_key])
+        if file_key in table:
+            return self._from_file(f"{where}.{file_key}", table[file_key])
+        return None
+
+    def _from_env(self, where: str, variable: Any) -> str | None:
+        # The name is checked before it is quoted: a secret pasted here by mistake must not
+        # reach a message.
+        if not isinstance(variable, str) or not _ENV_NAME.fullmatch(variable):
+            self.problems.append(
+                f"{where} must name an environment variable (letters, digits and '_')"
+            )
+            return None
+        value = self._environ.get(variable)
+        if value is None:
+            self.problems.append(f"{where}: environment variable {variable} is not set")
+            return None
+        if not value.strip():
+            self.problems.append(f"{where}: environment variable {variable} is empty")
+            return None
+        return value
+
+    def _from_file(self, where: str, path: Any) -> str | None:
+        if not isinstance(path, str) or not path.startswith("/"):
+            self.problems.append(f"{where} must be an absolute path to a file holding the secret")
+            return None
+        try:
+            value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as error:
+            self.problems.append(f"{where}: cannot read {path} ({error.strerror})")
+            return None
+        except UnicodeDecodeError:
+            self.problems.append(f"{where}: {path} is not UTF-8 text")
+            return None
+        if not value.strip():
+            self.problems.append(f"{where}: {path} is empty")
+            return None
+        return value
+
+    def _roles(self, where: str, table: Mapping[str, Any]) -> tuple[str, ...]:
+        roles = table.get("roles", [])
+        if not isinstance(roles, list) or not all(
+            isinstance(role, str) and role.strip() for role in roles
+        ):
+            self.problems.append(
+                f'{where}.roles must be a list of role names, e.g. ["itsm-acme", "client:role"]'
+            )
+            return ()
+        return tuple(role.strip() for role in roles)
