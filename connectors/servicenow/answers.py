@@ -54,6 +54,10 @@ def transport_error(exc: httpx.TransportError, host: str) -> GatewayError:
     kind = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         return ItsmTimeout(f"ServiceNow at {host} did not answer in time ({kind})")
+    if isinstance(exc, httpx.RemoteProtocolError):  # what a dropped connection looks like
+        return ItsmError(
+            f"ServiceNow at {host} closed the connection without a valid HTTP answer ({kind})"
+        )
     if isinstance(exc, httpx.ProtocolError):
         return ItsmError(f"ServiceNow at {host} broke the HTTP protocol ({kind})")
     return Unavailable(f"Could not reach ServiceNow at {host} ({kind})")

@@ -12,7 +12,11 @@ connector opened for the same account:
 - one fetch at a time per key: requests that arrive while a fetch is running wait for it and take
   its token, or its error, instead of fetching again (a refused secret costs one call, not one
   per waiting request);
-- a 401 from the Table API drops the token it was sent with, so the one retry fetches a new one.
+- a 401 from the Table API drops the token it was sent with, so the one retry fetches a new one;
+- the fetch goes through the factory's ``Resilience`` like a Table API call: the instance's
+  breaker (an instance that fails its Table API fails its token endpoint too, so no point asking)
+  and its concurrency limit (the token endpoint is on the same pooled connections), and it is
+  retried as an idempotent call: a second token, if the first was issued after all, harms nothing.
 
 The password grant is simply repeated on expiry rather than using ``refresh_token``: the same
 single call, and no second kind of state to keep.
@@ -25,7 +29,7 @@ import base64
 import copy
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -33,6 +37,7 @@ import httpx
 
 from connectors.connection import AuthType, Credentials
 from connectors.errors import GatewayError, ItsmError
+from connectors.resilience import Resilience, ResiliencePolicy, Target
 from connectors.servicenow.answers import (
     Scrubber,
     json_body,
@@ -79,6 +84,10 @@ class OAuthGrant:
     form: Mapping[str, str] = field(repr=False)
     grant_type: str = "password"
 
+    @property
+    def instance_url(self) -> str:
+        return self.key[0]
+
     @classmethod
     def of(cls, instance_url: str, credentials: Credentials) -> OAuthGrant:
         client_id = credentials.client_id or ""
@@ -115,8 +124,10 @@ class OAuthTokenCache:
         *,
         clock: Callable[[], float] = time.monotonic,
         margin: float = REFRESH_MARGIN,
+        resilience: Resilience | None = None,
     ) -> None:
         self._http = http
+        self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
         self._clock = clock
         self._margin = margin
         self._slots: dict[tuple[str, str, str, str, str], _Slot] = {}
@@ -177,12 +188,17 @@ class OAuthTokenCache:
     async def _fetch(
         self, grant: OAuthGrant, *, host: str, headers: Mapping[str, str]
     ) -> tuple[str, float]:
-        try:
-            response = await self._http.post(
+        target = Target(key=grant.instance_url, name=f"ServiceNow at {host}", host=host)
+
+        def attempt() -> Awaitable[httpx.Response]:
+            return self._http.post(
                 grant.token_url,
                 data=dict(grant.form),  # form-encoded: oauth_token.do refuses JSON
                 headers={**headers, "Accept": "application/json"},
             )
+
+        try:
+            response = await self._resilience.call(target, "POST", attempt, idempotent=True)
         except httpx.TransportError as exc:
             raise transport_error(exc, host) from None
         if response.status_code == 429:

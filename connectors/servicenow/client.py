@@ -4,17 +4,31 @@ Every call sends ``Accept: application/json`` (and ``Content-Type: application/j
 body) plus the app's extra headers (``X-Request-ID``). A 401 is retried once when the
 authenticator can fetch a new credential (OAuth); every error message is scrubbed of the
 connection's secrets and of the authentication headers actually sent.
+
+Each HTTP exchange goes through the factory's ``Resilience`` (``connectors.resilience``): retries,
+the instance's circuit breaker and its concurrency limit. A write that may have been applied
+(sent, then no definite answer) is never sent again; its error says so (``outcome_unknown``).
+The credential is fetched before a concurrency slot is taken, so a Table API call never holds a
+slot while it waits for the OAuth token fetch, which needs one too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import httpx
 import orjson
 
 from connectors.errors import GatewayError, ItsmError, TicketNotFound
+from connectors.resilience import (
+    IDEMPOTENT_METHODS,
+    Resilience,
+    Target,
+    is_json,
+    mark_outcome_unknown,
+    outcome_unknown,
+)
 from connectors.servicenow.answers import (
     Scrubber,
     json_body,
@@ -38,10 +52,13 @@ class TableClient:
         auth: Authenticator,
         scrub: Scrubber,
         headers: Mapping[str, str],
+        resilience: Resilience,
     ) -> None:
         self._http = http
         self._base = f"{instance_url}/api/now/table"
         self.host = host
+        self._resilience = resilience
+        self._target = Target(key=instance_url, name=f"ServiceNow at {host}", host=host)
         self._auth = auth
         self._scrub = scrub
         self._headers = dict(headers)
@@ -68,7 +85,7 @@ class TableClient:
                 # Nothing was written on a 401, so even a POST is safe to send again.
                 auth = await self._auth.headers()
                 response = await self._send(method, path, params, body, auth)
-            return self._result(response, not_found)
+            return self._result(method, response, not_found)
         except GatewayError as exc:
             raise scrubbed(exc, self._scrub.with_secrets(_header_secrets(auth))) from None
 
@@ -85,14 +102,31 @@ class TableClient:
         if body is not None:
             headers["Content-Type"] = "application/json"
             content = orjson.dumps(body)
-        try:
-            return await self._http.request(
-                method, f"{self._base}/{path}", params=params, headers=headers, content=content
-            )
-        except httpx.TransportError as exc:
-            raise transport_error(exc, self.host) from None
+        url = f"{self._base}/{path}"
 
-    def _result(self, response: httpx.Response, not_found: str | None) -> Any:
+        def attempt() -> Awaitable[httpx.Response]:
+            return self._http.request(method, url, params=params, headers=headers, content=content)
+
+        try:
+            return await self._resilience.call(self._target, method, attempt)
+        except httpx.TransportError as exc:
+            error = transport_error(exc, self.host)
+            if outcome_unknown(method, exc):
+                mark_outcome_unknown(error, method)
+            raise error from None
+
+    def _result(self, method: str, response: httpx.Response, not_found: str | None) -> Any:
+        try:
+            return self._read(response, not_found)
+        except GatewayError as error:
+            # A write answered 5xx (503 aside) may have been applied before the instance failed;
+            # one answered 2xx in JSON was, even if its body is not what the Table API sends.
+            applied = response.is_success and method not in IDEMPOTENT_METHODS
+            if outcome_unknown(method, response) or (applied and is_json(response)):
+                raise mark_outcome_unknown(error, method) from None
+            raise
+
+    def _read(self, response: httpx.Response, not_found: str | None) -> Any:
         status = response.status_code
         if status == 429:
             raise rate_limited(response, self.host)

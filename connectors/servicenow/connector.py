@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 import httpx
 
 from connectors.connection import Connection
-from connectors.errors import BadInput, Conflict, ItsmError, TicketNotFound
+from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.model import Note, Ticket, WriteRequest
+from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.servicenow.answers import AccessDenied, Scrubber, host_of
 from connectors.servicenow.auth import REFRESH_MARGIN, OAuthTokenCache, authenticator
 from connectors.servicenow.client import TableClient
@@ -47,7 +48,9 @@ T = TypeVar("T")
 
 class ServiceNowConnectorFactory:
     """Long-lived: shares the app's one pooled ``httpx.AsyncClient`` (created, configured and
-    closed by the app) and owns the OAuth token cache."""
+    closed by the app) and owns the OAuth token cache and the ``Resilience`` (retries, a circuit
+    breaker and a concurrency limit per instance URL) that every call, token fetches included,
+    goes through. Without ``resilience`` every call is sent once, unguarded."""
 
     itsm_type = "servicenow"
     default_table = DEFAULT_TABLE
@@ -58,9 +61,13 @@ class ServiceNowConnectorFactory:
         *,
         clock: Callable[[], float] = time.monotonic,
         token_refresh_margin: float = REFRESH_MARGIN,
+        resilience: Resilience | None = None,
     ) -> None:
         self._http = http
-        self._tokens = OAuthTokenCache(http, clock=clock, margin=token_refresh_margin)
+        self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
+        self._tokens = OAuthTokenCache(
+            http, clock=clock, margin=token_refresh_margin, resilience=self._resilience
+        )
 
     def open(
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
@@ -92,6 +99,7 @@ class ServiceNowConnectorFactory:
             auth=auth,
             scrub=scrub,
             headers=headers,
+            resilience=self._resilience,
         )
         return ServiceNowConnector(client, table=table)
 
@@ -135,7 +143,7 @@ class ServiceNowConnector:
         if missing:
             raise BadInput(f"{_CLOSE_RULE}; add {' and '.join(missing)} to ticketJSON")
         row = await self._client.call("POST", self._table, self._record_params(fields), body=body)
-        return await self._ticket(_record(row, self._client.host), fields, zone)
+        return await self._read_back(row, "created", fields, zone)
 
     async def update(
         self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
@@ -167,7 +175,29 @@ class ServiceNowConnector:
             body=body,
             not_found=not_found,
         )
-        return await self._ticket(_record(row, self._client.host), fields, zone)
+        return await self._read_back(row, "updated", fields, zone)
+
+    async def _read_back(
+        self, row: object, done: str, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket:
+        """The written record as a ticket (with its journal and SLA calls when asked).
+
+        The write is applied by now: if anything fails from here on, the error must not invite
+        the caller to send the write again (a second incident, a comment twice), so it is
+        flagged ``outcome_unknown`` and says what happened.
+        """
+        try:
+            return await self._ticket(_record(row, self._client.host), fields, zone)
+        except GatewayError as error:
+            number = cell(row, "number")[1] if isinstance(row, Mapping) else ""
+            error.outcome_unknown = True
+            error.message = (
+                f"ServiceNow at {self._client.host} {done} the {self._table}"
+                f"{' ' + number if number else ''}, but reading it back failed: "
+                f"{error.message}; do not send the write again, fetch the {self._table} instead"
+            )
+            error.args = (error.message,)
+            raise
 
     def _missing_close(self, body: Mapping[str, object]) -> tuple[str, ...]:
         # The close_code/close_notes rule is the incident's data policy; other tables (sc_task,
