@@ -18,6 +18,15 @@ Usage::
     app = create_app(state)                 # state is also app[STATE_KEY]
     state.faults.journal_forbidden = True   # misbehave like a locked-down instance
 
+Faults (``faults.Faults``; also ``POST /_emulator/faults`` with a JSON object of them): latency,
+hibernation (200 with HTML), forced 5xx (``fail_status``, ``fail_next``, ``fail_rate``), 429s
+(``hourly_limit``, ``throttle_next``, ``throttle_rate`` with ``throttle_retry_after_s``), dropped
+connections (``drop_next``, ``drop_rate``; ``drop_after_write`` applies a write before dropping)
+and a locked journal table. The ``*_rate`` draws are seeded by ``seed`` for reproducible runs::
+
+    state.faults.merge({"seed": 7, "drop_rate": 0.05, "fail_rate": 0.05, "throttle_rate": 0.1,
+                        "drop_after_write": True})
+
 Standalone: ``python -m emulators.servicenow --host 127.0.0.1 --port 8089``.
 """
 

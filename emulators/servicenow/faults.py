@@ -2,12 +2,17 @@
 
 Set them on ``state.faults`` in-process, or through ``POST /_emulator/faults`` from another
 process. They apply to Table API requests (``latency_ms`` also to ``/oauth_token.do``) and are
-checked in this order: latency, hibernation, forced failures, authentication, rate limit.
-A refused request is still recorded.
+checked in this order: latency, hibernation, forced failures, authentication, throttling, rate
+limit, dropped connection. A refused or dropped request is still recorded.
+
+The ``*_rate`` switches draw from one ``random.Random`` seeded with ``seed``, so a fault-injection
+run that sends the same requests in the same order meets the same faults. Setting ``seed``
+(even to its current value) restarts that sequence.
 """
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -28,6 +33,15 @@ class Faults:
     - ``hibernating``: every Table API path answers 200 with an HTML page.
     - ``fail_status``: answer every Table API request with this 5xx status.
     - ``fail_next``: only the next N requests fail, with ``fail_status`` or else 500.
+    - ``fail_rate``: each request fails with 500 with this probability (0 to 1). A forced
+      failure happens before the request is handled: nothing is written.
+    - ``throttle_next`` / ``throttle_rate``: the next N requests, or each with this probability,
+      get 429 "Rate limit exceeded" with ``Retry-After: throttle_retry_after_s`` (default 1),
+      as a rate limit rule would (after authentication; nothing is written).
+    - ``drop_next`` / ``drop_rate``: the next N requests, or each with this probability, are
+      read and then the connection is closed without any answer. With ``drop_after_write``, a
+      write (POST, PATCH, PUT, DELETE) is applied first, so the client cannot know it was.
+    - ``seed``: seeds the draws of the ``*_rate`` switches (``None``: unpredictable).
     """
 
     latency_ms: int = 0
@@ -36,35 +50,90 @@ class Faults:
     hibernating: bool = False
     fail_status: int | None = None
     fail_next: int = 0
+    fail_rate: float = 0.0
+    throttle_next: int = 0
+    throttle_rate: float = 0.0
+    throttle_retry_after_s: int = 1
+    drop_next: int = 0
+    drop_rate: float = 0.0
+    drop_after_write: bool = False
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every switch, except that the fault-run ones (``_QUIET``) appear only once set: the
+        answer of an instance without them stays what clients of the control API knew."""
+        return {
+            name: value
+            for name, value in asdict(self).items()
+            if name not in _QUIET or value != _QUIET[name]
+        }
 
     def merge(self, changes: dict[str, Any]) -> None:
         """Apply a partial update, checking every value first; ``ValueError`` if any is bad."""
         checked = {name: _check(name, value) for name, value in changes.items()}
         for name, value in checked.items():
             setattr(self, name, value)
+        if "seed" in checked:
+            self._random = random.Random(self.seed)
 
     def take_failure(self) -> int | None:
         """The status this request must fail with, consuming one of ``fail_next``."""
         if self.fail_next > 0:
             self.fail_next -= 1
             return self.fail_status or 500
+        if self.fail_status is None and self._chance(self.fail_rate):
+            return 500
         return self.fail_status
+
+    def take_throttle(self) -> bool:
+        """Whether this request gets a 429, consuming one of ``throttle_next``."""
+        if self.throttle_next > 0:
+            self.throttle_next -= 1
+            return True
+        return self._chance(self.throttle_rate)
+
+    def take_drop(self) -> bool:
+        """Whether this request's connection is dropped, consuming one of ``drop_next``."""
+        if self.drop_next > 0:
+            self.drop_next -= 1
+            return True
+        return self._chance(self.drop_rate)
+
+    def _chance(self, rate: float) -> bool:
+        # No draw at rate 0, so switching one rate on does not shift another's sequence.
+        return rate > 0 and self._random.random() < rate
 
 
 _NAMES = {f.name for f in fields(Faults)}
+_ORIGINAL = {
+    "latency_ms",
+    "hourly_limit",
+    "journal_forbidden",
+    "hibernating",
+    "fail_status",
+    "fail_next",
+}
+_QUIET = {f.name: f.default for f in fields(Faults) if f.name not in _ORIGINAL}
+_BOOLEANS = {"journal_forbidden", "hibernating", "drop_after_write"}
+_RATES = {"fail_rate", "throttle_rate", "drop_rate"}
+_NULLABLE = {"hourly_limit", "fail_status", "seed"}
 
 
 def _check(name: str, value: Any) -> Any:
     if name not in _NAMES:
         raise ValueError(f"unknown fault {name!r}")
-    if name in {"journal_forbidden", "hibernating"}:
+    if name in _BOOLEANS:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be a boolean")
         return value
-    if value is None and name in {"hourly_limit", "fail_status"}:
+    if name in _RATES:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ValueError(f"{name} must be a probability from 0 to 1")
+        return float(value)
+    if value is None and name in _NULLABLE:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer")

@@ -4,7 +4,9 @@
    recorded, never the control API);
 2. ``latency_ms``;
 3. for Table API paths (``/api/...``): hibernation page, forced 5xx, authentication (401),
-   hourly rate limit (429). The rate-limit headers go on every answer while a limit is set.
+   throttling (429), hourly rate limit (429), then a dropped connection: the request has been
+   read (and, for a write with ``drop_after_write``, applied) and the connection is aborted
+   without a byte of answer. The rate-limit headers go on every answer while a limit is set.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from emulators.servicenow.keys import RECORD_KEY, STATE_KEY, USER_KEY
 from emulators.servicenow.state import EmulatorState, RecordedRequest
 
 OAUTH_PATH = "/oauth_token.do"
+_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 TABLE_PATH = re.compile(r"^/api/now(?:/v\d+)?/table/(?P<table>[^/]+)(?:/(?P<sys_id>[^/]+))?/?$")
 
 
@@ -49,10 +52,18 @@ async def emulate_instance(request: web.Request, handler: web.Handler) -> web.St
     if user is None:
         return responses.not_authenticated()
     request[USER_KEY] = user
+    if state.faults.take_throttle():
+        retry_after = state.faults.throttle_retry_after_s
+        return responses.error_response(
+            429,
+            "Rate limit exceeded",
+            f"Too many requests from user {user}; retry in {retry_after} s",
+            {"Retry-After": str(retry_after)},
+        )
 
     limit = state.faults.hourly_limit
     if limit is None:
-        return await handler(request)
+        return await _handle_or_drop(request, handler, state)
     now = state.now()
     reset = next_hour(now)
     headers = {
@@ -68,8 +79,22 @@ async def emulate_instance(request: web.Request, handler: web.Handler) -> web.St
             f"Maximum of {limit} requests per hour exceeded for user {user}",
             {**headers, "Retry-After": str(retry_after)},
         )
-    response = await handler(request)
+    response = await _handle_or_drop(request, handler, state)
     response.headers.update(headers)
+    return response
+
+
+async def _handle_or_drop(
+    request: web.Request, handler: web.Handler, state: EmulatorState
+) -> web.StreamResponse:
+    if not state.faults.take_drop():
+        return await handler(request)
+    await request.read()  # the whole request arrived
+    response: web.StreamResponse = web.Response(status=204)
+    if request.method in _WRITES and state.faults.drop_after_write:
+        response = await handler(request)  # applied: the client will never know
+    if request.transport is not None:
+        request.transport.abort()  # no answer at all; aiohttp's write of the response goes nowhere
     return response
 
 
