@@ -23,11 +23,13 @@ from gateway.auth.authenticator import Authenticator
 from gateway.auth.jwks import JwksCache
 from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.health import healthz, readyz
+from gateway.idempotency_redis import RedisIdempotencyStore
 from gateway.middleware import authentication, request_context
 from gateway.request_keys import request_id_of
 from gateway.settings import Settings
 from graph.view import GraphQLView
 from resolvers.connections import ConnectionResolver
+from resolvers.idempotency import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
 from resolvers.tickets import TicketService
 from rest_compat.handlers import RestDoor
@@ -82,6 +84,14 @@ def create_app(
         ),
     )
     registry = ConnectorRegistry([ServiceNowConnectorFactory(itsm_http)])
+    # Idempotency keys: shared through Redis when configured, else in this process only.
+    idempotency: IdempotencyStore = (
+        RedisIdempotencyStore.from_url(
+            settings.redis_url, ttl_seconds=settings.idempotency_ttl_seconds
+        )
+        if settings.redis_url
+        else MemoryIdempotencyStore(ttl_seconds=settings.idempotency_ttl_seconds)
+    )
     service = TicketService(
         registry,
         ConnectionResolver(settings.url_policy(), registry.itsm_types),
@@ -91,6 +101,7 @@ def create_app(
             max_string_length=settings.max_string_length,
         ),
         deadline_seconds=settings.request_deadline_seconds,
+        idempotency=idempotency,
     )
     access = AccessPolicy(settings.read_roles, settings.write_roles)
 
@@ -113,6 +124,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await loader
             await registry.aclose()
+            await idempotency.aclose()
             await itsm_http.aclose()
             await keycloak_http.aclose()
 
