@@ -15,6 +15,7 @@ from connectors.errors import BadInput
 from connectors.model import WriteRequest
 from graph.context import Info
 from graph.errors import translate_errors
+from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_extensions
 from graph.selection import selected_names
 from graph.types import SCALARS, ConnectionInput, Ticket, TicketInput
 
@@ -117,12 +118,19 @@ class _Schema(strawberry.Schema):
         translate_errors(errors, execution_context)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(
+    limits: GraphQLLimits = DEFAULT_LIMITS, *, introspection: bool = True
+) -> strawberry.Schema:
+    """The schema, with ``limits`` enforced on every document. Neither argument changes the SDL
+    (``itsm-gateway export-schema`` builds it with the defaults)."""
     return _Schema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
+            # The limits first: they set the parse options and the validation rules that the
+            # caches below key on.
+            *limit_extensions(limits, introspection=introspection),
             # Parsing and validating a query costs milliseconds; the same document (with its
             # values in variables) is then served from these caches.
             lambda: ParserCache(maxsize=256),

@@ -11,6 +11,7 @@ from typing import NewType
 
 import strawberry
 
+from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField
 from connectors.model import Note
 from connectors.model import Ticket as CanonicalTicket
@@ -152,7 +153,26 @@ class ConnectionInput:
 
     def to_details(self) -> ConnectionDetails:
         # The same keys, snake_cased, as the use cases' ConnectionDetails.
-        return ConnectionDetails(**dataclasses.asdict(self))
+        values = dataclasses.asdict(self)
+        for name, value in values.items():
+            most = _CONNECTION_MAX_LENGTH.get(name, _CONNECTION_MAX_VALUE_LENGTH)
+            if value is not None and len(value) > most:
+                # Never the value: it may be a password.
+                raise BadInput(
+                    f"connection.{_camel(name)} is too long; at most {most} characters are accepted"
+                )
+        return ConnectionDetails(**values)
+
+
+# The longest value of each connection key, the same as REST's connectionDetails
+# (rest_compat/contracts.py), since the doors must behave alike (SPEC section 1).
+_CONNECTION_MAX_VALUE_LENGTH = 1024
+_CONNECTION_MAX_LENGTH = {"instance_url": 2048, "token": 8192}
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
 
 
 @strawberry.input(

@@ -10,11 +10,19 @@ from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView as StrawberryView
 
 from graph.context import ContextProvider, GraphContext
+from graph.limits import DEFAULT_LIMITS, GraphQLLimits
 from graph.schema import build_schema
 from resolvers.tickets import TicketService
 
 
 class GraphQLView(StrawberryView):
+    """``POST /graphql``; by GET, queries (when ``allow_get``) and GraphiQL (when ``graphiql``).
+
+    Production switches: ``graphiql=False`` serves nothing at a bare ``GET /graphql`` (404),
+    ``allow_get=False`` refuses every GraphQL request by GET (405, ``Allow: POST``),
+    ``introspection=False`` refuses ``__schema`` and ``__type`` (GraphiQL needs them).
+    """
+
     def __init__(
         self,
         service: TicketService,
@@ -22,15 +30,20 @@ class GraphQLView(StrawberryView):
         request_id_of: Callable[[web.Request], str | None],
         *,
         graphiql: bool = True,
+        allow_get: bool = True,
+        introspection: bool = True,
+        limits: GraphQLLimits = DEFAULT_LIMITS,
     ) -> None:
         super().__init__(
-            schema=build_schema(),
+            schema=build_schema(limits, introspection=introspection),
             graphql_ide="graphiql" if graphiql else None,
-            allow_queries_via_get=True,  # queries only: strawberry refuses GET mutations
+            allow_queries_via_get=allow_get,  # queries only: strawberry refuses GET mutations
         )
         self._service = service
         self._context_of = context_of
         self._request_id_of = request_id_of
+        self._graphiql = graphiql
+        self._allow_get = allow_get
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
@@ -44,27 +57,45 @@ class GraphQLView(StrawberryView):
         )
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
+        if request.method == "GET":
+            refusal = self._refuse_get(request)
+            if refusal is not None:
+                return refusal
         try:
             return await self.run(request=request)
         except HTTPException as error:
             # Strawberry's own refusals (a mutation by GET, an unparsable body) in the same
             # shape as every other GraphQL error, instead of its plain-text default.
-            payload = {
-                "errors": [
-                    {
-                        "message": error.reason,
-                        "extensions": {
-                            "code": "BAD_USER_INPUT",
-                            "statusCode": error.status_code,
-                        },
-                    }
-                ]
-            }
-            return web.Response(
-                status=error.status_code,
-                body=orjson.dumps(payload),
-                content_type="application/json",
+            return _refusal(error.status_code, error.reason)
+
+    def _refuse_get(self, request: web.Request) -> web.Response | None:
+        """What is switched off is refused before strawberry sees the request, so the caller
+        learns it is switched off rather than that its request was malformed."""
+        if "query" not in request.query:
+            if self._graphiql:
+                return None
+            return _refusal(
+                404, "GraphiQL is switched off on this gateway; send queries by POST to /graphql"
             )
+        if self._allow_get:
+            return None
+        return _refusal(
+            405,
+            "GraphQL over GET is switched off on this gateway; send the query by POST "
+            "with a JSON body",
+            {"Allow": "POST"},
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _refusal(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    code = "NOT_FOUND" if status == 404 else "BAD_USER_INPUT"
+    payload = {"errors": [{"message": message, "extensions": {"code": code, "statusCode": status}}]}
+    return web.Response(
+        status=status,
+        body=orjson.dumps(payload),
+        content_type="application/json",
+        headers=headers,
+    )

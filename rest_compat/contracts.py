@@ -7,7 +7,7 @@ type instead of getting a surprising write.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -19,18 +19,48 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+# Longest values a caller may send. Generous for any real value; what they stop is a megabyte
+# "password" or a list of a hundred thousand field names, which would otherwise travel to the ITSM
+# or be echoed back in an error message. graph/types.py holds the same numbers for GraphQL.
+MAX_URL_LENGTH = 2048
+MAX_VALUE_LENGTH = 1024
+MAX_TOKEN_LENGTH = 8192  # a bearer token for the ITSM may be a JWT, often longer than 1 KB
+MAX_TICKET_FIELDS = 100  # the 25 names, each may repeat (duplicates are harmless: asked once)
+MAX_FIELD_NAME_LENGTH = 64
+
+Value = Annotated[str, Field(max_length=MAX_VALUE_LENGTH)]
+
+
 class ConnectionDetailsModel(_Strict):
-    itsmType: str | None = None
-    instanceUrl: str | None = None
-    authType: str | None = None
-    username: str | None = None
-    password: str | None = Field(default=None, repr=False)
-    clientId: str | None = None
-    clientSecret: str | None = Field(default=None, repr=False)
-    apiKey: str | None = Field(default=None, repr=False)
-    token: str | None = Field(default=None, repr=False)
-    table: str | None = None
-    connectionId: str | None = None
+    """Where the ITSM is and how to sign in; or ``connectionId``, a connection configured on
+    the gateway, with no URL and no credentials."""
+
+    itsmType: Value | None = Field(default=None, description="servicenow; case-insensitive")
+    instanceUrl: Annotated[str, Field(max_length=MAX_URL_LENGTH)] | None = Field(
+        default=None, description="base URL of the instance, https://acme.service-now.com"
+    )
+    authType: Value | None = Field(
+        default=None,
+        description="basic, oauth_password, oauth_client_credentials, api_key or bearer",
+    )
+    username: Value | None = Field(default=None, description="for basic and oauth_password")
+    password: Value | None = Field(
+        default=None, repr=False, description="for basic and oauth_password"
+    )
+    clientId: Value | None = Field(default=None, description="for the OAuth types")
+    clientSecret: Value | None = Field(default=None, repr=False, description="for the OAuth types")
+    apiKey: Value | None = Field(
+        default=None, repr=False, description="for api_key (ServiceNow x-sn-apikey)"
+    )
+    token: Annotated[str, Field(max_length=MAX_TOKEN_LENGTH)] | None = Field(
+        default=None, repr=False, description="for bearer"
+    )
+    table: Value | None = Field(
+        default=None, description="the ITSM table or project; ServiceNow default incident"
+    )
+    connectionId: Value | None = Field(
+        default=None, description="the name of a connection configured on the gateway"
+    )
 
     def to_details(self) -> ConnectionDetails:
         return ConnectionDetails(
@@ -48,26 +78,54 @@ class ConnectionDetailsModel(_Strict):
         )
 
 
+TicketFields = Annotated[
+    list[Annotated[str, Field(max_length=MAX_FIELD_NAME_LENGTH)]] | None,
+    Field(
+        max_length=MAX_TICKET_FIELDS,
+        description="canonical field names to answer with; empty or absent: all of them",
+    ),
+]
+TicketJson = Annotated[
+    dict[str, Any],
+    Field(description="the ITSM's own field names and values, sent as given"),
+]
+ZoneOffset = Annotated[
+    str | None,
+    Field(
+        max_length=MAX_VALUE_LENGTH,
+        description="the ITSM's local zone: Z, UTC, +05:30, -0400 or an IANA name; absent: UTC",
+    ),
+]
+
+
 class CreateRequest(_Strict):
+    """Create a ticket from ``ticketJSON``; answer with ``ticketFields`` of the new ticket."""
+
     connectionDetails: ConnectionDetailsModel
-    ticketJSON: dict[str, Any]
-    ticketFields: list[str] | None = None
-    itsmTimeZoneOffset: str | None = None
+    ticketJSON: TicketJson
+    ticketFields: TicketFields = None
+    itsmTimeZoneOffset: ZoneOffset = None
 
 
 class UpdateRequest(_Strict):
-    sysId: str
+    """Update the ticket with this ``sysId``; answer with ``ticketFields`` of it."""
+
+    sysId: Annotated[str, Field(max_length=MAX_VALUE_LENGTH, description="the record id")]
     connectionDetails: ConnectionDetailsModel
-    ticketJSON: dict[str, Any]
-    ticketFields: list[str] | None = None
-    itsmTimeZoneOffset: str | None = None
+    ticketJSON: TicketJson
+    ticketFields: TicketFields = None
+    itsmTimeZoneOffset: ZoneOffset = None
 
 
 class FetchRequest(_Strict):
-    ticketNumber: str
+    """Fetch the ticket with this number."""
+
+    ticketNumber: Annotated[
+        str, Field(max_length=MAX_VALUE_LENGTH, description="the human number, INC0010001")
+    ]
     connectionDetails: ConnectionDetailsModel
-    ticketFields: list[str] | None = None
-    itsmTimeZoneOffset: str | None = None
+    ticketFields: TicketFields = None
+    itsmTimeZoneOffset: ZoneOffset = None
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -104,6 +162,13 @@ def _describe(model: type[BaseModel], error: ValidationError) -> str:
             problems.append(f"{where} is required")
         elif kind in _TYPE_WORDS:
             problems.append(f"{where} must be {_TYPE_WORDS[kind]}")
+        elif kind == "string_too_long":
+            # Never the value: it may be a password.
+            most = item["ctx"]["max_length"]
+            problems.append(f"{where} is too long; at most {most} characters are accepted")
+        elif kind == "too_long":
+            most, given = item["ctx"]["max_length"], item["ctx"]["actual_length"]
+            problems.append(f"{where} has {given} entries; at most {most} are accepted")
         else:
             problems.append(f"{where}: {item['msg']}")
     return "; ".join(problems)

@@ -105,13 +105,14 @@ def _fetch_from_query(request: web.Request) -> FetchRequest:
             "or ?ticketNumber=...&connectionId=... as query parameters"
         )
     fields = [name.strip() for name in query.get("ticketFields", "").split(",") if name.strip()]
-    return FetchRequest.model_validate(
+    return parse_contract(
+        FetchRequest,
         {
             "ticketNumber": query["ticketNumber"],
             "connectionDetails": {"connectionId": query.get("connectionId")},
             "ticketFields": fields,
             "itsmTimeZoneOffset": query.get("itsmTimeZoneOffset"),
-        }
+        },
     )
 
 
