@@ -2,13 +2,20 @@
 
 ``ticketDetails`` holds exactly the asked fields; a value the ITSM does not have is ``""`` and an
 empty list is ``[]`` (SPEC section 3).
+
+``Envelope`` describes that answer for the OpenAPI document. It is built from the same field
+vocabulary and note keys as the rendering below, so the two cannot name different things; the
+tests check real answers against it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from typing_extensions import TypedDict
 
 from connectors.fields import FieldKind, TicketField
 from connectors.model import Note, Ticket
@@ -21,6 +28,51 @@ _NOTE_KEYS: dict[FieldKind, tuple[str, str, str]] = {
     FieldKind.WORK_NOTES: ("workNoteBy", "workNoteTime", "workNote"),
     FieldKind.CLOSURE_NOTES: ("closureNoteBy", "closureNoteTime", "closureNote"),
 }
+
+
+# A time as SPEC section 3 writes it, or "" when the ITSM has none.
+_UTC_TIME = r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})?$"
+_UtcTime = Annotated[str, Field(pattern=_UTC_TIME, description="UTC, YYYY-MM-DDTHH:MM:SS.ffffff")]
+
+
+def _note_model(keys: tuple[str, str, str]) -> type[BaseModel]:
+    by, time, text = keys
+    return create_model(
+        text[0].upper() + text[1:],  # Comment, WorkNote, ClosureNote
+        __config__=ConfigDict(extra="forbid"),
+        **{by: (str, ...), time: (_UtcTime, ...), text: (str, ...)},  # type: ignore[call-overload]
+    )
+
+
+_NOTE_MODELS = {kind: _note_model(keys) for kind, keys in _NOTE_KEYS.items()}
+
+
+def _detail_type(field: TicketField) -> Any:
+    if field.kind in _NOTE_MODELS:
+        return list[_NOTE_MODELS[field.kind]]  # type: ignore[name-defined]
+    if field.kind is FieldKind.DATETIME:
+        return _UtcTime
+    return str
+
+
+# Every key optional and none nullable: the answer holds exactly the asked fields, "" for a value
+# the ITSM does not have.
+TicketDetails = TypedDict(  # type: ignore[misc]
+    "TicketDetails", {field.value: _detail_type(field) for field in TicketField}, total=False
+)
+TicketDetails.__pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[attr-defined]
+
+
+class Envelope(BaseModel):
+    """The answer to every REST call, errors included."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    statusCode: str = Field(pattern=r"^[1-5][0-9]{2}$", description="the HTTP status, as text")
+    statusMessage: str = Field(description="what happened, in a sentence a person can act on")
+    ticketDetails: TicketDetails = Field(  # type: ignore[valid-type]
+        description="exactly the fields asked for (all of them when none were); {} on an error"
+    )
 
 
 def envelope(status: int, message: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:

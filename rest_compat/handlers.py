@@ -4,6 +4,7 @@ envelope; every ``GatewayError`` becomes the envelope with its status, whatever 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from rest_compat.contracts import (
     parse_contract,
 )
 from rest_compat.envelope import envelope, ticket_details
+from rest_compat.openapi import build_openapi
 
 # Given by the app: checks the caller may perform the operation ("read" or "write") and returns
 # what the use cases pass on to the ITSM. Raises GatewayError (401/403) when not.
@@ -39,6 +41,7 @@ class RestDoor:
             web.post("/itsm/v1/ticket/update", self.update),
             web.get("/itsm/v1/ticket/fetch", self.fetch, allow_head=False),
             web.post("/itsm/v1/ticket/fetch", self.fetch),
+            web.get("/openapi.json", openapi),
         ]
 
     async def create(self, request: web.Request) -> web.Response:
@@ -89,6 +92,16 @@ class RestDoor:
             return _ok(200, f"Fetched {answer.noun} {answer.number}", answer)
 
         return await _answering(run)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """The door's OpenAPI 3.1 document; no credential needed, like the health checks."""
+    return web.Response(body=_openapi_json(), content_type="application/json")
+
+
+@functools.cache
+def _openapi_json() -> bytes:
+    return orjson.dumps(build_openapi())
 
 
 def _fetch_from_query(request: web.Request) -> FetchRequest:
