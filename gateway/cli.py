@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from gateway.demo import run_demo
 from gateway.logs import configure_logging
 from gateway.settings import Settings, SettingsError
 from graph.schema import build_schema
+
+log = logging.getLogger("itsm_gateway")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,13 +54,26 @@ def _serve(host: str | None, port: int | None) -> int:
         print(f"itsm-gateway: invalid settings: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    grace = settings.shutdown_grace_seconds
+
+    async def stopping(app: web.Application) -> None:
+        log.info("stopping: no new connections; requests in flight have %ss to finish", grace)
+
+    app.on_shutdown.append(stopping)
+    # On SIGTERM or SIGINT aiohttp closes the listening sockets, closes idle keep-alive
+    # connections, waits up to shutdown_timeout for the handlers in flight (and answers them with
+    # Connection: close), cancels what is left, then runs the app's cleanup_ctx, which closes the
+    # HTTP clients. run_app then returns normally: exit code 0.
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
+        shutdown_timeout=grace,
         access_log=None,
         print=None,
     )
+    log.info("stopped")
     return 0
 
 
