@@ -16,6 +16,7 @@ import httpx
 from aiohttp import web
 
 from connectors.registry import ConnectorRegistry
+from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.servicenow.connector import ServiceNowConnectorFactory
 from gateway.access import AccessPolicy
 from gateway.auth.access_tokens import AccessTokenVerifier
@@ -83,7 +84,18 @@ def create_app(
             verifier=verifier,
         ),
     )
-    registry = ConnectorRegistry([ServiceNowConnectorFactory(itsm_http)])
+    # Retries, a circuit breaker and a concurrency limit per ITSM instance, shared by all calls.
+    resilience = Resilience(
+        ResiliencePolicy(
+            retries=settings.itsm_retries,
+            backoff_seconds=settings.itsm_retry_backoff_seconds,
+            retry_after_cap_seconds=settings.itsm_retry_after_cap_seconds,
+            breaker_failures=settings.itsm_breaker_failures,
+            breaker_reset_seconds=settings.itsm_breaker_reset_seconds,
+            max_concurrency_per_instance=settings.itsm_max_concurrency_per_instance,
+        )
+    )
+    registry = ConnectorRegistry([ServiceNowConnectorFactory(itsm_http, resilience=resilience)])
     # Idempotency keys: shared through Redis when configured, else in this process only.
     idempotency: IdempotencyStore = (
         RedisIdempotencyStore.from_url(

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from functools import partial
 from typing import Any
 
 import pytest
 
 import gateway.app as gateway_app
-from connectors.resilience import Resilience, ResiliencePolicy
-from connectors.servicenow import ServiceNowConnectorFactory
 from emulators.servicenow import EmulatorState, seed
 from emulators.servicenow import create_app as create_emulator_app
 from gateway.settings import Settings
@@ -33,24 +30,14 @@ UNKNOWN_WORDS = ("may have been applied", "did not send it again", "before retry
 
 @pytest.fixture(scope="module")
 async def gateway_url(stack: Stack) -> AsyncIterator[str]:
-    """A gateway built by ``create_app`` whose ServiceNow factory has the default policy.
-
-    Until ``gateway/app.py`` passes ``resilience=`` itself, the factory it names is given one
-    here; once it does, its own (from the settings, whose defaults are the same) wins.
-    """
+    """A gateway as production builds it: retries, breaker and limits from the settings."""
     settings = Settings(
         keycloak_issuer=stack.issuer.issuer,
         keycloak_audience=stack.issuer.audience,
         itsm_allowed_urls="http://127.0.0.1:*",
         itsm_read_timeout_seconds=5.0,
     )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            gateway_app,
-            "ServiceNowConnectorFactory",
-            partial(ServiceNowConnectorFactory, resilience=Resilience(ResiliencePolicy())),
-        )
-        app = gateway_app.create_app(settings)
+    app = gateway_app.create_app(settings)
     async with serving(app) as url:
         await wait_until_ready(url)
         yield url
