@@ -26,10 +26,11 @@ from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.health import healthz, readyz
 from gateway.idempotency_redis import RedisIdempotencyStore
 from gateway.middleware import authentication, request_context
+from gateway.outbound import guarded_transport
+from gateway.profiles import connection_resolver
 from gateway.request_keys import request_id_of
 from gateway.settings import Settings
 from graph.view import GraphQLView
-from resolvers.connections import ConnectionResolver
 from resolvers.idempotency import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
 from resolvers.tickets import TicketService
@@ -61,7 +62,9 @@ def create_app(
         ),
         # A redirect could lead to an address the URL policy would refuse.
         follow_redirects=False,
-        transport=itsm_transport,
+        # Connects only to the addresses it checked itself (DNS rebinding cannot slip past).
+        transport=itsm_transport
+        or guarded_transport(settings.url_policy(), max_connections=settings.itsm_max_connections),
     )
     jwks = JwksCache(
         settings.keycloak_issuer,
@@ -106,7 +109,7 @@ def create_app(
     )
     service = TicketService(
         registry,
-        ConnectionResolver(settings.url_policy(), registry.itsm_types),
+        connection_resolver(settings, registry.itsm_types),
         limits=InputLimits(
             max_ticket_json_bytes=settings.max_ticket_json_bytes,
             max_ticket_json_keys=settings.max_ticket_json_keys,
