@@ -30,6 +30,7 @@ from gateway.outbound import guarded_transport
 from gateway.profiles import connection_resolver
 from gateway.request_keys import request_id_of
 from gateway.settings import Settings
+from graph.limits import GraphQLLimits
 from graph.view import GraphQLView
 from resolvers.idempotency import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
@@ -145,7 +146,20 @@ def create_app(
 
     app.cleanup_ctx.append(resources)
 
-    graphql = GraphQLView(service, access.context_of, request_id_of, graphiql=settings.graphiql)
+    graphql = GraphQLView(
+        service,
+        access.context_of,
+        request_id_of,
+        graphiql=settings.graphiql,
+        allow_get=settings.graphql_get,
+        introspection=settings.graphql_introspection,
+        limits=GraphQLLimits(
+            max_depth=settings.graphql_max_depth,
+            max_tokens=settings.graphql_max_tokens,
+            max_aliases=settings.graphql_max_aliases,
+            max_tickets=settings.max_tickets_per_request,
+        ),
+    )
     app.router.add_route("*", "/graphql", graphql)
     app.router.add_routes(RestDoor(service, access.context_of).routes())
     app.router.add_get("/healthz", healthz)

@@ -50,11 +50,12 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(host: str | None, port: int | None) -> int:
     try:
         settings = Settings.load(host=host, port=port)
+        configure_logging(settings.log_level, settings.log_format)
+        # Connection profiles are checked as the app is built: their errors are settings errors.
+        app = create_app(settings)
     except SettingsError as error:
         print(f"itsm-gateway: invalid settings: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format)
-    app = create_app(settings)
     grace = settings.shutdown_grace_seconds
 
     async def stopping(app: web.Application) -> None:
