@@ -32,6 +32,7 @@ from gateway.request_keys import request_id_of
 from gateway.settings import Settings
 from graph.limits import GraphQLLimits
 from graph.view import GraphQLView
+from resolvers.connections import ConnectionResolver
 from resolvers.idempotency import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
 from resolvers.tickets import TicketService
@@ -47,9 +48,14 @@ _KEY_RETRY_SECONDS = 5.0
 
 
 def create_app(
-    settings: Settings, *, itsm_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    itsm_transport: httpx.AsyncBaseTransport | None = None,
+    connections: ConnectionResolver | None = None,
 ) -> web.Application:
-    """The gateway. ``itsm_transport`` carries the ITSM calls (the default: httpx's own)."""
+    """The gateway. Tests may give ``itsm_transport``, what carries the ITSM calls (default: one
+    that connects only to addresses the URL policy allows), and ``connections``, the resolver of
+    connection details (default: from the settings, with the system's DNS)."""
     keycloak_http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.keycloak_timeout_seconds), follow_redirects=False
     )
@@ -110,7 +116,7 @@ def create_app(
     )
     service = TicketService(
         registry,
-        connection_resolver(settings, registry.itsm_types),
+        connections or connection_resolver(settings, registry.itsm_types),
         limits=InputLimits(
             max_ticket_json_bytes=settings.max_ticket_json_bytes,
             max_ticket_json_keys=settings.max_ticket_json_keys,

@@ -9,20 +9,18 @@ SSRF rules, not from a missing pattern; DNS is a fake (``FakeDns``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from aiohttp import web
 
-import gateway.app
 from gateway.app import create_app
 from gateway.outbound import guarded_transport
 from gateway.profiles import connection_resolver
 from gateway.settings import Settings
 from resolvers.addresses import HostResolver
-from resolvers.connections import ConnectionResolver
 from tests.e2e.conftest import SN_PASSWORD, SN_USER, Stack
 from tests.e2e.doors import DOOR_IDS, DOORS
 from tests.resolvers.test_ssrf import FakeDns
@@ -38,31 +36,17 @@ def wired_app(
     connect_dns: HostResolver,
     environ: dict[str, str] | None = None,
 ) -> web.Application:
-    """The gateway as ``gateway/app.py`` builds it once the SSRF and profile work is wired in
-    (``connection_resolver(settings, itsm_types)`` and ``guarded_transport(...)``), with fake
-    DNS and the given environment for profile secrets.
-
-    ``create_app`` is the production factory; only the resolver it builds is swapped, under
-    whichever name app.py uses for it (``ConnectionResolver`` until it is wired).
-    """
-
-    def resolver(_settings: Settings, itsm_types: Sequence[str], **_: Any) -> ConnectionResolver:
-        return connection_resolver(
-            settings, tuple(itsm_types), environ=environ or {}, resolve_host=request_dns
-        )
-
-    def bare(_policy: Any, itsm_types: Sequence[str], **_: Any) -> ConnectionResolver:
-        return resolver(settings, itsm_types)
-
+    """The production gateway with fake DNS (at request time and at connect time) and the given
+    environment for profile secrets: the same resolver and guarded transport app.py builds."""
     transport = guarded_transport(
         settings.url_policy(),
         max_connections=settings.itsm_max_connections,
         resolve=connect_dns,
     )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(gateway.app, "connection_resolver", resolver, raising=False)
-        patch.setattr(gateway.app, "ConnectionResolver", bare, raising=False)
-        return create_app(settings, itsm_transport=transport)
+    connections = connection_resolver(
+        settings, ("servicenow",), environ=environ or {}, resolve_host=request_dns
+    )
+    return create_app(settings, itsm_transport=transport, connections=connections)
 
 
 REQUEST_DNS = FakeDns(
