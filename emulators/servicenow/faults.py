@@ -61,6 +61,9 @@ class Faults:
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
+        # How many of each fault were injected ("failure", "throttle", "drop"): a fault run
+        # reports them, so that a run in which nothing went wrong cannot pass for a proof.
+        self.injected: Counter[str] = Counter()
 
     def to_json(self) -> dict[str, Any]:
         """Every switch, except that the fault-run ones (``_QUIET``) appear only once set: the
@@ -81,6 +84,12 @@ class Faults:
 
     def take_failure(self) -> int | None:
         """The status this request must fail with, consuming one of ``fail_next``."""
+        status = self._failure()
+        if status is not None:
+            self.injected["failure"] += 1
+        return status
+
+    def _failure(self) -> int | None:
         if self.fail_next > 0:
             self.fail_next -= 1
             return self.fail_status or 500
@@ -92,15 +101,21 @@ class Faults:
         """Whether this request gets a 429, consuming one of ``throttle_next``."""
         if self.throttle_next > 0:
             self.throttle_next -= 1
-            return True
-        return self._chance(self.throttle_rate)
+            throttled = True
+        else:
+            throttled = self._chance(self.throttle_rate)
+        self.injected["throttle"] += throttled
+        return throttled
 
     def take_drop(self) -> bool:
         """Whether this request's connection is dropped, consuming one of ``drop_next``."""
         if self.drop_next > 0:
             self.drop_next -= 1
-            return True
-        return self._chance(self.drop_rate)
+            dropped = True
+        else:
+            dropped = self._chance(self.drop_rate)
+        self.injected["drop"] += dropped
+        return dropped
 
     def _chance(self, rate: float) -> bool:
         # No draw at rate 0, so switching one rate on does not shift another's sequence.
