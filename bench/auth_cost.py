@@ -27,38 +27,19 @@ from collections.abc import Callable
 
 import httpx
 
-from emulators.servicenow import EmulatorState
-from emulators.servicenow import create_app as create_emulator_app
-from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer, serve
-from gateway.app import create_app
+from bench.stack import running_stack
+from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.jwks import JwksCache
 from gateway.auth.offline_tokens import OfflineTokenExchanger
-from gateway.settings import Settings
-from tests.support.servers import serving, wait_until_ready
 
 Headers = dict[str, str]
 
 
 async def main(requests: int) -> None:
-    issuer = TokenIssuer()
-    issuer_runner = await serve(issuer)
-    emulator = EmulatorState()
-    try:
-        async with serving(create_emulator_app(emulator)) as emulator_url:
-            settings = Settings(
-                keycloak_issuer=issuer.issuer,
-                keycloak_audience=issuer.audience,
-                keycloak_clients=DEFAULT_CLIENT_ID,
-                itsm_allowed_urls="http://127.0.0.1:*",
-                log_level="WARNING",
-            )
-            async with serving(create_app(settings)) as gateway_url, httpx.AsyncClient() as http:
-                await wait_until_ready(gateway_url)
-                await _run(issuer, emulator_url, gateway_url, http, requests)
-    finally:
-        await issuer_runner.cleanup()
+    async with running_stack() as stack, httpx.AsyncClient() as http:
+        await _run(stack.issuer, stack.emulator_url, stack.gateway_url, http, requests)
 
 
 async def _run(

@@ -24,12 +24,8 @@ from typing import Any
 
 import httpx
 
+from bench.stack import running_stack
 from emulators.servicenow import EmulatorState
-from emulators.servicenow import create_app as create_emulator_app
-from emulators.token_issuer import TokenIssuer, serve
-from gateway.app import create_app
-from gateway.settings import Settings
-from tests.support.servers import serving, wait_until_ready
 
 ATTEMPTS = 8
 CONCURRENCY = 16
@@ -84,30 +80,13 @@ _OUTCOMES = {
 
 
 async def run(creates: int = 300, updates: int = 150, seed: int = 7) -> Report:
-    issuer = TokenIssuer()
-    issuer_runner = await serve(issuer)
-    emulator = EmulatorState()
-    try:
-        async with serving(create_emulator_app(emulator)) as emulator_url:
-            settings = Settings(
-                keycloak_issuer=issuer.issuer,
-                keycloak_audience=issuer.audience,
-                itsm_allowed_urls="http://127.0.0.1:*",
-                itsm_retry_backoff_seconds=0.01,
-                itsm_read_timeout_seconds=5.0,
-                log_level="ERROR",
-            )
-            async with (
-                serving(create_app(settings)) as gateway_url,
-                httpx.AsyncClient(timeout=60) as http,
-            ):
-                await wait_until_ready(gateway_url)
-                client = _Client(
-                    http, gateway_url, emulator_url, issuer.mint("fault.run", lifetime=3600)
-                )
-                return await _run(client, emulator, creates, updates, seed)
-    finally:
-        await issuer_runner.cleanup()
+    async with (
+        running_stack(itsm_retry_backoff_seconds=0.01, itsm_read_timeout_seconds=5.0) as stack,
+        httpx.AsyncClient(timeout=60) as http,
+    ):
+        token = stack.issuer.mint("fault.run", lifetime=3600)
+        client = _Client(http, stack.gateway_url, stack.emulator_url, token)
+        return await _run(client, stack.emulator, creates, updates, seed)
 
 
 @dataclass
