@@ -17,6 +17,10 @@ gateway and the emulator's request log (``GET /_emulator/requests``) records wha
 calls become baseline A's wrk script and baseline B's plan: the first call, then the others
 together (as the gateway reads journal and SLA concurrently once it has the incident).
 
+Before every wrk run the emulator is reseeded (``POST /_emulator/reset``; the latency is set again),
+so creates do not grow the incident table under later runs. The seeded sys_ids are fixed, so the
+recorded calls stay valid; each reset checks it.
+
 Baseline A with several calls (all 25 fields: incident, then journal and SLA) cycles through them
 in one wrk script, so its requests/s is calls/s divided by the calls per request and its p50 and
 p99 are one call's times multiplied by the number of sequential stages: an estimate of the floor,
@@ -245,6 +249,7 @@ class _Bench:
         self.access_token = issuer.mint("bench", lifetime=24 * 3600)
         self.offline_token = issuer.mint_offline("bench")
         self.sys_id = ""
+        self.latency_ms = 0  # re-applied after each reset (a reset clears the faults)
         self.plans: dict[Scenario, list[list[dict[str, Any]]]] = {}
         self._baselines: dict[tuple[str, int, int], tuple[WrkResult, WrkResult]] = {}
         self._runs = 0
@@ -252,11 +257,9 @@ class _Bench:
 
     async def discover(self, scenarios: tuple[Scenario, ...]) -> None:
         """Send each scenario once and keep the emulator calls it made."""
-        async with self.http.get(f"{self.emulator}/_emulator/records/incident") as response:
-            records = await response.json()
-        self.sys_id = next(r["sys_id"] for r in records if r.get("number") == NUMBER)
+        self.sys_id = await self._seeded_sys_id()
         for scenario in scenarios:
-            await self._clear_log()
+            await self.reset()
             request = self.gateway_request(scenario, "access")
             status, body = await self._send(self.gateway, request)
             if not 200 <= status < 300 or (scenario.door == "graphql" and '"errors"' in body):
@@ -277,9 +280,25 @@ class _Bench:
         return {_plan_name(stages): stages for stages in self.plans.values()}
 
     async def set_latency(self, latency_ms: int) -> None:
+        self.latency_ms = latency_ms
         url = f"{self.emulator}/_emulator/faults"
         async with self.http.post(url, json={"latency_ms": latency_ms}) as response:
             response.raise_for_status()
+
+    async def reset(self) -> None:
+        """Reseed the emulator before a run: creates grow its incident table and it scans its
+        tables per query, so without this every later fetch would be measured against a larger
+        table. The recorded calls stay valid, since the seeded sys_ids are fixed (checked)."""
+        async with self.http.post(f"{self.emulator}/_emulator/reset") as response:
+            response.raise_for_status()
+        await self.set_latency(self.latency_ms)
+        if await self._seeded_sys_id() != self.sys_id:
+            raise RuntimeError(f"{NUMBER} has a new sys_id after a reset: the plans are stale")
+
+    async def _seeded_sys_id(self) -> str:
+        async with self.http.get(f"{self.emulator}/_emulator/records/incident") as response:
+            records = await response.json()
+        return str(next(r["sys_id"] for r in records if r.get("number") == NUMBER))
 
     async def row(
         self, scenario: Scenario, credential: str, latency: int, conns: int, gateway_pid: int
@@ -375,7 +394,9 @@ class _Bench:
         return HttpRequest("POST", path, headers, json.dumps(body))
 
     async def _wrk(self, base: str, requests: list[HttpRequest], conns: int) -> WrkResult:
+        """One wrk run on a freshly reseeded emulator (which also empties its request log)."""
         await self._settle()
+        await self.reset()
         self._runs += 1
         return await run_wrk(
             base,
