@@ -15,7 +15,12 @@ from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField
 from connectors.model import Note
 from connectors.model import Ticket as CanonicalTicket
-from resolvers.connections import ConnectionDetails
+from resolvers.connections import (
+    MAX_TOKEN_LENGTH,
+    MAX_URL_LENGTH,
+    MAX_VALUE_LENGTH,
+    ConnectionDetails,
+)
 from resolvers.formatting import format_utc
 
 # A UTC time in SPEC's format; its scalar definition is in ``SCALARS``, given to the schema.
@@ -164,10 +169,9 @@ class ConnectionInput:
         return ConnectionDetails(**values)
 
 
-# The longest value of each connection key, the same as REST's connectionDetails
-# (rest_compat/contracts.py), since the doors must behave alike (SPEC section 1).
-_CONNECTION_MAX_VALUE_LENGTH = 1024
-_CONNECTION_MAX_LENGTH = {"instance_url": 2048, "token": 8192}
+# The longest value of each connection key: the same numbers as REST's connectionDetails.
+_CONNECTION_MAX_VALUE_LENGTH = MAX_VALUE_LENGTH
+_CONNECTION_MAX_LENGTH = {"instance_url": MAX_URL_LENGTH, "token": MAX_TOKEN_LENGTH}
 
 
 def _camel(name: str) -> str:

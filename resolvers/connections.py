@@ -18,6 +18,13 @@ from resolvers.addresses import (
 from resolvers.profiles import ConnectionProfile
 from resolvers.url_policy import FIELD, AllowedUrl, UrlPolicy
 
+# The longest value a caller may send for each connectionDetails key: generous for any real value,
+# they stop a megabyte "password" from travelling to the ITSM. Both doors enforce these numbers,
+# so that they behave alike (SPEC section 1).
+MAX_URL_LENGTH = 2048
+MAX_VALUE_LENGTH = 1024
+MAX_TOKEN_LENGTH = 8192  # a bearer token for the ITSM may be a JWT, often longer than 1 KB
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectionDetails:

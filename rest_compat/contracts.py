@@ -12,19 +12,20 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.errors import BadInput
-from resolvers.connections import ConnectionDetails
+from resolvers.connections import (
+    MAX_TOKEN_LENGTH,
+    MAX_URL_LENGTH,
+    MAX_VALUE_LENGTH,
+    ConnectionDetails,
+)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-# Longest values a caller may send. Generous for any real value; what they stop is a megabyte
-# "password" or a list of a hundred thousand field names, which would otherwise travel to the ITSM
-# or be echoed back in an error message. graph/types.py holds the same numbers for GraphQL.
-MAX_URL_LENGTH = 2048
-MAX_VALUE_LENGTH = 1024
-MAX_TOKEN_LENGTH = 8192  # a bearer token for the ITSM may be a JWT, often longer than 1 KB
+# Longest values a caller may send (the connection's come from resolvers.connections, shared with
+# GraphQL): a list of a hundred thousand field names would otherwise be echoed in an error message.
 MAX_TICKET_FIELDS = 100  # the 25 names, each may repeat (duplicates are harmless: asked once)
 MAX_FIELD_NAME_LENGTH = 64
 
