@@ -1,28 +1,44 @@
-"""The ITSM calls' HTTP transport: it connects only to addresses the URL policy allows.
+"""The ITSM calls' HTTP transport: httpx's API on aiohttp's client, connecting only to addresses
+the URL policy allows.
 
-``ConnectionResolver`` resolves an instance's host and refuses internal addresses before any
-call, but DNS may answer differently a moment later, when the connection is opened (DNS
-rebinding: a short TTL, first a public address, then 127.0.0.1). So the transport resolves the
-host itself, checks every address with the same rules (``resolvers.addresses``), and connects to
-the checked address, not to the name. TLS is unchanged: httpcore starts TLS with the origin's
-host name as ``server_hostname``, so SNI and certificate verification use the name.
+Why aiohttp underneath: the connectors speak httpx (the user's choice), but httpx's own transport
+(httpcore on anyio) cost about 1,100-1,600 us of CPU per call here against about 50 us for
+aiohttp's ``ClientSession``, and degraded as concurrency grew (issue 5's measurements). So the
+connectors keep ``httpx.AsyncClient`` and this transport hands each request to one shared
+``aiohttp.ClientSession``. Tests that check how a connector shapes its requests give the client
+pytest-httpx's transport instead; nothing in the connectors knows which transport is below.
 
-A refused address raises ``AddressRefused`` (400, like the refusal before the call): it is a
-``GatewayError``, so it passes through httpcore and httpx unchanged and the connector's client
-re-raises it as it is. Nothing is sent. DNS failures while connecting stay what they were,
-``httpx.ConnectError`` (503).
+The SSRF guard lives in the session's resolver. ``ConnectionResolver`` resolves an instance's host
+and refuses internal addresses before any call, but DNS may answer differently a moment later,
+when the connection is opened (DNS rebinding: a short TTL, first a public address, then
+127.0.0.1). So aiohttp's resolver is ours: it resolves with the same resolver, checks every
+address with the same rules (``resolvers.addresses``) and gives aiohttp only checked addresses;
+aiohttp connects to them, not to the name (its DNS cache is off so every new connection asks
+again). TLS still uses the name for SNI and certificate verification. aiohttp skips the resolver
+for an IP literal, so literals are checked here before the request is handed over.
 
-Proxies: the transport connects directly. A proxy would resolve the host itself, out of reach of
-the check (and httpx applies no environment proxy to an explicit transport).
+A refused address raises ``AddressRefused`` (400, like the refusal before the call). Nothing is
+sent. aiohttp's errors become httpx's (``_httpx_error``), so the connectors' judgement of what was
+sent (``connectors.resilience.judge``) reads them as before: a failure to connect is
+``httpx.ConnectError``/``ConnectTimeout`` (not sent), one after sending is a read error, timeout
+or protocol error (maybe applied).
+
+Neither layer keeps cookies: the one session serves every caller and every instance, and a
+cookie an ITSM set for one caller must never ride along on another's request. No proxy from the
+environment either: a proxy would resolve the host itself, out of reach of the check.
 """
 
 from __future__ import annotations
 
+import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
-import httpcore
+import aiohttp
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from connectors.errors import BadInput
 from resolvers.addresses import (
@@ -30,11 +46,16 @@ from resolvers.addresses import (
     HostResolver,
     InternalAddress,
     ResolutionFailed,
+    ip_literal,
     refuse_internal,
     resolve_host,
     resolve_with_system,
 )
 from resolvers.url_policy import UrlPolicy
+
+# Headers aiohttp must set itself from what it actually sends (or that describe this hop only).
+_HOP_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
+_DNS_SECONDS = 10.0
 
 
 class AddressRefused(BadInput):
@@ -42,115 +63,183 @@ class AddressRefused(BadInput):
     address when the connection was opened."""
 
 
-class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """Resolves, checks, then connects to a checked address (each in turn until one answers)."""
+def refused_address(host: str, kind: str) -> AddressRefused:
+    return AddressRefused(
+        f"the gateway refused to connect to the ITSM host {host}: it resolved to a {kind} "
+        "address when the connection was opened; nothing was sent"
+    )
 
-    def __init__(
-        self,
-        policy: UrlPolicy,
-        resolve: HostResolver = resolve_with_system,
-        inner: httpcore.AsyncNetworkBackend | None = None,
-    ) -> None:
+
+class GuardedResolver(AbstractResolver):
+    """aiohttp's resolver: resolves with ``resolve``, refuses the host if any address is internal
+    (unless a pattern names it literally), and answers the checked addresses in DNS order."""
+
+    def __init__(self, policy: UrlPolicy, resolve: HostResolver = resolve_with_system) -> None:
         self._policy = policy
         self._resolve = resolve
-        self._inner = inner or httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         try:
-            addresses = await resolve_host(host, port, self._resolve, limit_seconds=timeout)
+            addresses = await resolve_host(host, port, self._resolve, limit_seconds=_DNS_SECONDS)
             if not self._policy.vouches_for(host, port):
                 refuse_internal(host, addresses)
         except InternalAddress as error:
-            raise AddressRefused(
-                f"the gateway refused to connect to the ITSM host {host}: it resolved to a "
-                f"{error.kind} address when the connection was opened; nothing was sent"
-            ) from None
+            raise refused_address(host, error.kind) from None
         except (HostNotFound, ResolutionFailed) as error:
-            raise httpcore.ConnectError(str(error)) from None
-        failure: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    str(address),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error
-        assert failure is not None  # resolve_host returns at least one address
-        raise failure
+            # An OSError: aiohttp reports it as ClientConnectorDNSError (nothing sent).
+            raise socket.gaierror(socket.EAI_NONAME, str(error)) from None
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in addresses
+        ]
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise AddressRefused("the gateway does not connect to ITSMs over Unix sockets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        return None
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, with a connection pool whose connections go through
-    ``GuardedNetworkBackend``; every request's origin must also match a pattern of the policy
-    (the ITSM URLs are built from checked base URLs; this holds it below them too)."""
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport sending through one ``aiohttp.ClientSession`` (created on the first
+    request, inside the running loop) whose resolver is ``GuardedResolver``. Every request's
+    origin must also match a pattern of the policy (the ITSM URLs are built from checked base
+    URLs; this holds it below them too)."""
 
     def __init__(
         self,
         policy: UrlPolicy,
         *,
         resolve: HostResolver = resolve_with_system,
-        limits: httpx.Limits | None = None,
+        max_connections: int = 100,
         verify: ssl.SSLContext | bool = True,
-        backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
-        limits = limits or httpx.Limits()
-        super().__init__(verify=verify, limits=limits)
-        ssl_context = (
-            verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify)
-        )
         self._policy = policy
-        # httpx 0.28 has no public way to give its transport a network backend, and the pool is
-        # all the transport's state, so the pool is replaced. httpx is pinned below 0.29; the
-        # tests that send through this transport fail if the attribute stops being used.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedNetworkBackend(policy, resolve, backend),
+        self._resolve = resolve
+        self._max_connections = max_connections
+        self._ssl: ssl.SSLContext | bool = (
+            verify if isinstance(verify, ssl.SSLContext) else bool(verify)
         )
+        self._session: aiohttp.ClientSession | None = None
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
+    def _open_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                limit_per_host=0,
+                resolver=GuardedResolver(self._policy, self._resolve),
+                use_dns_cache=False,
+                ssl=self._ssl,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,  # httpx decodes, as it would from its own transport
+                trust_env=False,
+                timeout=aiohttp.ClientTimeout(total=None),
+                skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
+            )
+        return self._session
+
+    def _check_origin(self, url: httpx.URL) -> None:
         port = url.port or {"http": 80, "https": 443}.get(url.scheme, 0)
         if not self._policy.allows_origin(url.scheme, url.host, port):
             raise AddressRefused(
                 f"the gateway refused to call {url.scheme}://{url.host}:{port}: no pattern of "
                 "ITSM_GATEWAY_ITSM_ALLOWED_URLS allows it; nothing was sent"
             )
-        return await super().handle_async_request(request)
+        literal = ip_literal(url.host)
+        if literal is not None and not self._policy.vouches_for(url.host, port):
+            try:
+                refuse_internal(url.host, (literal,))
+            except InternalAddress as error:
+                raise refused_address(url.host, error.kind) from None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._check_origin(request.url)
+        session = self._open_session()
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in request.headers.raw
+            if name.lower() not in _HOP_HEADERS
+        ]
+        body = await request.aread()
+        try:
+            async with session.request(
+                request.method,
+                URL(str(request.url), encoded=True),
+                headers=headers,
+                data=body or None,
+                allow_redirects=False,
+                timeout=_timeout(request.extensions.get("timeout", {})),
+            ) as answer:
+                content = await answer.read()
+                reason = (answer.reason or "").encode("latin-1", "replace")
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise _httpx_error(error, request) from None
+        return httpx.Response(
+            answer.status,
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers],
+            content=content,
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def _timeout(limits: Mapping[str, float | None]) -> aiohttp.ClientTimeout:
+    """httpx's timeouts in aiohttp's terms: ``connect`` (waiting for a pooled connection and
+    opening one) from httpx's pool plus connect limits, ``sock_read`` from its read limit."""
+    pool, connect = limits.get("pool"), limits.get("connect")
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=None if pool is None or connect is None else pool + connect,
+        sock_connect=connect,
+        sock_read=limits.get("read"),
+    )
+
+
+def _httpx_error(error: Exception, request: httpx.Request) -> Exception:
+    """aiohttp's exception as the httpx one that says the same about what was sent. The message
+    is the exception's kind, never its text (aiohttp's texts carry URLs and addresses)."""
+    kind = type(error).__name__
+    if isinstance(error, aiohttp.ConnectionTimeoutError):
+        return httpx.ConnectTimeout(kind, request=request)
+    if isinstance(error, aiohttp.ClientConnectorError):  # DNS, refused, TLS: nothing sent
+        detail = ""
+        if isinstance(error, aiohttp.ClientConnectorCertificateError):
+            detail = f": {error.certificate_error.__class__.__name__} {error.certificate_error}"
+        return httpx.ConnectError(f"{kind}{detail}", request=request)
+    if isinstance(error, aiohttp.SocketTimeoutError | TimeoutError):
+        return httpx.ReadTimeout(kind, request=request)
+    if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        return httpx.RemoteProtocolError(kind, request=request)
+    if isinstance(error, aiohttp.ClientResponseError):  # an answer aiohttp could not parse
+        return httpx.RemoteProtocolError(kind, request=request)
+    if isinstance(error, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(kind, request=request)
+    if isinstance(error, aiohttp.ClientOSError):  # reset or broken pipe while sending/reading
+        return httpx.ReadError(kind, request=request)
+    return httpx.ReadError(kind, request=request)
+
+
+def no_cookies() -> CookieJar:
+    """A cookie jar that stores nothing, for the httpx client above this transport."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def guarded_transport(
     policy: UrlPolicy, *, max_connections: int, resolve: HostResolver = resolve_with_system
 ) -> GuardedTransport:
     """The transport ``create_app`` gives the ITSM client (its pool sized as the client's)."""
-    return GuardedTransport(
-        policy,
-        resolve=resolve,
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
-    )
+    return GuardedTransport(policy, resolve=resolve, max_connections=max_connections)

@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpcore
 import httpx
 import pytest
 from cryptography import x509
@@ -22,7 +21,7 @@ from cryptography.x509.oid import NameOID
 from connectors.errors import BadInput, GatewayError
 from connectors.registry import ConnectorRegistry
 from connectors.servicenow.connector import ServiceNowConnectorFactory
-from gateway.outbound import AddressRefused, GuardedNetworkBackend, GuardedTransport
+from gateway.outbound import AddressRefused, GuardedTransport
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.tickets import CallContext, TicketService
 from resolvers.url_policy import UrlPolicy
@@ -163,46 +162,33 @@ async def test_origins_no_pattern_allows_are_refused_below_the_url_check(
     assert server.connections == 0
 
 
-class RecordingBackend(httpcore.AsyncNetworkBackend):
-    """The real backend, remembering which hosts it was asked to connect to."""
-
-    def __init__(self) -> None:
-        self.inner = httpcore.AnyIOBackend()
-        self.hosts: list[str] = []
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        self.hosts.append(host)
-        return await self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
 async def test_the_connection_goes_to_the_checked_address_in_turn(server: CountingServer) -> None:
-    # 127.0.0.2 is loopback too, but nothing listens there: the next address is tried.
+    # 127.0.0.2 is loopback too, but nothing listens there: the next address is tried. The name
+    # exists only in the fake DNS, so the answer proves the socket went to the checked address.
     dns = FakeDns({"multi.example": ["127.0.0.2", "127.0.0.1"]})
-    recording = RecordingBackend()
     policy = UrlPolicy.from_text("http://multi.example:*")
-    transport = GuardedTransport(policy, resolve=dns, backend=recording)
-    async with httpx.AsyncClient(transport=transport) as http:
+    async with httpx.AsyncClient(transport=GuardedTransport(policy, resolve=dns)) as http:
         response = await http.get(f"http://multi.example:{server.port}/")
     assert response.status_code == 200
-    assert recording.hosts == ["127.0.0.2", "127.0.0.1"]  # addresses, never the name again
     assert dns.asked == [("multi.example", server.port)]
     assert server.connections == 1
 
 
 async def test_a_name_that_does_not_resolve_is_a_connect_error() -> None:
-    backend = GuardedNetworkBackend(UrlPolicy.from_text("http://*:*"), FakeDns({}))
-    with pytest.raises(httpcore.ConnectError, match="no such name"):
-        await backend.connect_tcp("nowhere.example", 80)
+    transport = GuardedTransport(UrlPolicy.from_text("http://*:*"), resolve=FakeDns({}))
+    async with httpx.AsyncClient(transport=transport) as http:
+        with pytest.raises(httpx.ConnectError, match="DNS"):
+            await http.get("http://nowhere.example/")
+
+
+async def test_an_internal_ip_literal_is_refused_without_dns(server: CountingServer) -> None:
+    dns = FakeDns({})
+    transport = GuardedTransport(UrlPolicy.from_text("http://*:*"), resolve=dns)
+    async with httpx.AsyncClient(transport=transport) as http:
+        with pytest.raises(AddressRefused, match="loopback"):
+            await http.get(f"http://127.0.0.1:{server.port}/")
+    assert server.connections == 0
+    assert dns.asked == []
 
 
 def certificate_for(name: str, directory: Path) -> tuple[Path, Path]:
