@@ -7,12 +7,11 @@ import logging
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
 from gateway.app import create_app
 from gateway.demo import run_demo
 from gateway.logs import configure_logging
 from gateway.settings import Settings, SettingsError
+from gateway.workers import run, run_workers
 from graph.schema import build_schema
 
 log = logging.getLogger("itsm_gateway")
@@ -25,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the gateway (settings from ITSM_GATEWAY_*)")
     serve.add_argument("--host", help="overrides ITSM_GATEWAY_HOST")
     serve.add_argument("--port", type=int, help="overrides ITSM_GATEWAY_PORT")
+    serve.add_argument(
+        "--workers", type=int, help="processes sharing the port; overrides ITSM_GATEWAY_WORKERS"
+    )
 
     demo = commands.add_parser(
         "demo", help="run the gateway with a ServiceNow emulator and a development token issuer"
@@ -41,39 +43,26 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "serve":
-        return _serve(args.host, args.port)
+        return _serve(args.host, args.port, args.workers)
     if args.command == "demo":
         return run_demo(args.port, args.emulator_port, args.issuer_port)
     return _export_schema(args.output, args.check)
 
 
-def _serve(host: str | None, port: int | None) -> int:
+def _serve(host: str | None, port: int | None, workers: int | None) -> int:
     try:
-        settings = Settings.load(host=host, port=port)
+        settings = Settings.load(host=host, port=port, workers=workers)
         configure_logging(settings.log_level, settings.log_format)
-        # Connection profiles are checked as the app is built: their errors are settings errors.
+        # Connection profiles are checked as the app is built: their errors are settings errors,
+        # reported once, before any worker starts.
         app = create_app(settings)
     except SettingsError as error:
         print(f"itsm-gateway: invalid settings: {error}", file=sys.stderr)
         return 2
-    grace = settings.shutdown_grace_seconds
-
-    async def stopping(app: web.Application) -> None:
-        log.info("stopping: no new connections; requests in flight have %ss to finish", grace)
-
-    app.on_shutdown.append(stopping)
-    # On SIGTERM or SIGINT aiohttp closes the listening sockets, closes idle keep-alive
-    # connections, waits up to shutdown_timeout for the handlers in flight (and answers them with
-    # Connection: close), cancels what is left, then runs the app's cleanup_ctx, which closes the
-    # HTTP clients. run_app then returns normally: exit code 0.
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        shutdown_timeout=grace,
-        access_log=None,
-        print=None,
-    )
+    if settings.workers > 1:
+        # Each worker builds its own app after the fork (its own loop, clients, connections).
+        return run_workers(settings, lambda: create_app(settings))
+    run(app, settings)
     log.info("stopped")
     return 0
 

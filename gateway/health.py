@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from aiohttp import web
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    # The pid tells which worker answered when several share the port (``serve --workers``).
+    return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
 def readyz(signing_keys: Callable[[], str]) -> Callable[[web.Request], object]:

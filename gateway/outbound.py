@@ -33,7 +33,7 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Mapping
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookiejar import Cookie, CookieJar
 
 import aiohttp
 import httpx
@@ -233,9 +233,20 @@ def _httpx_error(error: Exception, request: httpx.Request) -> Exception:
     return httpx.ReadError(kind, request=request)
 
 
-def no_cookies() -> CookieJar:
-    """A cookie jar that stores nothing, for the httpx client above this transport."""
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+class NoCookies(CookieJar):
+    """The httpx client's cookie jar: it stores nothing, so it sends nothing. httpx offers every
+    answer to its jar; refusing here, rather than by a policy, also skips parsing the headers
+    (about 2% of a fetch's CPU in the profile)."""
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        return None
+
+
+def no_cookies() -> NoCookies:
+    return NoCookies()
 
 
 def guarded_transport(

@@ -115,6 +115,12 @@ class Settings(BaseModel):
         default_factory=dict,
         description="server-side connection profiles, from the settings file's [connections.<id>]",
     )
+    workers: int = Field(
+        default=1, ge=1, le=64, description="processes serving the port (one per core is usual)"
+    )
+    event_loop: str = Field(
+        default="uvloop", pattern="^(uvloop|asyncio)$", description="uvloop or asyncio"
+    )
     log_level: str = Field(
         default="INFO",
         pattern="^(DEBUG|INFO|WARNING|ERROR)$",

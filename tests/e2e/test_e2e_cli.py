@@ -238,7 +238,7 @@ async def test_serve_answers_health_and_readiness_and_stops_on_sigterm(tmp_path:
         async with running("serve", env=env, stderr_file=tmp_path / "stderr") as process:
             base = f"http://127.0.0.1:{port}"
             healthy = await poll(f"{base}/healthz", process)
-            assert healthy.json() == {"status": "ok"}
+            assert healthy.json() == {"status": "ok", "pid": process.pid}
             ready = await poll(f"{base}/readyz", process)
             assert ready.json()["status"] == "ready"
             assert issuer.jwks_fetches >= 1

@@ -42,7 +42,7 @@ def fetch_body(stack: Stack) -> dict[str, Any]:
 async def test_healthz_needs_no_token(stack: Stack) -> None:
     response = await stack.http.get(f"{stack.gateway_url}/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json()["status"] == "ok"
 
 
 async def test_readyz_is_ready_once_the_keys_are_loaded(stack: Stack) -> None:
@@ -81,7 +81,7 @@ async def test_an_unreachable_issuer_makes_the_gateway_unready_but_alive(
 
         alive = await stack.http.get(f"{gateway_url}/healthz")
         assert alive.status_code == 200
-        assert alive.json() == {"status": "ok"}
+        assert alive.json()["status"] == "ok"
 
         # A token for that issuer cannot be verified: Keycloak unreachable, nothing cached.
         token = stack.issuer.mint(extra_claims={"iss": issuer})
