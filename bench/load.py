@@ -99,7 +99,10 @@ LATENCIES_MS = (0, 50)
 CONNECTIONS = (16, 64)
 
 QUICK_SCENARIOS = ("REST fetch 3 fields", "REST fetch all 25", "GraphQL fetch 3 fields")
-QUICK = {"credentials": ("access",), "connections": (16,), "seconds": 5}
+QUICK = {"credentials": ("access",), "connections": (16,)}
+# Long enough for thousands of requests per run at 50 ms and 16 connections, short enough for
+# the whole matrix to finish in under ten minutes on two cores.
+DEFAULT_SECONDS = 3
 
 
 @dataclass(frozen=True)
@@ -142,21 +145,38 @@ class Row:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--quick", action="store_true", help="a small subset, about 2 minutes")
+    parser.add_argument("--seconds", type=int, default=DEFAULT_SECONDS, help="per wrk run")
+    parser.add_argument("--quick", action="store_true", help="a small subset, about 1.5 minutes")
+    parser.add_argument("--scenarios", help="comma-separated scenario names (default: all)")
+    parser.add_argument("--latencies", help="emulator latencies in ms, e.g. 0,50")
+    parser.add_argument("--connections", help="connection counts, e.g. 16,64")
+    parser.add_argument("--credentials", help="access, offline or both (default: both)")
     args = parser.parse_args()
+    scenarios, credentials, latencies, connections = (
+        SCENARIOS,
+        CREDENTIALS,
+        LATENCIES_MS,
+        CONNECTIONS,
+    )
+    seconds = args.seconds
     if args.quick:
         scenarios = tuple(s for s in SCENARIOS if s.name in QUICK_SCENARIOS)
         credentials, connections = QUICK["credentials"], QUICK["connections"]
-        seconds = int(QUICK["seconds"]) if args.seconds == 10 else args.seconds
-    else:
-        scenarios, credentials, connections, seconds = (
-            SCENARIOS,
-            CREDENTIALS,
-            CONNECTIONS,
-            args.seconds,
-        )
-    return asyncio.run(_main(scenarios, credentials, LATENCIES_MS, connections, seconds))
+    if args.scenarios:
+        names = [name.strip() for name in args.scenarios.split(",")]
+        unknown = set(names) - {s.name for s in SCENARIOS}
+        if unknown:
+            parser.error(
+                f"unknown scenarios {sorted(unknown)}; known: {[s.name for s in SCENARIOS]}"
+            )
+        scenarios = tuple(s for s in SCENARIOS if s.name in names)
+    if args.latencies:
+        latencies = tuple(int(v) for v in args.latencies.split(","))
+    if args.connections:
+        connections = tuple(int(v) for v in args.connections.split(","))
+    if args.credentials:
+        credentials = tuple(v.strip() for v in args.credentials.split(","))
+    return asyncio.run(_main(scenarios, credentials, latencies, connections, seconds))
 
 
 async def _main(

@@ -30,9 +30,9 @@ environment either: a proxy would resolve the host itself, out of reach of the c
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
-from collections.abc import Mapping
 from http.cookiejar import Cookie, CookieJar
 
 import aiohttp
@@ -56,6 +56,7 @@ from resolvers.url_policy import UrlPolicy
 # Headers aiohttp must set itself from what it actually sends (or that describe this hop only).
 _HOP_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
 _DNS_SECONDS = 10.0
+_ORIGINS_REMEMBERED = 1024
 
 
 class AddressRefused(BadInput):
@@ -127,6 +128,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             verify if isinstance(verify, ssl.SSLContext) else bool(verify)
         )
         self._session: aiohttp.ClientSession | None = None
+        # The policy never changes, so an origin it allowed once is allowed again (DNS answers
+        # are still checked on every new connection, by the resolver).
+        self._allowed_origins: set[tuple[str, str, int]] = set()
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -149,6 +153,15 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     def _check_origin(self, url: httpx.URL) -> None:
         port = url.port or {"http": 80, "https": 443}.get(url.scheme, 0)
+        origin = (url.scheme, url.host, port)
+        if origin in self._allowed_origins:
+            return
+        self._judge_origin(url, port)
+        if len(self._allowed_origins) >= _ORIGINS_REMEMBERED:
+            self._allowed_origins.clear()
+        self._allowed_origins.add(origin)
+
+    def _judge_origin(self, url: httpx.URL, port: int) -> None:
         if not self._policy.allows_origin(url.scheme, url.host, port):
             raise AddressRefused(
                 f"the gateway refused to call {url.scheme}://{url.host}:{port}: no pattern of "
@@ -177,7 +190,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
                 headers=headers,
                 data=body or None,
                 allow_redirects=False,
-                timeout=_timeout(request.extensions.get("timeout", {})),
+                timeout=_timeout(**request.extensions.get("timeout", {})),
             ) as answer:
                 content = await answer.read()
                 reason = (answer.reason or "").encode("latin-1", "replace")
@@ -185,7 +198,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             raise _httpx_error(error, request) from None
         return httpx.Response(
             answer.status,
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers],
+            headers=answer.raw_headers,
             content=content,
             request=request,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
@@ -197,15 +210,21 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             self._session = None
 
 
-def _timeout(limits: Mapping[str, float | None]) -> aiohttp.ClientTimeout:
+@functools.lru_cache(maxsize=64)
+def _timeout(
+    connect: float | None = None,
+    read: float | None = None,
+    write: float | None = None,
+    pool: float | None = None,
+) -> aiohttp.ClientTimeout:
     """httpx's timeouts in aiohttp's terms: ``connect`` (waiting for a pooled connection and
-    opening one) from httpx's pool plus connect limits, ``sock_read`` from its read limit."""
-    pool, connect = limits.get("pool"), limits.get("connect")
+    opening one) from httpx's pool plus connect limits, ``sock_read`` from its read limit. aiohttp
+    has no write limit; a write that stalls ends at the read limit or the request's deadline."""
     return aiohttp.ClientTimeout(
         total=None,
         connect=None if pool is None or connect is None else pool + connect,
         sock_connect=connect,
-        sock_read=limits.get("read"),
+        sock_read=read,
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -102,10 +103,13 @@ class TableClient:
         if body is not None:
             headers["Content-Type"] = "application/json"
             content = orjson.dumps(body)
-        url = f"{self._base}/{path}"
+        # The query is encoded here exactly as httpx would (``+`` for spaces), so that httpx
+        # parses one URL rather than a URL and then the URL merged with its parameters.
+        query = urlencode(params)
+        url = f"{self._base}/{path}?{query}" if query else f"{self._base}/{path}"
 
         def attempt() -> Awaitable[httpx.Response]:
-            return self._http.request(method, url, params=params, headers=headers, content=content)
+            return self._http.request(method, url, headers=headers, content=content)
 
         try:
             return await self._resilience.call(self._target, method, attempt)
