@@ -2,8 +2,9 @@
 
 Every limit is a graphql-core validation rule (the token limit is the parser's), so a refusal is a
 validation error: ``BAD_USER_INPUT``, status 400, and no resolver, no ITSM call. The rules are
-built once per schema and added to every request as the same classes, because strawberry's
-``ValidationCache`` keys its entries by the rule classes: a class made per request would never hit.
+built once per schema and added to every request as the same classes, because the
+validation cache (``graph.documents``) keys its entries by the rule classes: a class made per
+request would never hit.
 
 The verdicts depend on the document alone, not on variables, so they are cached with it. That makes
 the ticket count an upper bound: a root field under ``@skip(if: $x)`` counts whatever ``$x`` is.
@@ -12,7 +13,6 @@ Each operation in a document is judged on its own, as any of them may be the one
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,13 +32,7 @@ from graphql import (
 )
 from graphql.language import Visitor
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    SchemaExtension,
-    max_aliases,
-    query_depth_limiter,
-)
+from strawberry.extensions import max_aliases, query_depth_limiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +49,11 @@ class GraphQLLimits:
 DEFAULT_LIMITS = GraphQLLimits()
 
 
-def limit_extensions(
+def limit_rules(
     limits: GraphQLLimits, *, introspection: bool
-) -> list[Callable[[], SchemaExtension]]:
-    """Schema extension factories that enforce ``limits`` (and refuse introspection if off)."""
+) -> tuple[type[ASTValidationRule], ...]:
+    """The validation rules that enforce ``limits`` (and refuse introspection if off). The token
+    limit is not a rule: ``graph.documents`` gives it to the parser."""
     rules: list[type[ASTValidationRule]] = [
         _depth_rule(limits.max_depth),
         max_aliases.create_validator(limits.max_aliases),
@@ -67,12 +62,7 @@ def limit_extensions(
     if not introspection:
         # Refuses __schema and __type, names the field; __typename stays allowed.
         rules.append(NoSchemaIntrospectionCustomRule)
-    return [
-        # The parser stops at the limit ("Document contains more than N tokens"), before it
-        # builds a tree the rules would walk.
-        lambda: MaxTokensLimiter(limits.max_tokens),
-        lambda: AddValidationRules(rules),
-    ]
+    return tuple(rules)
 
 
 def _depth_rule(max_depth: int) -> type[ASTValidationRule]:

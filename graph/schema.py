@@ -6,7 +6,6 @@ from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -14,8 +13,9 @@ from strawberry.types import ExecutionContext
 from connectors.errors import BadInput
 from connectors.model import WriteRequest
 from graph.context import Info
+from graph.documents import checked_documents
 from graph.errors import translate_errors
-from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_extensions
+from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_rules
 from graph.selection import selected_names
 from graph.types import SCALARS, ConnectionInput, Ticket, TicketInput
 
@@ -128,12 +128,6 @@ def build_schema(
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
-            # The limits first: they set the parse options and the validation rules that the
-            # caches below key on.
-            *limit_extensions(limits, introspection=introspection),
-            # Parsing and validating a query costs milliseconds; the same document (with its
-            # values in variables) is then served from these caches.
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            checked_documents(limit_rules(limits, introspection=introspection), limits.max_tokens)
         ],
     )
