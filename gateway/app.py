@@ -26,7 +26,7 @@ from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.health import healthz, readyz
 from gateway.idempotency_redis import RedisIdempotencyStore
 from gateway.middleware import authentication, request_context
-from gateway.outbound import guarded_transport, no_cookies
+from gateway.outbound import CookielessClient, guarded_transport
 from gateway.profiles import connection_resolver
 from gateway.request_keys import request_id_of
 from gateway.settings import Settings
@@ -59,14 +59,14 @@ def create_app(
     keycloak_http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.keycloak_timeout_seconds), follow_redirects=False
     )
-    itsm_http = httpx.AsyncClient(
+    # One client serves every caller: it keeps no cookies, as one set for a caller must not go out
+    # with another's request.
+    itsm_http = CookielessClient(
         timeout=httpx.Timeout(
             settings.itsm_read_timeout_seconds, connect=settings.itsm_connect_timeout_seconds
         ),
         # A redirect could lead to an address the URL policy would refuse.
         follow_redirects=False,
-        # One client serves every caller: a cookie set for one must not go out with another's.
-        cookies=no_cookies(),
         # Connects only to the addresses it checked itself (DNS rebinding cannot slip past).
         transport=itsm_transport
         or guarded_transport(settings.url_policy(), max_connections=settings.itsm_max_connections),

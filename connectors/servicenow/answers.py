@@ -7,6 +7,7 @@ Vendor facts: ``/work/shared/notes/servicenow.md`` ("Answers", "Rate limits").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import httpx
@@ -43,6 +44,7 @@ class Scrubber:
         return text
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function, asked on every call with the same URLs
 def host_of(instance_url: str) -> str:
     """The instance as named in messages: host and port, never userinfo or path."""
     url = httpx.URL(instance_url)

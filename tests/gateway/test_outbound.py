@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from connectors.resilience import judge
-from gateway.outbound import GuardedTransport, no_cookies
+from gateway.outbound import CookielessClient, GuardedTransport
 from resolvers.url_policy import UrlPolicy
 
 Answer = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]
@@ -64,7 +64,7 @@ def reply(status: str, body: bytes, *headers: str) -> Answer:
 
 def client(**options: object) -> httpx.AsyncClient:
     transport = GuardedTransport(UrlPolicy.from_text("http://127.0.0.1:*"))
-    return httpx.AsyncClient(transport=transport, cookies=no_cookies(), **options)  # type: ignore[arg-type]
+    return CookielessClient(transport=transport, **options)  # type: ignore[arg-type]
 
 
 async def test_the_request_goes_out_as_the_connector_built_it() -> None:
@@ -108,6 +108,15 @@ async def test_no_cookie_set_for_one_caller_goes_out_with_another() -> None:
         await http.get(f"http://127.0.0.1:{server.port}/second")
     assert len(server.requests) == 2
     assert b"cookie" not in server.requests[1].lower().replace(b"set-cookie", b"")
+
+
+def test_the_client_refuses_cookies_given_to_it() -> None:
+    with pytest.raises(TypeError, match="no cookies"):
+        CookielessClient(cookies={"JSESSIONID": "someone-else"})
+    client = CookielessClient()
+    with pytest.raises(TypeError, match="no cookies"):
+        client.cookies.set("JSESSIONID", "someone-else")
+    assert not client.cookies
 
 
 async def test_redirects_are_not_followed() -> None:
