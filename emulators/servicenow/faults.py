@@ -30,6 +30,8 @@ class Faults:
     - ``hourly_limit``: requests per user per clock hour (UTC); beyond it, 429.
     - ``journal_forbidden``: reads of ``sys_journal_field`` get 403, as many integration
       accounts do.
+    - ``sla_forbidden``: reads of ``task_sla`` get 403 the same way (an account without the SLA
+      tables' read role).
     - ``hibernating``: every Table API path answers 200 with an HTML page.
     - ``fail_status``: answer every Table API request with this 5xx status.
     - ``fail_next``: only the next N requests fail, with ``fail_status`` or else 500.
@@ -47,6 +49,7 @@ class Faults:
     latency_ms: int = 0
     hourly_limit: int | None = None
     journal_forbidden: bool = False
+    sla_forbidden: bool = False
     hibernating: bool = False
     fail_status: int | None = None
     fail_next: int = 0
@@ -132,7 +135,7 @@ _ORIGINAL = {
     "fail_next",
 }
 _QUIET = {f.name: f.default for f in fields(Faults) if f.name not in _ORIGINAL}
-_BOOLEANS = {"journal_forbidden", "hibernating", "drop_after_write"}
+_BOOLEANS = {"journal_forbidden", "sla_forbidden", "hibernating", "drop_after_write"}
 _RATES = {"fail_rate", "throttle_rate", "drop_rate"}
 _NULLABLE = {"hourly_limit", "fail_status", "seed"}
 

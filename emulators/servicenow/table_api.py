@@ -22,6 +22,7 @@ from emulators.servicenow.state import EmulatorState
 
 DEFAULT_LIMIT = 10_000
 _JOURNAL_TABLE = "sys_journal_field"
+_SLA_TABLE = "task_sla"
 
 
 def add_routes(app: web.Application) -> None:
@@ -149,7 +150,10 @@ class _Shaper:
 def _refuse_read(state: EmulatorState, table: str) -> web.Response | None:
     if table not in TABLES:
         return responses.invalid_table(table)
-    if table == _JOURNAL_TABLE and state.faults.journal_forbidden:
+    faults = state.faults
+    if (table == _JOURNAL_TABLE and faults.journal_forbidden) or (
+        table == _SLA_TABLE and faults.sla_forbidden
+    ):
         return responses.error_response(
             403,
             "Insufficient rights to query records",
