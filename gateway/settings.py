@@ -7,13 +7,16 @@ and the environment overrides it. Errors name the variable and say what is wrong
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from redis.connection import parse_url
 
 from resolvers.url_policy import DEFAULT_ALLOWED_URLS, UrlPolicy
 
@@ -30,7 +33,13 @@ CommaList = Annotated[tuple[str, ...], BeforeValidator(_split_list)]
 
 
 class SettingsError(Exception):
-    """The settings are invalid; the message names each variable and the problem."""
+    """The settings are invalid; the message names each variable and the problem.
+
+    ``problems`` holds the problems one by one (the message joins them with "; ")."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("; ".join(problems))
+        self.problems: tuple[str, ...] = problems
 
 
 class Settings(BaseModel):
@@ -130,6 +139,30 @@ class Settings(BaseModel):
         default="json", pattern="^(json|text)$", description="json (one object a line) or text"
     )
 
+    @field_validator("itsm_allowed_urls")
+    @classmethod
+    def _allowed_urls_parse(cls, value: str) -> str:
+        # Here rather than after validation, so that this error is reported with all the others.
+        UrlPolicy.from_text(value)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_parses(cls, value: str | None) -> str | None:
+        # With redis's own parser, so that a URL create_app could not use stops the start here.
+        # The library's message is not passed on: it may quote part of the URL, and so of the
+        # password.
+        if value:
+            try:
+                parse_url(value)
+            except ValueError:
+                raise ValueError(
+                    "expected redis://[user:password@]host:port/db, rediss://... (TLS) or "
+                    "unix:///path/to/socket, with valid query parameters and the password "
+                    "percent-encoded"
+                ) from None
+        return value
+
     def offline_clients(self) -> dict[str, str | None]:
         """Client id -> secret (``None``: public) of every client whose offline tokens the gateway
         exchanges, as each was issued to one client and must be exchanged as that client."""
@@ -148,52 +181,127 @@ class Settings(BaseModel):
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from the file, then the environment, then ``overrides`` (for the CLI)."""
+        return cls.from_sources(SettingsSources.read(environ, **overrides))
+
+    @classmethod
+    def from_sources(cls, sources: SettingsSources) -> Settings:
+        try:
+            return cls.model_validate(sources.values)
+        except ValidationError as error:
+            raise SettingsError(*_describe(error, sources)) from None
+
+
+FILE, ENVIRONMENT, COMMAND_LINE, DEFAULT = "file", "environment", "command line", "default"
+
+
+@dataclass(frozen=True)
+class SettingsSources:
+    """The values given for the settings, not yet validated, and where each came from."""
+
+    file: Path | None
+    values: Mapping[str, Any]
+    origins: Mapping[str, str]  # name -> FILE, ENVIRONMENT or COMMAND_LINE
+    unknown_variables: tuple[str, ...]  # ITSM_GATEWAY_* variables that are no setting (ignored)
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> SettingsSources:
+        """The file, then the environment, then ``overrides`` (for the CLI), each overriding the
+        one before. ``SettingsError`` when the file cannot be read."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        origins: dict[str, str] = {}
         file_name = env.get(f"{PREFIX}SETTINGS_FILE")
         if file_name:
             values.update(_read_file(Path(file_name)))
-        for name in cls.model_fields:
+            origins.update(dict.fromkeys(values, FILE))
+        for name in Settings.model_fields:
             variable = f"{PREFIX}{name.upper()}"
             if variable in env:
                 values[name] = env[variable]
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            settings = cls.model_validate(values)
-            settings.url_policy()
-        except ValidationError as error:
-            raise SettingsError(_describe(error)) from None
-        except ValueError as error:
-            raise SettingsError(f"{PREFIX}ITSM_ALLOWED_URLS: {error}") from None
-        return settings
+                origins[name] = ENVIRONMENT
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = value
+                origins[name] = COMMAND_LINE
+        known = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}
+        unknown = sorted(
+            name
+            for name in env
+            if name.startswith(PREFIX) and name not in known and name != f"{PREFIX}SETTINGS_FILE"
+        )
+        return cls(Path(file_name) if file_name else None, values, origins, tuple(unknown))
+
+    def origin(self, name: str) -> str:
+        return self.origins.get(name, DEFAULT)
 
 
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except OSError as error:
-        raise SettingsError(f"{PREFIX}SETTINGS_FILE {path}: {error.strerror}") from None
+        raise SettingsError(
+            f"{PREFIX}SETTINGS_FILE names {path}, which cannot be read: {error.strerror}"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{PREFIX}SETTINGS_FILE {path} is not valid TOML: {error}") from None
-    unknown = sorted(set(data) - set(Settings.model_fields))
-    if unknown:
-        raise SettingsError(f"{path}: unknown settings {', '.join(unknown)}")
-    return data
 
 
-def _describe(error: ValidationError) -> str:
-    lines = []
+def closest_setting(name: str) -> str | None:
+    """The setting ``name`` was probably meant to be (``prot``, ``ITSM_GATEWAY_PORT``: ``port``)."""
+    candidate = name.lower().removeprefix(PREFIX.lower())
+    if candidate in Settings.model_fields:
+        return candidate
+    found = difflib.get_close_matches(candidate, list(Settings.model_fields), n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
+def _describe(error: ValidationError, sources: SettingsSources) -> list[str]:
+    """One sentence per problem, naming the variable and the settings-file key and saying which
+    of them gave the value. Never the value itself: it may be a secret."""
+    problems = []
     for item in error.errors(include_url=False, include_input=False):
-        name = str(item["loc"][0]) if item["loc"] else "?"
+        loc = [str(part) for part in item["loc"]] or ["?"]
+        name, key = loc[0], ".".join(loc)
+        variable = f"{PREFIX}{name.upper()}"
         field = Settings.model_fields.get(name)
-        if item["type"] == "missing":
-            problem = "is required"
-        elif item["type"] == "string_pattern_mismatch" and field and field.description:
-            problem = (
-                f"is not valid: expected {field.description[0].lower()}{field.description[1:]}"
+        description = _lower_first(field.description) if field and field.description else ""
+        if item["type"] == "extra_forbidden":  # only the file can name an unknown setting
+            guess = closest_setting(name)
+            hint = f"did you mean {guess}? " if guess else ""
+            problems.append(
+                f"{key} in {sources.file} is not a setting; {hint}"
+                "(`itsm-gateway config show` lists them all)"
             )
+            continue
+        if item["type"] == "missing":
+            expected = f", to {description}" if description else ""
+            problems.append(
+                f"{variable} is required: set it, or {key} in the settings file{expected}"
+            )
+            continue
+        if item["type"] == "string_pattern_mismatch" and description:
+            problem = f"expected {description}"
         else:
-            problem = f"is not valid: {item['msg']}"
-        lines.append(f"{PREFIX}{name.upper()} {problem}")
-    return "; ".join(lines)
+            problem = str(item["msg"]).removeprefix("Value error, ")
+        origin = sources.origin(name)
+        if name == "connections":  # tables in the file only, checked in full by gateway.profiles
+            problems.append(f"{key} in {sources.file} is not valid: {problem}")
+        elif origin == FILE:
+            problems.append(
+                f"{key} in {sources.file} is not valid: {problem} "
+                f"(the variable {variable} would override it)"
+            )
+        elif origin == COMMAND_LINE:
+            problems.append(f"--{name} is not valid: {problem}")
+        else:
+            problems.append(
+                f"{variable} is not valid: {problem} "
+                f"(set in the environment; in the settings file the key is {key})"
+            )
+    return problems
+
+
+def _lower_first(text: str) -> str:
+    """ "The realm's issuer" -> "the realm's issuer"; "DEBUG, INFO, ..." stays as it is."""
+    return text[0].lower() + text[1:] if text[1:2].islower() else text
