@@ -36,6 +36,7 @@ from resolvers.addresses import (
     HostNotFound,
     HostResolver,
     InternalAddress,
+    RememberingResolver,
     ResolutionFailed,
     dns_failure,
     ip_literal,
@@ -88,7 +89,9 @@ def connection_resolver(
     profiles = load_profiles(
         settings.connections, policy, itsm_types, environ=environ, resolve=resolve_at_start
     )
-    return ConnectionResolver(policy, itsm_types, profiles=profiles, resolve_host=resolve_host)
+    return ConnectionResolver(
+        policy, itsm_types, profiles=profiles, resolve_host=RememberingResolver(resolve_host)
+    )
 
 
 def load_profiles(

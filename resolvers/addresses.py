@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -104,6 +105,41 @@ async def resolve_with_system(host: str, port: int) -> Sequence[str]:
     """The system resolver (``getaddrinfo`` in a worker thread; /etc/hosts included)."""
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
+
+
+class RememberingResolver:
+    """A ``HostResolver`` that remembers answers for ``ttl_seconds``, for the check made when a
+    request names an instance: without it every request would wait for a DNS lookup in a worker
+    thread. Only that early check uses it; the transport resolves again, uncached, whenever it
+    opens a connection, so a rebinding answer cannot slip past in the remembered window. Failures
+    are not remembered."""
+
+    def __init__(
+        self,
+        resolve: HostResolver,
+        *,
+        ttl_seconds: float = 30.0,
+        max_entries: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._resolve = resolve
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._clock = clock
+        self._answers: dict[tuple[str, int], tuple[float, Sequence[str]]] = {}
+
+    async def __call__(self, host: str, port: int) -> Sequence[str]:
+        now = self._clock()
+        remembered = self._answers.get((host, port))
+        if remembered is not None and remembered[0] > now:
+            return remembered[1]
+        answers = tuple(await self._resolve(host, port))
+        if len(self._answers) >= self._max:
+            self._answers = {k: v for k, v in self._answers.items() if v[0] > now}
+            if len(self._answers) >= self._max:
+                self._answers.clear()
+        self._answers[(host, port)] = (now + self._ttl, answers)
+        return answers
 
 
 async def resolve_host(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pytest
 
 from connectors.errors import BadInput, Unavailable
-from resolvers.addresses import internal_kind
+from resolvers.addresses import RememberingResolver, internal_kind
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.url_policy import FIELD, UrlPolicy
 
@@ -298,3 +298,36 @@ def test_a_password_in_a_refused_url_is_never_quoted(url: str) -> None:
         ANYWHERE.check(url.format(pw=password))
     assert password not in error.value.message
     assert FIELD in error.value.message
+
+
+# -- the request-time check remembers DNS answers; the connect-time check does not ---------------
+
+
+async def test_request_time_answers_are_remembered_for_their_ttl() -> None:
+    now = [0.0]
+    dns = FakeDns({"public.example.com": ["93.184.216.34"]})
+    remembering = RememberingResolver(dns, ttl_seconds=30, clock=lambda: now[0])
+    assert await remembering("public.example.com", 443) == ("93.184.216.34",)
+    now[0] = 29.0
+    assert await remembering("public.example.com", 443) == ("93.184.216.34",)
+    assert len(dns.asked) == 1
+    now[0] = 31.0
+    await remembering("public.example.com", 443)
+    assert len(dns.asked) == 2
+
+
+async def test_failures_are_not_remembered() -> None:
+    dns = FakeDns({})
+    remembering = RememberingResolver(dns, ttl_seconds=30, clock=lambda: 0.0)
+    for _ in range(2):
+        with pytest.raises(socket.gaierror):
+            await remembering("nowhere.example", 443)
+    assert len(dns.asked) == 2
+
+
+async def test_a_full_memory_forgets_rather_than_grows() -> None:
+    dns = FakeDns({f"h{i}.example.com": ["93.184.216.34"] for i in range(10)})
+    remembering = RememberingResolver(dns, ttl_seconds=30, max_entries=4, clock=lambda: 0.0)
+    for i in range(10):
+        await remembering(f"h{i}.example.com", 443)
+    assert len(remembering._answers) <= 4
