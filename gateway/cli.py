@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from gateway import config_commands
 from gateway.app import create_app
 from gateway.demo import run_demo
 from gateway.logs import configure_logging
@@ -41,11 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 when the file differs from the code"
     )
 
+    config_commands.add_parser(commands)
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args.host, args.port, args.workers)
     if args.command == "demo":
         return run_demo(args.port, args.emulator_port, args.issuer_port)
+    if args.command == "config":
+        return config_commands.run(args)
     return _export_schema(args.output, args.check)
 
 
