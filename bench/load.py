@@ -82,6 +82,7 @@ class Scenario:
     operation: str  # "fetch", "create" or "update"
     fields: tuple[str, ...]
     expected_calls: int | None = None  # checked: ITSM calls per gateway request
+    workers: int = 1  # gateway processes (``serve --workers``)
 
 
 SCENARIOS = (
@@ -93,6 +94,9 @@ SCENARIOS = (
     Scenario("REST update", "rest", "update", THREE_FIELDS),
     Scenario("GraphQL create", "graphql", "create", THREE_FIELDS),
     Scenario("GraphQL update", "graphql", "update", THREE_FIELDS),
+    # The same as the first and third, through `serve --workers 2` (not pinned: both cores).
+    Scenario("REST fetch 3 fields (2 workers)", "rest", "fetch", THREE_FIELDS, 1, workers=2),
+    Scenario("GraphQL fetch 3 fields (2 workers)", "graphql", "fetch", THREE_FIELDS, 1, workers=2),
 )
 CREDENTIALS = ("access", "offline")
 LATENCIES_MS = (0, 50)
@@ -208,9 +212,17 @@ async def _main(
             work / "gateway.log",
             env=_gateway_env(issuer, gateway_port),
         )
+        workers_port = _free_port()
+        workers_pid = start(
+            [_gateway_command(), "serve", "--workers", "2"],
+            None,
+            work / "gateway-workers.log",
+            env=_gateway_env(issuer, workers_port),
+        )
         async with aiohttp.ClientSession() as http:
             await _wait(http, f"{emulator}/_emulator/faults")
             await _wait(http, f"{gateway}/readyz")
+            await _wait(http, f"http://127.0.0.1:{workers_port}/readyz")
             bench = _Bench(http, issuer, emulator, gateway, bare, work, seconds, cores)
             await bench.discover(scenarios)
             (work / "plans.json").write_text(json.dumps(bench.bare_plans()))
@@ -228,14 +240,18 @@ async def _main(
                 work / "bare.log",
             )
             await _wait(http, f"{bare}/plan/-", ok=(405,))  # up: GET is not its method
-            bench.servers = [emulator_pid, gateway_pid, bare_pid]
+            bench.gateways = {
+                1: (gateway, gateway_pid),
+                2: (f"http://127.0.0.1:{workers_port}", workers_pid),
+            }
+            bench.servers = [emulator_pid, gateway_pid, bare_pid, workers_pid]
             rows: list[Row] = []
             for latency in latencies:
                 await bench.set_latency(latency)
                 for conns in connections:
                     for scenario in scenarios:
                         for credential in credentials:
-                            row = await bench.row(scenario, credential, latency, conns, gateway_pid)
+                            row = await bench.row(scenario, credential, latency, conns)
                             rows.append(row)
                             print(_line(row), flush=True)
     await issuer_runner.cleanup()
@@ -274,6 +290,7 @@ class _Bench:
         self._baselines: dict[tuple[str, int, int], tuple[WrkResult, WrkResult]] = {}
         self._runs = 0
         self.servers: list[int] = []  # pids to wait for before each run (see _settle)
+        self.gateways: dict[int, tuple[str, int]] = {}  # workers -> (URL, pid)
 
     async def discover(self, scenarios: tuple[Scenario, ...]) -> None:
         """Send each scenario once and keep the emulator calls it made."""
@@ -320,20 +337,20 @@ class _Bench:
             records = await response.json()
         return str(next(r["sys_id"] for r in records if r.get("number") == NUMBER))
 
-    async def row(
-        self, scenario: Scenario, credential: str, latency: int, conns: int, gateway_pid: int
-    ) -> Row:
+    async def row(self, scenario: Scenario, credential: str, latency: int, conns: int) -> Row:
         stages = self.plans[scenario]
         direct, bare = await self._baseline(stages, latency, conns)
         request = self.gateway_request(scenario, credential)
-        await self._send(self.gateway, request)  # warm-up: an offline exchange, a connection
+        gateway, parent = self.gateways[scenario.workers]
+        await self._send(gateway, request)  # warm-up: an offline exchange, a connection
         await self._clear_log()
-        cpu_before = _cpu_seconds(gateway_pid)
-        result = await self._wrk(self.gateway, [request], conns)
-        cpu = _cpu_seconds(gateway_pid) - cpu_before
+        pids = _process_tree(parent)
+        cpu_before = sum(_cpu_seconds(pid) for pid in pids)
+        result = await self._wrk(gateway, [request], conns)
+        cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu_before
         calls = len(await self._log())
         requests = max(result.requests, 1)
-        exact = await self._calls_per_request(request)
+        exact = await self._calls_per_request(gateway, request)
         return Row(
             scenario=scenario,
             credential=credential,
@@ -343,7 +360,7 @@ class _Bench:
             itsm_calls=exact,
             itsm_calls_under_load=calls / requests,
             cpu_us=cpu * 1e6 / requests,
-            rss_mb=_peak_rss_mb(gateway_pid),
+            rss_mb=max(_peak_rss_mb(pid) for pid in pids),
             direct=direct,
             direct_stages=len(stages),
             direct_calls=sum(len(stage) for stage in stages),
@@ -357,19 +374,22 @@ class _Bench:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit_s
         while loop.time() < deadline:
-            before = sum(_cpu_seconds(pid) for pid in self.servers)
+            pids = [p for server in self.servers for p in _process_tree(server)]
+            before = sum(_cpu_seconds(pid) for pid in pids)
             await asyncio.sleep(0.5)
-            if sum(_cpu_seconds(pid) for pid in self.servers) - before < idle * 0.5:
+            if sum(_cpu_seconds(pid) for pid in pids) - before < idle * 0.5:
                 return
         print(f"warning: servers still busy after {limit_s:g} s", flush=True)
 
-    async def _calls_per_request(self, request: HttpRequest, samples: int = 20) -> float:
+    async def _calls_per_request(
+        self, gateway: str, request: HttpRequest, samples: int = 20
+    ) -> float:
         """Calls per request without the error of the requests wrk left in flight (their calls
         reach the emulator's log, but wrk does not count them): a few requests, one at a time."""
         await self._settle()
         await self._clear_log()
         for _ in range(samples):
-            await self._send(self.gateway, request)
+            await self._send(gateway, request)
         return len(await self._log()) / samples
 
     async def _baseline(
@@ -581,6 +601,12 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its children (the workers of ``serve --workers``)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(int(child) for child in children)]
+
+
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -618,8 +644,10 @@ def _report(rows: list[Row], seconds: float, cores: Cores) -> str:
         f"## itsm-gateway load, {now:%Y-%m-%d %H:%M} UTC",
         "",
         f"os.cpu_count() = {os.cpu_count()}; {cores.describe()}; wrk 1 thread, {seconds:g} s "
-        f"per run; gateway: one process, ITSM_GATEWAY_ITSM_MAX_CONCURRENCY_PER_INSTANCE="
-        f"{MAX_CONCURRENCY_PER_INSTANCE}. A = same ITSM calls straight to the emulator "
+        "per run; gateway: one process on uvloop (`(2 workers)`: `serve --workers 2`, not pinned, "
+        "CPU summed over its processes, RSS of the largest), "
+        f"ITSM_GATEWAY_ITSM_MAX_CONCURRENCY_PER_INSTANCE={MAX_CONCURRENCY_PER_INSTANCE}. "
+        "A = same ITSM calls straight to the emulator "
         "(`~`: several calls, estimated from one wrk script cycling them); B = bare aiohttp "
         "proxy making the same calls. ITSM calls/req: from 20 sequential requests after the "
         "run; in brackets, emulator calls during the run / wrk requests, which also counts the "
