@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from gateway import config_commands
+from gateway import check_connection, config_commands
 from gateway.app import create_app
 from gateway.demo import run_demo
 from gateway.logs import configure_logging
@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
 
     config_commands.add_parser(commands)
 
+    check_connection.add_arguments(
+        commands.add_parser("check-connection", help="check an ITSM connection before going live")
+    )
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args.host, args.port, args.workers)
@@ -51,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(args.port, args.emulator_port, args.issuer_port)
     if args.command == "config":
         return config_commands.run(args)
+    if args.command == "check-connection":
+        return check_connection.run(args)
     return _export_schema(args.output, args.check)
 
 

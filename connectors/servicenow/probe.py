@@ -1,0 +1,371 @@
+"""Checking a ServiceNow connection before going live: can the gateway use it, and how well?
+
+``probe`` makes the calls the connector makes, with the connector's own pieces (``authenticator``
+and its OAuth token fetch, ``TableClient``, the ``answers`` error mapping), each sent once
+(no retries, no breaker), and judges each outcome:
+
+1. ``instance`` and ``authentication``: the OAuth token, for the OAuth types, then one record of
+   the table, asking for every column the gateway maps, as a fetch of all fields does;
+2. ``<table>``: that read itself (403: the gateway cannot work with this account);
+3. ``<table> fields``: which of those columns came back. A column the account may not read is
+   presumed left out of the answer, as unknown names are (unconfirmed on a real instance);
+   either way the gateway gets nothing for it;
+4. ``sys_journal_field`` and ``task_sla``: readable, with the connector's own query for that
+   record (or a sys_id that matches nothing, when the table is empty).
+
+``TableClient`` turns every failure into a gateway error whose message is meant for an API
+caller; to say *which* step failed (the instance, the credentials, the table) the probe also
+needs the answer's status and whether it was JSON, so its HTTP client's transport is wrapped in
+``AnswerLog``, which remembers the last exchange. The probe runs its calls one at a time, so the
+last exchange is the one that failed.
+
+No check reads or reports a record's contents beyond its number, and messages come from the
+connector's scrubbed errors: no secret reaches a ``Check``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from connectors.connection import AuthType, Connection
+from connectors.errors import BadInput, GatewayError, ItsmError, ItsmTimeout, Unavailable
+from connectors.fields import TicketField
+from connectors.resilience import Resilience, ResiliencePolicy, is_json
+from connectors.servicenow.answers import AccessDenied, Scrubber, host_of
+from connectors.servicenow.auth import Authenticator, OAuthAuth, OAuthTokenCache, authenticator
+from connectors.servicenow.client import TableClient
+from connectors.servicenow.connector import DEFAULT_TABLE
+from connectors.servicenow.mapping import COLUMNS, JOURNAL_FIELDS, cell, incident_columns
+
+INSTANCE = "instance"
+AUTHENTICATION = "authentication"
+JOURNAL = "sys_journal_field"
+SLA = "task_sla"
+_OAUTH_ENDPOINT = "/oauth_token.do"
+_NO_RECORD = "0" * 32  # a sys_id that matches nothing: the table's ACL is still applied
+_KEY_COLUMNS = frozenset({"number", "sys_id"})
+
+
+class Verdict(enum.StrEnum):
+    OK = "ok"
+    REFUSED = "refused"  # ServiceNow (or the gateway's own policy) said no
+    FAILED = "failed"  # no usable answer: unreachable, timeout, 5xx, HTML, ...
+    SKIPPED = "skipped"  # not tried, because an earlier check stopped the probe
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of the report. ``message`` says what the outcome means for the gateway;
+    ``detail`` is the gateway's own error message, as an API caller would see it;
+    ``blocking``: a verdict other than ok means the gateway cannot use the connection."""
+
+    name: str
+    verdict: Verdict
+    message: str
+    status: int | None = None
+    detail: str | None = None
+    blocking: bool = False
+
+    @property
+    def usable(self) -> bool:
+        return self.verdict is Verdict.OK or not self.blocking
+
+
+def check_names(table: str) -> tuple[str, ...]:
+    """Every check ``probe`` reports, in order."""
+    return (INSTANCE, AUTHENTICATION, table, f"{table} fields", JOURNAL, SLA)
+
+
+def skipped(names: Sequence[str], because: str) -> list[Check]:
+    """``names`` not checked, ``because`` an earlier check said so ("authentication refused")."""
+    return [Check(name, Verdict.SKIPPED, because) for name in names]
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """The last request's outcome: ``status`` is ``None`` when no HTTP answer came."""
+
+    token: bool  # the request went to the OAuth token endpoint
+    status: int | None = None
+    json: bool = False
+
+
+class AnswerLog(httpx.AsyncBaseTransport):
+    """Wraps a transport and remembers the last exchange (see the module docstring)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+        self.last: Exchange | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        token = request.url.path == _OAUTH_ENDPOINT
+        self.last = Exchange(token=token)
+        response = await self._inner.handle_async_request(request)
+        await response.aread()  # kept by the response: the client reads the same bytes
+        self.last = Exchange(token=token, status=response.status_code, json=is_json(response))
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def probe(
+    connection: Connection, transport: httpx.AsyncBaseTransport, *, timeouts: httpx.Timeout
+) -> list[Check]:
+    """The checks of ``check_names`` for ``connection``, made through ``transport`` (the
+    gateway's guarded one), which is closed at the end."""
+    connection.credentials.check_complete()
+    answers = AnswerLog(transport)
+    async with httpx.AsyncClient(
+        transport=answers, timeout=timeouts, follow_redirects=False
+    ) as http:
+        host = host_of(connection.instance_url)
+        scrub = Scrubber(connection.credentials.secrets())
+        auth = authenticator(
+            connection.credentials,
+            connection.instance_url,
+            OAuthTokenCache(http),
+            host=host,
+            scrub=scrub,
+            headers={},
+        )
+        client = TableClient(
+            http,
+            instance_url=connection.instance_url,
+            host=host,
+            auth=auth,
+            scrub=scrub,
+            headers={},
+            resilience=Resilience(ResiliencePolicy.disabled()),  # one call each: judged as is
+        )
+        return await _Probe(client, auth, answers, connection).run()
+
+
+class _Probe:
+    def __init__(
+        self,
+        client: TableClient,
+        auth: Authenticator,
+        answers: AnswerLog,
+        connection: Connection,
+    ) -> None:
+        self._client = client
+        self._auth = auth
+        self._answers = answers
+        self._credentials = connection.credentials
+        self._table = connection.table or DEFAULT_TABLE
+        self._names = check_names(self._table)
+
+    async def run(self) -> list[Check]:
+        try:
+            if isinstance(self._auth, OAuthAuth):
+                await self._auth.headers()  # the token endpoint, judged on its own
+            row = await self._first_record()
+        except GatewayError as error:
+            return self._stopped(error)
+        checks = [self._instance_ok(), self._authenticated()]
+        number = cell(row, "number")[1] if row is not None else ""
+        if row is None:
+            message = "readable, but it holds no record, so its fields were not checked"
+        else:
+            message = f"read {number or 'a record'}"
+        checks.append(Check(self._table, Verdict.OK, message, blocking=True))
+        checks.append(self._fields(row))
+        sys_id = cell(row, "sys_id")[1] if row is not None else ""
+        checks.append(await self._journal(sys_id or _NO_RECORD))
+        checks.append(await self._sla(sys_id or _NO_RECORD))
+        return checks
+
+    async def _first_record(self) -> Mapping[str, Any] | None:
+        params = {  # the connector's own, for a fetch of every field, without the filter
+            "sysparm_display_value": "all",
+            "sysparm_exclude_reference_link": "true",
+            "sysparm_fields": incident_columns(set(TicketField)),
+            "sysparm_limit": "1",
+        }
+        rows = await self._call(self._table, params)
+        return rows[0] if rows else None
+
+    async def _call(self, table: str, params: Mapping[str, str]) -> list[Mapping[str, Any]]:
+        self._answers.last = None
+        result = await self._client.call("GET", table, params)
+        if not isinstance(result, list):
+            raise ItsmError(f"ServiceNow answered a record where a list of {table} was due")
+        return [row for row in result if isinstance(row, Mapping)]
+
+    def _stopped(self, error: GatewayError) -> list[Check]:
+        """The checks when ``error`` ended the probe: those before the failed step passed,
+        those after it were not made."""
+        failed = self._judge(error)
+        at = self._names.index(failed.name)
+        passed = [self._instance_ok(), self._authenticated()][:at]
+        because = f"{failed.name} {failed.verdict.value}"
+        return [*passed, failed, *skipped(self._names[at + 1 :], because)]
+
+    def _judge(self, error: GatewayError) -> Check:
+        """Which step ``error`` belongs to, and what it means, from the last exchange."""
+        seen, detail = self._answers.last, error.message
+        if isinstance(error, BadInput):  # the transport refused the address when connecting
+            return Check(INSTANCE, Verdict.REFUSED, error.message, blocking=True)
+        if seen is None or seen.status is None:
+            if isinstance(error, ItsmTimeout):
+                message = (
+                    "no answer in time: check the instance and the network, or raise "
+                    "ITSM_GATEWAY_ITSM_READ_TIMEOUT_SECONDS"
+                )
+            elif isinstance(error, Unavailable):
+                message = (
+                    f"unreachable: could not connect to {self._client.host}; check the URL, DNS "
+                    "and the firewall between the gateway and the instance"
+                )
+            else:
+                message = f"no valid HTTP answer from {self._client.host}"
+            return Check(INSTANCE, Verdict.FAILED, message, detail=detail, blocking=True)
+        status = seen.status
+        if status == 401 or (seen.token and status == 400 and seen.json):
+            return Check(
+                AUTHENTICATION,
+                Verdict.REFUSED,
+                f"check the {_NEEDS[self._credentials.auth_type]}",
+                status=status,
+                detail=detail,
+                blocking=True,
+            )
+        if not seen.json:
+            message = (
+                f"answered {status} with a page that is not JSON: the instance looks hibernating "
+                "or behind a login page; open it in a browser (wake it up or sign in), then "
+                "check again"
+            )
+            return Check(INSTANCE, Verdict.FAILED, message, status, detail, blocking=True)
+        if status >= 500:
+            message = "the instance is failing; check its status and try again later"
+            return Check(INSTANCE, Verdict.FAILED, message, status, detail, blocking=True)
+        step = AUTHENTICATION if seen.token else self._table
+        if status == 403 and not seen.token:
+            message = (
+                f"the account may not read {self._table}, so the gateway can neither fetch, "
+                f"create nor update tickets; grant it read and write access to {self._table} "
+                "(e.g. the itil role)"
+            )
+            return Check(step, Verdict.REFUSED, message, status, detail, blocking=True)
+        if status == 429:
+            message = "ServiceNow is rate-limiting this account; check again later"
+            return Check(step, Verdict.FAILED, message, status, detail, blocking=True)
+        if status == 400 and not seen.token:  # "Invalid table <name>", most likely
+            message = f"is {self._table} a table on this instance? check the table name"
+            return Check(step, Verdict.FAILED, message, status, detail, blocking=True)
+        return Check(step, Verdict.FAILED, detail, status, detail, blocking=True)
+
+    def _instance_ok(self) -> Check:
+        message = f"ServiceNow at {self._client.host} answers in JSON"
+        return Check(INSTANCE, Verdict.OK, message, blocking=True)
+
+    def _authenticated(self) -> Check:
+        credentials = self._credentials
+        message = {
+            AuthType.BASIC: f"basic auth as {credentials.username} accepted",
+            AuthType.OAUTH_PASSWORD: (
+                f"OAuth token issued for {credentials.username} (client "
+                f"{credentials.client_id}) and accepted"
+            ),
+            AuthType.OAUTH_CLIENT_CREDENTIALS: (
+                f"OAuth token issued to client {credentials.client_id} and accepted"
+            ),
+            AuthType.API_KEY: "API key (x-sn-apikey) accepted",
+            AuthType.BEARER: "bearer token accepted",
+        }[credentials.auth_type]
+        return Check(AUTHENTICATION, Verdict.OK, message, blocking=True)
+
+    def _fields(self, row: Mapping[str, Any] | None) -> Check:
+        name = f"{self._table} fields"
+        if row is None:
+            return Check(name, Verdict.SKIPPED, f"{self._table} holds no record")
+        wanted = incident_columns(set(TicketField)).split(",")
+        missing = [column for column in wanted if column not in row]
+        if not missing:
+            return Check(name, Verdict.OK, f"all {len(wanted)} columns the gateway maps are there")
+        gone = set(missing)
+        affected = [
+            field.value
+            for field in TicketField
+            if field not in JOURNAL_FIELDS and gone & set(COLUMNS[field])
+        ]
+        message = (
+            f"{', '.join(missing)} not in the answer (not readable by the account, or not on "
+            f"{self._table})"
+        )
+        if affected:
+            message += f": {', '.join(affected)} will be empty"
+        if gone & {"comments", "work_notes"}:
+            message += "; comments and workNotes will be empty if sys_journal_field is refused"
+        blocking = bool(gone & _KEY_COLUMNS)
+        if blocking:
+            message += "; without number and sys_id the gateway cannot find or read back tickets"
+        return Check(name, Verdict.REFUSED, message, blocking=blocking)
+
+    async def _journal(self, sys_id: str) -> Check:
+        params = {  # the connector's journal query, one row
+            "sysparm_query": (
+                f"element_id={sys_id}^elementINcomments,work_notes^ORDERBYsys_created_on"
+            ),
+            "sysparm_fields": "element,element_id,value,sys_created_on,sys_created_by",
+            "sysparm_display_value": "false",
+            "sysparm_limit": "1",
+        }
+        return await self._optional(
+            JOURNAL,
+            params,
+            ok="comments and work notes come with their authors' user names and UTC times",
+            refused="comments and work notes will be read from the incident's display text; "
+            "set itsmTimeZoneOffset so their times are right",
+            failed="a fetch that asks for comments or workNotes will fail",
+        )
+
+    async def _sla(self, sys_id: str) -> Check:
+        params = {  # the connector's SLA query, one row
+            "sysparm_query": f"task={sys_id}^active=true",
+            "sysparm_fields": "task,business_time_left,active",
+            "sysparm_display_value": "false",
+            "sysparm_limit": "1",
+        }
+        # The connector does not fall back here: the whole fetch fails (502).
+        cannot = (
+            "ticketBusinessTimeLeft cannot be provided, and a fetch that asks for it (as an empty "
+            "ticketFields does) fails with 502: callers must list their ticketFields without it"
+        )
+        return await self._optional(
+            SLA,
+            params,
+            ok="ticketBusinessTimeLeft can be provided",
+            refused=cannot,
+            failed=cannot,
+        )
+
+    async def _optional(
+        self, table: str, params: Mapping[str, str], *, ok: str, refused: str, failed: str
+    ) -> Check:
+        """A table the gateway can do without: not ok is a warning, never blocking."""
+        try:
+            await self._call(table, params)
+        except AccessDenied as error:
+            return Check(table, Verdict.REFUSED, refused, 403, error.message)
+        except GatewayError as error:
+            seen = self._answers.last
+            status = seen.status if seen is not None else None
+            return Check(table, Verdict.FAILED, failed, status, error.message)
+        return Check(table, Verdict.OK, ok)
+
+
+_NEEDS = {
+    AuthType.BASIC: "username and password",
+    AuthType.OAUTH_PASSWORD: "client id and secret, and the username and password",
+    AuthType.OAUTH_CLIENT_CREDENTIALS: "client id and secret",
+    AuthType.API_KEY: "API key",
+    AuthType.BEARER: "token (it may have expired)",
+}

@@ -1,0 +1,385 @@
+"""``itsm-gateway check-connection <profile or URL>``: can the gateway use this ITSM connection?
+
+For an operator, before going live. The connection is a profile of the settings file
+(``[connections.<id>]``, secrets read as the gateway reads them) or an instance URL with
+credentials given by option, their secrets only by environment variable or file (``--password-env
+VAR``, ``--password-file PATH``, ...) or typed at a prompt: never on the command line, where
+``ps`` and shell histories would show them.
+
+The URL goes through the gateway's own checks (``ITSM_GATEWAY_ITSM_ALLOWED_URLS``, then the
+resolved addresses, by ``ConnectionResolver``), and the ITSM calls through the gateway's guarded
+transport, which checks the addresses again when it connects. A URL the policy refuses is one
+line of the report, and nothing is contacted. The ITSM side is ``connectors.servicenow.probe``.
+
+Exit codes: 0 the gateway can use the connection (perhaps degraded: the report's warnings say
+how), 1 it cannot, 2 bad usage or settings (nothing was checked). No output carries a secret:
+messages come from the connector's scrubbed errors, and the whole report is scrubbed once more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import getpass
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+
+from connectors.connection import REQUIRED_CREDENTIALS, AuthType
+from connectors.errors import BadInput, Unavailable
+from connectors.servicenow.answers import Scrubber
+from connectors.servicenow.connector import DEFAULT_TABLE, ServiceNowConnectorFactory
+from connectors.servicenow.probe import Check, Verdict, check_names, probe, skipped
+from gateway.outbound import guarded_transport
+from gateway.profiles import load_profiles
+from gateway.settings import Settings, SettingsError
+from resolvers.addresses import resolve_with_system
+from resolvers.connections import ConnectionDetails, ConnectionResolver, is_table_name
+from resolvers.url_policy import AllowedUrl, UrlPolicy
+
+USABLE, UNUSABLE, BAD_USAGE = 0, 1, 2
+URL_CHECK = "instance URL"
+ITSM_TYPES = (ServiceNowConnectorFactory.itsm_type,)
+# The check never calls Keycloak, so its issuer, required to serve, is not required here.
+_UNUSED_ISSUER = "https://keycloak.not-used-by-check-connection.invalid"
+
+# Credentials: connectionDetails key -> (option, Credentials attribute, secret?)
+_OPTIONS = {
+    "username": ("--username", "username", False),
+    "clientId": ("--client-id", "client_id", False),
+    "password": ("--password", "password", True),
+    "clientSecret": ("--client-secret", "client_secret", True),
+    "apiKey": ("--api-key", "api_key", True),
+    "token": ("--token", "token", True),
+}
+
+
+class UsageError(Exception):
+    """The command line or settings are wrong; nothing was checked (exit 2)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Check that the gateway can use an ITSM connection: the URL against the gateway's "
+        "policy, then authentication, one record, the fields the gateway maps, and the journal "
+        "and SLA tables. Secrets only by environment variable, file or prompt."
+    )
+    parser.epilog = (
+        "Exit codes: 0 the gateway can use the connection (warnings say what is degraded), "
+        "1 it cannot, 2 bad usage or settings."
+    )
+    parser.add_argument(
+        "target",
+        metavar="PROFILE_OR_URL",
+        help="a connection profile id ([connections.<id>] in ITSM_GATEWAY_SETTINGS_FILE) or an "
+        "instance URL such as https://acme.service-now.com",
+    )
+    parser.add_argument(
+        "--auth-type",
+        choices=[t.value for t in AuthType],
+        default=AuthType.BASIC.value,
+        help="with a URL: how to authenticate (default basic)",
+    )
+    parser.add_argument("--username", help="with a URL: for basic and oauth_password")
+    parser.add_argument("--client-id", help="with a URL: for the OAuth types")
+    for option, _, secret in _OPTIONS.values():
+        if not secret:
+            continue
+        what = option.removeprefix("--").replace("-", " ")
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(
+            f"{option}-env", metavar="VAR", help=f"the environment variable holding the {what}"
+        )
+        group.add_argument(
+            f"{option}-file", metavar="PATH", type=Path, help=f"a file holding the {what}"
+        )
+    parser.add_argument("--table", help=f"the table to check (default: {DEFAULT_TABLE})")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to check, from the command line and settings; nothing contacted yet."""
+
+    settings: Settings
+    resolver: ConnectionResolver
+    details: ConnectionDetails
+    roles: frozenset[str]
+    url: str  # as given, or the profile's base URL
+    auth_type: str
+    secrets: tuple[str, ...]
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
+    env = os.environ if environ is None else environ
+    try:
+        plan = _plan(args, env)
+    except (UsageError, SettingsError) as error:
+        print(f"itsm-gateway check-connection: {error}", file=sys.stderr)
+        return BAD_USAGE
+    scrub = Scrubber(plan.secrets)
+    try:
+        report = asyncio.run(_check(plan))
+    except Exception as error:  # the outermost edge: said once, masked, scrubbed
+        print(
+            f"itsm-gateway check-connection: internal error ({type(error).__name__}: "
+            f"{scrub(str(error))[:300]})",
+            file=sys.stderr,
+        )
+        return UNUSABLE
+    print(scrub(report.json() if args.json else report.text()))
+    return report.exit_code
+
+
+def _plan(args: argparse.Namespace, env: Mapping[str, str]) -> _Plan:
+    settings = Settings.load(env, keycloak_issuer=_UNUSED_ISSUER)
+    policy = settings.url_policy()
+    if args.table is not None and not is_table_name(args.table):
+        raise UsageError("--table must be a table name (letters, digits and '_')")
+    if "://" in args.target:
+        return _url_plan(args, env, settings, policy)
+    return _profile_plan(args, env, settings, policy)
+
+
+def _profile_plan(
+    args: argparse.Namespace, env: Mapping[str, str], settings: Settings, policy: UrlPolicy
+) -> _Plan:
+    name = args.target
+    given = [option for option in _given_options(args) if option != "--auth-type"]
+    if given:
+        raise UsageError(
+            f"connection profile {name!r} holds its own instance URL and credentials: "
+            f"{', '.join(given)} go only with an instance URL"
+        )
+    if name not in settings.connections:
+        known = ", ".join(sorted(settings.connections))
+        where = (
+            f"the profiles are: {known}"
+            if known
+            else "none is configured ([connections.<id>] tables of the file named by "
+            "ITSM_GATEWAY_SETTINGS_FILE)"
+        )
+        raise UsageError(
+            f"no connection profile named {name!r}; {where}. To check an instance by URL, give "
+            "its URL (https://...)"
+        )
+    profiles = load_profiles({name: settings.connections[name]}, policy, ITSM_TYPES, environ=env)
+    profile = profiles[name]
+    return _Plan(
+        settings=settings,
+        resolver=ConnectionResolver(
+            policy, ITSM_TYPES, profiles=profiles, resolve_host=resolve_with_system
+        ),
+        details=ConnectionDetails(connection_id=name, table=args.table),
+        roles=frozenset(profile.roles),  # the operator stands for every caller of the profile
+        url=profile.url.base,
+        auth_type=profile.credentials.auth_type.value,
+        secrets=profile.credentials.secrets(),
+    )
+
+
+def _url_plan(
+    args: argparse.Namespace, env: Mapping[str, str], settings: Settings, policy: UrlPolicy
+) -> _Plan:
+    auth_type = AuthType(args.auth_type)
+    needed = REQUIRED_CREDENTIALS[auth_type]
+    values: dict[str, str | None] = {}
+    for key, (option, attribute, secret) in _OPTIONS.items():
+        value = _secret(args, option, attribute, env) if secret else getattr(args, attribute)
+        if value is not None and key not in needed:
+            raise UsageError(f"--auth-type {auth_type.value} does not use {_shown(option, secret)}")
+        if value is None and key in needed:
+            value = _prompt(option, secret, auth_type)
+        values[attribute] = value
+    details = ConnectionDetails(
+        itsm_type=ITSM_TYPES[0],
+        instance_url=args.target,
+        auth_type=auth_type.value,
+        table=args.table,
+        **values,
+    )
+    secrets = tuple(
+        value
+        for _, attribute, secret in _OPTIONS.values()
+        if secret and (value := values[attribute])
+    )
+    return _Plan(
+        settings=settings,
+        resolver=ConnectionResolver(policy, ITSM_TYPES, resolve_host=resolve_with_system),
+        details=details,
+        roles=frozenset(),
+        url=args.target,
+        auth_type=auth_type.value,
+        secrets=secrets,
+    )
+
+
+def _given_options(args: argparse.Namespace) -> list[str]:
+    given = []
+    if args.auth_type != AuthType.BASIC.value:
+        given.append("--auth-type")
+    for option, attribute, secret in _OPTIONS.values():
+        names = (f"{attribute}_env", f"{attribute}_file") if secret else (attribute,)
+        if any(getattr(args, name) is not None for name in names):
+            given.append(_shown(option, secret))
+    return given
+
+
+def _shown(option: str, secret: bool) -> str:
+    return f"{option}-env/{option}-file" if secret else option
+
+
+def _secret(
+    args: argparse.Namespace, option: str, attribute: str, env: Mapping[str, str]
+) -> str | None:
+    """The secret named by ``--<x>-env`` or ``--<x>-file``. Neither the variable's name nor the
+    value is quoted in messages: a secret typed there by mistake must not be echoed."""
+    variable: str | None = getattr(args, f"{attribute}_env")
+    path: Path | None = getattr(args, f"{attribute}_file")
+    if variable is not None:
+        value = env.get(variable)
+        if not value:
+            raise UsageError(f"{option}-env: that environment variable is not set, or empty")
+        return value
+    if path is not None:
+        try:
+            value = path.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as error:
+            raise UsageError(f"{option}-file {path}: cannot read it ({error.strerror})") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{option}-file {path} is not UTF-8 text") from None
+        if not value.strip():
+            raise UsageError(f"{option}-file {path} is empty")
+        return value
+    return None
+
+
+def _prompt(option: str, secret: bool, auth_type: AuthType) -> str:
+    """A missing secret is asked for on a terminal; anything else missing is a usage error."""
+    what = option.removeprefix("--").replace("-", " ")
+    if secret and sys.stdin.isatty():
+        value = getpass.getpass(f"{what}: ")
+        if value:
+            return value
+    raise UsageError(f"--auth-type {auth_type.value} needs {_shown(option, secret)}")
+
+
+async def _check(plan: _Plan) -> Report:
+    report = functools.partial(Report, plan.url, plan.details.connection_id, plan.auth_type)
+    try:
+        url = _admitted(plan)
+        connection = await plan.resolver.resolve(plan.details, plan.roles)
+    except (BadInput, Unavailable) as error:
+        table = plan.details.table or DEFAULT_TABLE
+        verdict = Verdict.REFUSED if isinstance(error, BadInput) else Verdict.FAILED
+        refused = Check(URL_CHECK, verdict, error.message, blocking=True)
+        return report(table, (refused, *skipped(check_names(table), f"{URL_CHECK} {verdict}")))
+    settings = plan.settings
+    transport = guarded_transport(settings.url_policy(), max_connections=4)
+    timeouts = httpx.Timeout(
+        settings.itsm_read_timeout_seconds, connect=settings.itsm_connect_timeout_seconds
+    )
+    checks = await probe(connection, transport, timeouts=timeouts)
+    return report(connection.table or DEFAULT_TABLE, (_url_ok(url), *checks))
+
+
+def _admitted(plan: _Plan) -> AllowedUrl:
+    """The URL as the policy reads it (the resolver checks it again, naming it as a caller's)."""
+    return plan.settings.url_policy().admit(plan.url, field=URL_CHECK)
+
+
+def _url_ok(url: AllowedUrl) -> Check:
+    how = (
+        "named literally by ITSM_GATEWAY_ITSM_ALLOWED_URLS, so its addresses are trusted"
+        if url.vouched
+        else "allowed by ITSM_GATEWAY_ITSM_ALLOWED_URLS, and resolves to public addresses"
+    )
+    return Check(URL_CHECK, Verdict.OK, f"{url.base} is {how}", blocking=True)
+
+
+@dataclass(frozen=True)
+class Report:
+    url: str
+    connection_id: str | None
+    auth_type: str
+    table: str
+    checks: Sequence[Check]
+
+    @property
+    def usable(self) -> bool:
+        return all(check.usable for check in self.checks)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [
+            c.name
+            for c in self.checks
+            if c.verdict in (Verdict.REFUSED, Verdict.FAILED) and not c.blocking
+        ]
+
+    @property
+    def exit_code(self) -> int:
+        return USABLE if self.usable else UNUSABLE
+
+    def text(self) -> str:
+        via = f"profile {self.connection_id}, " if self.connection_id else ""
+        lines = [f"Checking {self.url} ({via}{self.auth_type} auth)"]
+        width = max(len(check.name) for check in self.checks) + 1
+        for check in self.checks:
+            name = f"{check.name + ':':<{width}}"
+            if check.verdict is Verdict.SKIPPED:
+                lines.append(f"{name} skipped ({check.message})")
+                continue
+            verdict = check.verdict.value + (f" ({check.status})" if check.status else "")
+            lines.append(f"{name} {verdict}: {check.message}")
+            if check.verdict is not Verdict.OK and check.detail and check.detail != check.message:
+                lines.append(f"{'':<{width}} ({check.detail})")
+        lines.append(self._result())
+        return "\n".join(lines)
+
+    def _result(self) -> str:
+        if not self.usable:
+            stopped = next(c for c in self.checks if not c.usable)
+            return (
+                f"Result: the gateway cannot use this connection ({stopped.name} "
+                f"{stopped.verdict.value}); exit code {self.exit_code}"
+            )
+        warnings = self.warnings
+        if not warnings:
+            return f"Result: the gateway can use this connection; exit code {self.exit_code}"
+        return (
+            f"Result: the gateway can use this connection, with {len(warnings)} "
+            f"warning{'s' if len(warnings) > 1 else ''} ({', '.join(warnings)}); "
+            f"exit code {self.exit_code}"
+        )
+
+    def json(self) -> str:
+        return orjson.dumps(
+            {
+                "instanceUrl": self.url,
+                "connectionId": self.connection_id,
+                "authType": self.auth_type,
+                "table": self.table,
+                "usable": self.usable,
+                "exitCode": self.exit_code,
+                "warnings": self.warnings,
+                "checks": [
+                    {
+                        "name": c.name,
+                        "verdict": c.verdict.value,
+                        "status": c.status,
+                        "message": c.message,
+                        "detail": c.detail,
+                        "blocking": c.blocking,
+                    }
+                    for c in self.checks
+                ],
+            },
+            option=orjson.OPT_INDENT_2,
+        ).decode()
