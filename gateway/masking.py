@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from gateway.settings import Settings
 
@@ -76,6 +76,10 @@ def masked_url(url: str) -> str:
         user, colon, _ = userinfo.partition(":")
         # Without a colon the userinfo may be a password written as a user name.
         netloc = f"{user}:{MASK}@{hostinfo}" if colon else f"{MASK}@{hostinfo}"
+    else:
+        host, colon, port = hostinfo.rpartition(":")
+        if colon and not port.isdigit() and not hostinfo.endswith("]"):
+            netloc = f"{host}:{MASK}"  # no port: the start of a password with a '/' or '#' in it
     query = urlencode(
         [
             (key, MASK if _SECRET_QUERY.search(key) else value)
@@ -86,8 +90,12 @@ def masked_url(url: str) -> str:
     path = parts.path
     if parts.scheme in ("redis", "rediss") and not re.fullmatch(r"/?\d*", path):
         path = f"/{MASK}"  # a database is a number: this is more likely a '/' in the password
-    fragment = MASK if parts.fragment else ""  # an unencoded '#' in a password
-    return urlunsplit((parts.scheme, netloc, path, query, fragment))
+    # (urlunsplit would drop the empty host of unix:///path.)
+    return (
+        f"{parts.scheme}://{netloc}{path}"
+        + (f"?{query}" if query else "")
+        + (f"#{MASK}" if parts.fragment else "")  # an unencoded '#' in a password
+    )
 
 
 _PARTLY_SHOWN: Mapping[str, Callable[[str], str]] = {
