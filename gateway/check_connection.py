@@ -99,8 +99,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument(
             f"{option}-file", metavar="PATH", type=Path, help=f"a file holding the {what}"
         )
+        parser.add_argument(option, nargs="?", action=_RefuseSecret, help=argparse.SUPPRESS)
     parser.add_argument("--table", help=f"the table to check (default: {DEFAULT_TABLE})")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+class _RefuseSecret(argparse.Action):
+    """``--password`` and the like: refused without quoting the value (argparse would otherwise
+    echo it as an ambiguous ``--password-env``/``--password-file`` or an unknown argument)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            f"{option_string} is not accepted: a secret on the command line is seen by other "
+            f"users' ps and kept in shell histories; use {option_string}-env VAR or "
+            f"{option_string}-file PATH"
+        )
 
 
 @dataclass(frozen=True)
