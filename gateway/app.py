@@ -164,7 +164,7 @@ def create_app(
             max_tickets=settings.max_tickets_per_request,
         ),
     )
-    app.router.add_route("*", "/graphql", graphql)
+    app.router.add_routes(graphql.routes())  # /graphql and, with GraphiQL on, its files
     app.router.add_routes(RestDoor(service, access.context_of).routes())
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz(keys.check))

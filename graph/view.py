@@ -10,6 +10,7 @@ from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView as StrawberryView
 
 from graph.context import ContextProvider, GraphContext
+from graph.ide import GraphiQLFiles
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits
 from graph.schema import build_schema
 from resolvers.tickets import TicketService
@@ -18,7 +19,11 @@ from resolvers.tickets import TicketService
 class GraphQLView(StrawberryView):
     """``POST /graphql``; by GET, queries (when ``allow_get``) and GraphiQL (when ``graphiql``).
 
-    Production switches: ``graphiql=False`` serves nothing at a bare ``GET /graphql`` (404),
+    GraphiQL is strawberry's page with its files served by the gateway (:mod:`graph.ide`), so it
+    needs no internet access. Mount the view with :meth:`routes`, which adds those files.
+
+    Production switches: ``graphiql=False`` serves nothing at a bare ``GET /graphql`` nor under
+    ``/graphql/assets/`` (404),
     ``allow_get=False`` refuses every GraphQL request by GET (405, ``Allow: POST``),
     ``introspection=False`` refuses ``__schema`` and ``__type`` (GraphiQL needs them).
     """
@@ -42,8 +47,18 @@ class GraphQLView(StrawberryView):
         self._service = service
         self._context_of = context_of
         self._request_id_of = request_id_of
-        self._graphiql = graphiql
+        self._graphiql = GraphiQLFiles.load() if graphiql else None
         self._allow_get = allow_get
+
+    def routes(self) -> list[web.RouteDef]:
+        """``/graphql``, and GraphiQL's files when GraphiQL is on (else no route: 404)."""
+        graphiql = self._graphiql.routes() if self._graphiql is not None else []
+        return [web.route("*", "/graphql", self), *graphiql]
+
+    async def render_graphql_ide(self, request: web.Request) -> web.Response:
+        # Strawberry's own page would load React and GraphiQL from a CDN.
+        assert self._graphiql is not None  # strawberry asks only when graphql_ide is set
+        return self._graphiql.page_response()
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
@@ -72,7 +87,7 @@ class GraphQLView(StrawberryView):
         """What is switched off is refused before strawberry sees the request, so the caller
         learns it is switched off rather than that its request was malformed."""
         if "query" not in request.query:
-            if self._graphiql:
+            if self._graphiql is not None:
                 return None
             return _refusal(
                 404, "GraphiQL is switched off on this gateway; send queries by POST to /graphql"

@@ -1,0 +1,83 @@
+"""GraphiQL served by the gateway itself: the page and every file it loads, so that it works on
+networks without internet access (strawberry's own page loads React and GraphiQL from a CDN).
+
+The files are checked in under ``graph/graphiql/`` (its README says where they come from and how
+to update them). Each is served as ``/graphql/assets/<stem>.<content hash>.<ext>``, so a browser
+may keep it for a year: new content is a new name, and the page, which names them, is never
+cached. A request names an entry of a table built when the gateway starts, never a path on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+ASSETS_PATH = "/graphql/assets"
+FILES = Path(__file__).parent / "graphiql"
+
+_CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css"}
+_FOREVER = "public, max-age=31536000, immutable"
+_REFERENCE = re.compile(r'(?P<attribute>src|href)="asset:(?P<name>[^"]+)"')
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    content_type: str
+
+
+class GraphiQLFiles:
+    """The page, with its references to ``assets/`` resolved to hashed URLs, and the files."""
+
+    def __init__(self, page: str, assets: Mapping[str, Asset]) -> None:
+        self.page = page
+        self.assets = dict(assets)  # served name -> file
+
+    @classmethod
+    def load(cls, folder: Path = FILES) -> GraphiQLFiles:
+        """Reads ``page.html`` and ``assets/`` (4 MB, once per app). A reference in the page to a
+        file that is not there fails here, at start, rather than as a blank page."""
+        assets: dict[str, Asset] = {}
+        urls: dict[str, str] = {}
+        for path in sorted((folder / "assets").iterdir()):
+            body = path.read_bytes()
+            served = f"{path.stem}.{hashlib.sha256(body).hexdigest()[:16]}{path.suffix}"
+            assets[served] = Asset(body, _CONTENT_TYPES[path.suffix])
+            urls[path.name] = f"{ASSETS_PATH}/{served}"
+
+        def resolve(reference: re.Match[str]) -> str:
+            name = reference["name"]
+            if name not in urls:
+                raise FileNotFoundError(f"page.html loads asset:{name}, not in {folder}/assets")
+            return f'{reference["attribute"]}="{urls[name]}"'
+
+        page = _REFERENCE.sub(resolve, (folder / "page.html").read_text(encoding="utf-8"))
+        return cls(page, assets)
+
+    def page_response(self) -> web.Response:
+        # The page names the files' current hashes: browsers must ask for it again each time.
+        return web.Response(
+            text=self.page, content_type="text/html", headers={"Cache-Control": "no-cache"}
+        )
+
+    async def serve_asset(self, request: web.Request) -> web.Response:
+        asset = self.assets.get(request.match_info["name"])
+        if asset is None:
+            raise web.HTTPNotFound()
+        response = web.Response(
+            body=asset.body,
+            content_type=asset.content_type,
+            charset="utf-8",
+            headers={"Cache-Control": _FOREVER, "X-Content-Type-Options": "nosniff"},
+        )
+        # graphiql.min.js is 3.5 MB; compressed (when the browser accepts it) about a quarter.
+        response.enable_compression()
+        return response
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get(f"{ASSETS_PATH}/{{name}}", self.serve_asset)]
