@@ -91,6 +91,7 @@ class Target:
     key: str
     name: str
     host: str
+    itsm_type: str = "servicenow"  # metrics label: which kind of ITSM
 
 
 class Health(enum.Enum):
@@ -151,6 +152,28 @@ def mark_outcome_unknown(error: GatewayError, method: str) -> GatewayError:
     )
     error.args = (error.message,)
     return error
+
+
+class ResilienceObserver:
+    """What ``Resilience`` reports as it works, for metrics, logs and traces; every method does
+    nothing here, and the gateway overrides them (``gateway.metrics``). ``operation`` is a small
+    fixed vocabulary (``read_ticket``, ``read_journal``, ``create_ticket``, ``oauth_token``...),
+    ``outcome`` an HTTP status (``"200"``) or the kind of transport error (``"ConnectTimeout"``)."""
+
+    def itsm_call(self, target: Target, operation: str, outcome: str, seconds: float) -> None:
+        """One HTTP attempt ended."""
+
+    def itsm_retry(self, target: Target, operation: str, reason: str, delay: float) -> None:
+        """An attempt will be made again after ``delay`` seconds."""
+
+    def itsm_rate_limit_wait(self, target: Target, seconds: float) -> None:
+        """The instance asked to wait (429/503 with ``Retry-After``), and the gateway waits."""
+
+    def itsm_breaker(self, target: Target, state: str) -> None:
+        """The instance's breaker state after a call (``closed``, ``open``, ``half-open``)."""
+
+    def itsm_breaker_refusal(self, target: Target, operation: str) -> None:
+        """A call was refused at once because the instance's breaker is open."""
 
 
 class Admission(enum.Enum):
@@ -233,8 +256,10 @@ class Resilience:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         random: Callable[[], float] = random_module.random,
+        observer: ResilienceObserver | None = None,
     ) -> None:
         self.policy = policy or ResiliencePolicy()
+        self.observer = observer or ResilienceObserver()
         self._clock = clock
         self._sleep = sleep
         self._random = random
@@ -258,12 +283,14 @@ class Resilience:
         send: Callable[[], Awaitable[httpx.Response]],
         *,
         idempotent: bool | None = None,
+        operation: str = "call",
     ) -> httpx.Response:
         """The final answer, whatever its status; or the final ``httpx.TransportError``; or
-        ``Unavailable`` when the breaker is open. ``send`` makes one attempt."""
+        ``Unavailable`` when the breaker is open. ``send`` makes one attempt; ``operation`` names
+        the call for the observer."""
         instance = self._enter(target.key)
         try:
-            return await self._run(instance, target, method, send, idempotent)
+            return await self._run(instance, target, method, send, idempotent, operation)
         finally:
             self._leave(target.key, instance)
 
@@ -274,12 +301,15 @@ class Resilience:
         method: str,
         send: Callable[[], Awaitable[httpx.Response]],
         idempotent: bool | None,
+        operation: str,
     ) -> httpx.Response:
         breaker = instance.breaker
         admission = Admission.CALL
+        observer = self.observer
         if breaker is not None:
             admitted = breaker.admit()
             if admitted is None:
+                observer.itsm_breaker_refusal(target, operation)
                 raise self._open_error(target, breaker)
             admission = admitted
         retries = 0 if admission is Admission.TRIAL else self.policy.retries
@@ -289,7 +319,11 @@ class Resilience:
             attempt = 0
             while True:
                 attempt += 1
+                started = time.perf_counter()
                 result = await self._attempt(instance, send)
+                observer.itsm_call(
+                    target, operation, _outcome(result), time.perf_counter() - started
+                )
                 verdict = judge(method, result, idempotent=idempotent)
                 seen_unhealthy |= verdict.health is Health.UNHEALTHY
                 delay = self._delay(verdict, attempt, retries, breaker)
@@ -311,6 +345,9 @@ class Resilience:
                         "reason": verdict.reason,
                     },
                 )
+                observer.itsm_retry(target, operation, verdict.reason, delay)
+                if verdict.retry_after is not None:
+                    observer.itsm_rate_limit_wait(target, delay)
                 await self._sleep(delay)
                 if breaker is not None and breaker.is_open():  # other calls opened it meanwhile
                     ending = verdict.health
@@ -320,6 +357,7 @@ class Resilience:
                 ending = Health.UNHEALTHY
             if breaker is not None:
                 breaker.record(admission, ending)
+                observer.itsm_breaker(target, breaker.state)
         if isinstance(result, httpx.TransportError):
             raise result
         return result
@@ -392,6 +430,12 @@ class Resilience:
                 instance.breaker is None or instance.breaker.state != "open"
             ):
                 del self._instances[key]
+
+
+def _outcome(result: Result) -> str:
+    if isinstance(result, httpx.Response):
+        return str(result.status_code)
+    return type(result).__name__
 
 
 def _retry_after(response: httpx.Response) -> float | None:

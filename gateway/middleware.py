@@ -12,11 +12,15 @@ from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
+from opentelemetry import trace
 
 from connectors.errors import GatewayError, PayloadTooLarge
 from gateway.auth.authenticator import OFFLINE_TOKEN_HEADER, Authenticator
 from gateway.logs import request_id_var
+from gateway.metrics import Metrics
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
+from gateway.tracing import incoming_context
+from resolvers.trail import Trail, start_trail
 
 log = logging.getLogger("itsm_gateway.access")
 errors_log = logging.getLogger("itsm_gateway.errors")
@@ -48,31 +52,80 @@ def error_body(path: str, status: int, code: str, message: str) -> bytes:
     return orjson.dumps(payload)
 
 
-@web.middleware
-async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-    request[REQUEST_ID] = request_id
-    token = request_id_var.set(request_id)
-    started = time.perf_counter()
-    try:
-        response = await _answer(request, handler, request_id)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        principal = request.get(PRINCIPAL)
-        log.info(
-            "%s %s",
-            request.method,
-            request.path,
-            extra={
-                "status": response.status,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                "user": principal.username if principal else None,
-                "client": principal.client_id if principal else None,
-            },
-        )
-        return response
-    finally:
-        request_id_var.reset(token)
+def door_of(path: str) -> str:
+    """Which door a path belongs to, as a metrics label and a log field."""
+    if _is_rest(path):
+        return "rest"
+    if path == "/graphql" or path.startswith("/graphql/"):
+        return "graphql"
+    return _OTHER_DOORS.get(path, "other")
+
+
+_OTHER_DOORS = {
+    "/healthz": "health",
+    "/readyz": "health",
+    "/metrics": "metrics",
+    "/openapi.json": "openapi",
+}
+
+
+def request_context(
+    metrics: Metrics, tracer: trace.Tracer
+) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Per request: its id, its trail (``resolvers.trail``), its span, then one access line and
+    the request metrics when it is answered."""
+
+    @web.middleware
+    async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request[REQUEST_ID] = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        door = door_of(request.path)
+        route = request.match_info.route.resource
+        name = f"{request.method} {route.canonical if route is not None else 'unmatched'}"
+        try:
+            with (
+                start_trail(door) as trail,
+                tracer.start_as_current_span(
+                    name,
+                    context=incoming_context(request.headers),
+                    kind=trace.SpanKind.SERVER,
+                    attributes={"http.request.method": request.method, "http.route": name},
+                ) as span,
+            ):
+                span.set_attribute("itsm_gateway.request_id", request_id)
+                response = await _answer(request, handler, request_id)
+                response.headers[REQUEST_ID_HEADER] = request_id
+                span.set_attribute("http.response.status_code", response.status)
+                if trail.operation != "-":
+                    span.set_attribute("itsm_gateway.operation", trail.operation)
+            seconds = time.perf_counter() - started
+            metrics.request(door, trail.operation, response.status, seconds)
+            _log_request(request, response.status, seconds, trail)
+            return response
+        finally:
+            request_id_var.reset(token)
+
+    return observe
+
+
+def _log_request(request: web.Request, status: int, seconds: float, trail: Trail) -> None:
+    principal = request.get(PRINCIPAL)
+    extra: dict[str, object] = {
+        "door": trail.door,
+        "operation": trail.operation,
+        "status": status,
+        "latency_ms": round(seconds * 1000, 2),
+        "user": principal.username if principal else None,
+        "client": principal.client_id if principal else None,
+        "itsm_host": trail.itsm_host,
+        "itsm_calls": trail.itsm_calls,
+    }
+    if trail.tickets:
+        extra["ticket"] = trail.tickets[0] if len(trail.tickets) == 1 else trail.tickets
+    log.info("%s %s", request.method, request.path, extra=extra)
 
 
 async def _answer(request: web.Request, handler: Handler, request_id: str) -> web.StreamResponse:

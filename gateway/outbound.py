@@ -39,9 +39,11 @@ from typing import Any
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
+from opentelemetry import trace
 from yarl import URL
 
 from connectors.errors import BadInput
+from gateway.tracing import outgoing_headers
 from resolvers.addresses import (
     HostNotFound,
     HostResolver,
@@ -121,8 +123,10 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         resolve: HostResolver = resolve_with_system,
         max_connections: int = 100,
         verify: ssl.SSLContext | bool = True,
+        tracer: trace.Tracer | None = None,
     ) -> None:
         self._policy = policy
+        self._tracer = tracer or trace.NoOpTracer()
         self._resolve = resolve
         self._max_connections = max_connections
         self._ssl: ssl.SSLContext | bool = (
@@ -178,25 +182,38 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self._check_origin(request.url)
         session = self._open_session()
-        headers = [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in request.headers.raw
-            if name.lower() not in _HOP_HEADERS
-        ]
-        body = await request.aread()
-        try:
-            async with session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=headers,
-                data=body or None,
-                allow_redirects=False,
-                timeout=_timeout(**request.extensions.get("timeout", {})),
-            ) as answer:
-                content = await answer.read()
-                reason = (answer.reason or "").encode("latin-1", "replace")
-        except (TimeoutError, aiohttp.ClientError) as error:
-            raise _httpx_error(error, request) from None
+        url = request.url
+        with self._tracer.start_as_current_span(
+            f"{request.method} {url.host}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "http.request.method": request.method,
+                "server.address": url.host,
+                "server.port": url.port or (443 if url.scheme == "https" else 80),
+                "url.path": url.path,  # not the query: it can carry data
+            },
+        ) as span:
+            headers = [
+                (name.decode("latin-1"), value.decode("latin-1"))
+                for name, value in request.headers.raw
+                if name.lower() not in _HOP_HEADERS
+            ]
+            headers.extend(outgoing_headers().items())  # traceparent
+            body = await request.aread()
+            try:
+                async with session.request(
+                    request.method,
+                    URL(str(url), encoded=True),
+                    headers=headers,
+                    data=body or None,
+                    allow_redirects=False,
+                    timeout=_timeout(**request.extensions.get("timeout", {})),
+                ) as answer:
+                    content = await answer.read()
+                    reason = (answer.reason or "").encode("latin-1", "replace")
+            except (TimeoutError, aiohttp.ClientError) as error:
+                raise _httpx_error(error, request) from None
+            span.set_attribute("http.response.status_code", answer.status)
         return httpx.Response(
             answer.status,
             headers=answer.raw_headers,
@@ -287,7 +304,11 @@ class CookielessClient(httpx.AsyncClient):
 
 
 def guarded_transport(
-    policy: UrlPolicy, *, max_connections: int, resolve: HostResolver = resolve_with_system
+    policy: UrlPolicy,
+    *,
+    max_connections: int,
+    resolve: HostResolver = resolve_with_system,
+    tracer: trace.Tracer | None = None,
 ) -> GuardedTransport:
     """The transport ``create_app`` gives the ITSM client (its pool sized as the client's)."""
-    return GuardedTransport(policy, resolve=resolve, max_connections=max_connections)
+    return GuardedTransport(policy, resolve=resolve, max_connections=max_connections, tracer=tracer)

@@ -130,6 +130,18 @@ class Settings(BaseModel):
     event_loop: str = Field(
         default="uvloop", pattern="^(uvloop|asyncio)$", description="uvloop or asyncio"
     )
+    metrics: bool = Field(default=True, description="Serve Prometheus metrics at GET /metrics")
+    metrics_token: str | None = Field(
+        default=None,
+        repr=False,
+        min_length=16,
+        description="a token /metrics then requires (Authorization: Bearer <token>)",
+    )
+    tracing: str = Field(
+        default="none",
+        pattern="^(none|otlp|console)$",
+        description="none, otlp (to OTEL_EXPORTER_OTLP_ENDPOINT) or console",
+    )
     log_level: str = Field(
         default="INFO",
         pattern="^(DEBUG|INFO|WARNING|ERROR)$",

@@ -27,6 +27,7 @@ from resolvers.idempotency import (
 )
 from resolvers.limits import InputLimits
 from resolvers.timezones import parse_zone
+from resolvers.trail import current_trail
 
 # Always read: the number names the record in messages and the sys_id drives follow-up calls;
 # both come in the first call at no extra cost.
@@ -98,10 +99,11 @@ class TicketService:
         if not number or not number.strip():
             raise BadInput("ticketNumber is required, e.g. INC0010001")
         self._limits.check_text("ticketNumber", number)
+        _note("fetch", number.strip())
         connector, noun = await self._open(connection, context)
         async with self._deadline_of("fetch"):
             ticket = await connector.fetch(number.strip(), asked | _ALWAYS_READ, tz)
-        return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
+        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=noun))
 
     async def create(
         self,
@@ -117,6 +119,7 @@ class TicketService:
         _require_write(write)
         self._limits.check_write(write)
         key = parse_idempotency_key(context.idempotency_key)
+        _note("create")
         connector, noun = await self._open(connection, context)
 
         async def send() -> Ticket:
@@ -132,7 +135,7 @@ class TicketService:
                 key, connection, table=noun, write=write, fields=asked, zone=tz
             )
             ticket = await self._idempotency.run(call, send)
-        return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
+        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=noun))
 
     async def update(
         self,
@@ -151,10 +154,11 @@ class TicketService:
         self._limits.check_text("sysId", sys_id)
         _require_write(write)
         self._limits.check_write(write)
+        _note("update")
         connector, noun = await self._open(connection, context)
         async with self._deadline_of("update"):
             ticket = await connector.update(sys_id.strip(), write, asked | _ALWAYS_READ, tz)
-        return TicketAnswer(ticket=ticket, fields=asked, noun=noun)
+        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=noun))
 
     @contextlib.asynccontextmanager
     async def _deadline_of(self, operation: str) -> AsyncIterator[None]:
@@ -177,6 +181,21 @@ class TicketService:
         connection = await self._connections.resolve(details, context.roles)
         connector = self._registry.open(connection, extra_headers=context.headers())
         return connector, self._registry.record_noun(connection)
+
+
+def _note(operation: str, number: str | None = None) -> None:
+    trail = current_trail()
+    if trail is not None:
+        trail.note_operation(operation)
+        if number:
+            trail.note_ticket(number)
+
+
+def _answered(answer: TicketAnswer) -> TicketAnswer:
+    trail = current_trail()
+    if trail is not None:
+        trail.note_ticket(answer.number)
+    return answer
 
 
 def _require_write(write: WriteRequest) -> None:

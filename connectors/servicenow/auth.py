@@ -198,7 +198,9 @@ class OAuthTokenCache:
             )
 
         try:
-            response = await self._resilience.call(target, "POST", attempt, idempotent=True)
+            response = await self._resilience.call(
+                target, "POST", attempt, idempotent=True, operation="oauth_token"
+            )
         except httpx.TransportError as exc:
             raise transport_error(exc, host) from None
         if response.status_code == 429:

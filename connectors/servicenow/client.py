@@ -112,7 +112,9 @@ class TableClient:
             return self._http.request(method, url, headers=headers, content=content)
 
         try:
-            return await self._resilience.call(self._target, method, attempt)
+            return await self._resilience.call(
+                self._target, method, attempt, operation=operation_of(method, path)
+            )
         except httpx.TransportError as exc:
             error = transport_error(exc, self.host)
             if outcome_unknown(method, exc):
@@ -149,6 +151,18 @@ class TableClient:
         if status == 404 and not_found is not None:
             raise TicketNotFound(not_found)
         raise refusal(status, body, self.host)
+
+
+# The tables the gateway reads besides the ticket's own (which a connection may choose).
+_TABLE_KINDS = {"sys_journal_field": "journal", "task_sla": "sla"}
+_VERBS = {"GET": "read", "POST": "create", "PATCH": "update", "PUT": "update"}
+
+
+def operation_of(method: str, path: str) -> str:
+    """A call's name for metrics and traces, from a small fixed vocabulary (never the table a
+    caller chose): ``read_ticket``, ``update_ticket``, ``read_journal``, ``read_sla``..."""
+    kind = _TABLE_KINDS.get(path.partition("/")[0], "ticket")
+    return f"{_VERBS.get(method.upper(), 'call')}_{kind}"
 
 
 def _header_secrets(headers: Mapping[str, str]) -> list[str]:

@@ -1,0 +1,223 @@
+"""Prometheus metrics, served at ``GET /metrics``.
+
+Every label value comes from a fixed set: doors, operations, HTTP statuses, kinds of transport
+error, cache names, and ITSM instance hosts, of which the first ``MAX_HOSTS`` seen get their own
+label and the rest share ``other`` (callers name instances, so their number is the callers' to
+choose). No label ever carries a ticket number, a user, a token or a URL.
+
+One ``Metrics`` per app, with its own registry, so tests start from zero. With several workers
+(``serve --workers``) the supervisor sets ``PROMETHEUS_MULTIPROC_DIR`` before any worker starts,
+each worker writes its values there, and ``/metrics`` answers the sum over the workers, whichever
+worker the scrape reaches (prometheus-client's multiprocess mode).
+
+``Metrics`` is also the ITSM call observer (``connectors.resilience.ResilienceObserver``): it
+counts each attempt, adds it to the request's trail (``resolvers.trail``), and logs it at debug.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+
+from aiohttp import web
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from connectors.resilience import ResilienceObserver, Target
+from resolvers.trail import current_trail
+
+log = logging.getLogger("itsm_gateway.itsm")
+
+MAX_HOSTS = 50
+_BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class Metrics(ResilienceObserver):
+    def __init__(self) -> None:
+        registry = self.registry = CollectorRegistry(auto_describe=True)
+        self._hosts: set[str] = set()
+        self.requests = Counter(
+            "itsm_gateway_requests",
+            "Requests answered, by door (rest, graphql, ...), operation and HTTP status",
+            ["door", "operation", "status"],
+            registry=registry,
+        )
+        self.request_seconds = Histogram(
+            "itsm_gateway_request_duration_seconds",
+            "Time to answer a request, by door and operation",
+            ["door", "operation"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        itsm = ["itsm_type", "host", "operation"]
+        self.itsm_calls = Counter(
+            "itsm_gateway_itsm_calls",
+            "HTTP attempts to ITSM instances, by outcome (HTTP status or transport error kind)",
+            [*itsm, "outcome"],
+            registry=registry,
+        )
+        self.itsm_seconds = Histogram(
+            "itsm_gateway_itsm_call_duration_seconds",
+            "Time of one HTTP attempt to an ITSM instance",
+            itsm,
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.itsm_retries = Counter(
+            "itsm_gateway_itsm_retries",
+            "Attempts repeated, by the reason the previous one failed",
+            [*itsm, "reason"],
+            registry=registry,
+        )
+        self.rate_limit_waits = Counter(
+            "itsm_gateway_itsm_rate_limit_waits",
+            "Waits the ITSM asked for (429/503 with Retry-After)",
+            ["itsm_type", "host"],
+            registry=registry,
+        )
+        self.rate_limit_seconds = Counter(
+            "itsm_gateway_itsm_rate_limit_wait_seconds",
+            "Seconds spent waiting as the ITSM asked",
+            ["itsm_type", "host"],
+            registry=registry,
+        )
+        self.breaker_state = Gauge(
+            "itsm_gateway_itsm_circuit_state",
+            "Circuit breaker of each instance: 0 closed, 1 half-open, 2 open",
+            ["itsm_type", "host"],
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
+        self.breaker_refusals = Counter(
+            "itsm_gateway_itsm_circuit_refusals",
+            "Calls refused at once because the instance's circuit was open",
+            itsm,
+            registry=registry,
+        )
+        self.jwks_fetches = Counter(
+            "itsm_gateway_keycloak_jwks_fetches",
+            "Fetches of Keycloak's signing keys, by outcome (ok, failed)",
+            ["outcome"],
+            registry=registry,
+        )
+        self.offline_exchanges = Counter(
+            "itsm_gateway_keycloak_offline_exchanges",
+            "Offline tokens exchanged for access tokens, by outcome (ok, refused, unavailable)",
+            ["outcome"],
+            registry=registry,
+        )
+        self.cache_lookups = Counter(
+            "itsm_gateway_cache_lookups",
+            "Cache lookups, by cache (access_token_claims, offline_access_token) and result",
+            ["cache", "result"],
+            registry=registry,
+        )
+
+    # -- what the app reports -------------------------------------------------------------------
+
+    def request(self, door: str, operation: str, status: int, seconds: float) -> None:
+        self.requests.labels(door, operation, str(status)).inc()
+        self.request_seconds.labels(door, operation).observe(seconds)
+
+    def jwks_fetch(self, ok: bool) -> None:
+        self.jwks_fetches.labels("ok" if ok else "failed").inc()
+
+    def offline_exchange(self, outcome: str) -> None:
+        self.offline_exchanges.labels(outcome).inc()
+
+    def cache_lookup(self, cache: str, hit: bool) -> None:
+        self.cache_lookups.labels(cache, "hit" if hit else "miss").inc()
+
+    # -- ResilienceObserver ---------------------------------------------------------------------
+
+    def itsm_call(self, target: Target, operation: str, outcome: str, seconds: float) -> None:
+        host = self._host(target.host)
+        self.itsm_calls.labels(target.itsm_type, host, operation, outcome).inc()
+        self.itsm_seconds.labels(target.itsm_type, host, operation).observe(seconds)
+        trail = current_trail()
+        if trail is not None:
+            trail.itsm_calls += 1
+            trail.note_itsm(target.itsm_type, target.host)
+        log.debug(
+            "ITSM call %s to %s: %s",
+            operation,
+            target.host,
+            outcome,
+            extra={
+                "itsm_type": target.itsm_type,
+                "itsm_host": target.host,
+                "operation": operation,
+                "outcome": outcome,
+                "latency_ms": round(seconds * 1000, 2),
+            },
+        )
+
+    def itsm_retry(self, target: Target, operation: str, reason: str, delay: float) -> None:
+        self.itsm_retries.labels(target.itsm_type, self._host(target.host), operation, reason).inc()
+
+    def itsm_rate_limit_wait(self, target: Target, seconds: float) -> None:
+        host = self._host(target.host)
+        self.rate_limit_waits.labels(target.itsm_type, host).inc()
+        self.rate_limit_seconds.labels(target.itsm_type, host).inc(seconds)
+
+    def itsm_breaker(self, target: Target, state: str) -> None:
+        self.breaker_state.labels(target.itsm_type, self._host(target.host)).set(
+            _BREAKER_STATES.get(state, 0)
+        )
+
+    def itsm_breaker_refusal(self, target: Target, operation: str) -> None:
+        self.breaker_refusals.labels(target.itsm_type, self._host(target.host), operation).inc()
+
+    def _host(self, host: str) -> str:
+        if host in self._hosts:
+            return host
+        if len(self._hosts) < MAX_HOSTS:
+            self._hosts.add(host)
+            return host
+        return "other"
+
+    # -- exposition -----------------------------------------------------------------------------
+
+    def exposition(self) -> bytes:
+        """The text format; across all workers in multiprocess mode."""
+        if os.environ.get(MULTIPROCESS_DIR):
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)
+            return generate_latest(merged)
+        return generate_latest(self.registry)
+
+
+def metrics_handler(metrics: Metrics, token: str | None) -> web.Handler:
+    """``GET /metrics``; with ``token``, only for ``Authorization: Bearer <token>``."""
+    expected = f"Bearer {token}".encode() if token else None
+
+    async def handler(request: web.Request) -> web.Response:
+        if expected is not None:
+            given = request.headers.get("Authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return web.json_response(
+                    {
+                        "error": {
+                            "code": "UNAUTHENTICATED",
+                            "message": "/metrics needs Authorization: Bearer <the metrics token> "
+                            "(ITSM_GATEWAY_METRICS_TOKEN)",
+                        }
+                    },
+                    status=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                )
+        return web.Response(
+            body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    return handler
