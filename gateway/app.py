@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 from aiohttp import web
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 
 from connectors.registry import ConnectorRegistry
 from connectors.resilience import Resilience, ResiliencePolicy
@@ -25,11 +27,13 @@ from gateway.auth.jwks import JwksCache
 from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.health import healthz, readyz
 from gateway.idempotency_redis import RedisIdempotencyStore
+from gateway.metrics import Metrics, metrics_handler
 from gateway.middleware import authentication, request_context
 from gateway.outbound import CookielessClient, guarded_transport
 from gateway.profiles import connection_resolver
 from gateway.request_keys import request_id_of
 from gateway.settings import Settings
+from gateway.tracing import TRACER_NAME, tracer_provider_for
 from graph.limits import GraphQLLimits
 from graph.view import GraphQLView
 from resolvers.connections import ConnectionResolver
@@ -52,10 +56,15 @@ def create_app(
     *,
     itsm_transport: httpx.AsyncBaseTransport | None = None,
     connections: ConnectionResolver | None = None,
+    tracer_provider: trace.TracerProvider | None = None,
 ) -> web.Application:
     """The gateway. Tests may give ``itsm_transport``, what carries the ITSM calls (default: one
     that connects only to addresses the URL policy allows), and ``connections``, the resolver of
-    connection details (default: from the settings, with the system's DNS)."""
+    connection details (default: from the settings, with the system's DNS), and
+    ``tracer_provider``, where spans go (default: as ``ITSM_GATEWAY_TRACING`` says)."""
+    metrics = Metrics()
+    provider = tracer_provider or tracer_provider_for(settings.tracing)
+    tracer = provider.get_tracer(TRACER_NAME)
     keycloak_http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.keycloak_timeout_seconds), follow_redirects=False
     )
@@ -69,7 +78,9 @@ def create_app(
         follow_redirects=False,
         # Connects only to the addresses it checked itself (DNS rebinding cannot slip past).
         transport=itsm_transport
-        or guarded_transport(settings.url_policy(), max_connections=settings.itsm_max_connections),
+        or guarded_transport(
+            settings.url_policy(), max_connections=settings.itsm_max_connections, tracer=tracer
+        ),
     )
     jwks = JwksCache(
         settings.keycloak_issuer,
@@ -101,7 +112,8 @@ def create_app(
             breaker_failures=settings.itsm_breaker_failures,
             breaker_reset_seconds=settings.itsm_breaker_reset_seconds,
             max_concurrency_per_instance=settings.itsm_max_concurrency_per_instance,
-        )
+        ),
+        observer=metrics,
     )
     registry = ConnectorRegistry([ServiceNowConnectorFactory(itsm_http, resilience=resilience)])
     # Idempotency keys: shared through Redis when configured, else in this process only.
@@ -126,7 +138,7 @@ def create_app(
     access = AccessPolicy(settings.read_roles, settings.write_roles)
 
     app = web.Application(
-        middlewares=[request_context, authentication(authenticator)],
+        middlewares=[request_context(metrics, tracer), authentication(authenticator)],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
@@ -147,6 +159,8 @@ def create_app(
             await idempotency.aclose()
             await itsm_http.aclose()
             await keycloak_http.aclose()
+            if tracer_provider is None and isinstance(provider, SdkTracerProvider):
+                provider.shutdown()  # flushes the spans still batched
 
     app.cleanup_ctx.append(resources)
 
@@ -168,6 +182,8 @@ def create_app(
     app.router.add_routes(RestDoor(service, access.context_of).routes())
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz(keys.check))
+    if settings.metrics:
+        app.router.add_get("/metrics", metrics_handler(metrics, settings.metrics_token))
     return app
 
 
