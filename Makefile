@@ -24,12 +24,20 @@ lint: $(STAMP)
 
 # Servers the tests start themselves: Debian's redis-server, installed when missing and run as
 # root. Elsewhere the Redis tests skip, saying what is missing (ITSM_GATEWAY_REQUIRE_REDIS=1: fail).
+# The same for Debian's chromium, the headless browser of the GraphiQL test (..._REQUIRE_BROWSER).
 test-tools:
 	@command -v redis-server >/dev/null || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; \
 		else \
 			echo "redis-server is missing: the Redis tests will be skipped (apt-get install redis-server)"; \
+		fi; \
+	}
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else \
+			echo "chromium is missing: the browser test will be skipped (apt-get install chromium)"; \
 		fi; \
 	}
 
