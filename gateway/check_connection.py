@@ -83,7 +83,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--auth-type",
         choices=[t.value for t in AuthType],
-        default=AuthType.BASIC.value,
         help="with a URL: how to authenticate (default basic)",
     )
     parser.add_argument("--username", help="with a URL: for basic and oauth_password")
@@ -170,11 +169,11 @@ def _profile_plan(
     args: argparse.Namespace, env: Mapping[str, str], settings: Settings, policy: UrlPolicy
 ) -> _Plan:
     name = args.target
-    given = [option for option in _given_options(args) if option != "--auth-type"]
+    given = _given_options(args)
     if given:
         raise UsageError(
-            f"connection profile {name!r} holds its own instance URL and credentials: "
-            f"{', '.join(given)} go only with an instance URL"
+            f"connection profile {name!r} holds its own instance URL and credentials; "
+            f"leave out {', '.join(given)} (they are for checking an instance by URL)"
         )
     if name not in settings.connections:
         known = ", ".join(sorted(settings.connections))
@@ -206,7 +205,12 @@ def _profile_plan(
 def _url_plan(
     args: argparse.Namespace, env: Mapping[str, str], settings: Settings, policy: UrlPolicy
 ) -> _Plan:
-    auth_type = AuthType(args.auth_type)
+    if "@" in args.target:  # not quoted: what precedes the @ may be a password
+        raise UsageError(
+            "the instance URL must not carry credentials; give --username and --password-env "
+            "or --password-file instead"
+        )
+    auth_type = AuthType(args.auth_type or AuthType.BASIC.value)
     needed = REQUIRED_CREDENTIALS[auth_type]
     values: dict[str, str | None] = {}
     for key, (option, attribute, secret) in _OPTIONS.items():
@@ -240,9 +244,7 @@ def _url_plan(
 
 
 def _given_options(args: argparse.Namespace) -> list[str]:
-    given = []
-    if args.auth_type != AuthType.BASIC.value:
-        given.append("--auth-type")
+    given = ["--auth-type"] if args.auth_type is not None else []
     for option, attribute, secret in _OPTIONS.values():
         names = (f"{attribute}_env", f"{attribute}_file") if secret else (attribute,)
         if any(getattr(args, name) is not None for name in names):

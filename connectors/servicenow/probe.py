@@ -169,11 +169,10 @@ class _Probe:
         except GatewayError as error:
             return self._stopped(error)
         checks = [self._instance_ok(), self._authenticated()]
-        number = cell(row, "number")[1] if row is not None else ""
         if row is None:
             message = "readable, but it holds no record, so its fields were not checked"
         else:
-            message = f"read {number or 'a record'}"
+            message = f"read {cell(row, 'number')[1] or 'a record'}"
         checks.append(Check(self._table, Verdict.OK, message, blocking=True))
         checks.append(self._fields(row))
         sys_id = cell(row, "sys_id")[1] if row is not None else ""

@@ -381,6 +381,17 @@ async def test_a_password_on_the_command_line_is_refused_unread(lab: Lab) -> Non
     assert lab.emulator.requests == []
 
 
+async def test_a_password_inside_the_url_is_refused_unread(lab: Lab) -> None:
+    with_userinfo = lab.url.replace("http://", f"http://{USER}:{PASSWORD}@")
+    args = ["check-connection", with_userinfo, "--username", USER, "--password-env", LAB_VARIABLE]
+
+    code, out, err = await check(*args, env=lab.env())
+
+    assert code == 2, (out, err)
+    assert "must not carry credentials" in err
+    assert lab.emulator.requests == []
+
+
 async def test_a_password_variable_that_is_not_set_is_a_usage_error(lab: Lab) -> None:
     code, out, err = await check(*lab.basic(variable="UNSET_SN_PASSWORD"), env=lab.env())
 
