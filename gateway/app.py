@@ -87,12 +87,14 @@ def create_app(
         keycloak_http,
         min_refresh_interval=settings.jwks_min_refresh_seconds,
         timeout=settings.keycloak_timeout_seconds,
+        metrics=metrics,
     )
     verifier = AccessTokenVerifier(
         jwks,
         issuer=settings.keycloak_issuer,
         audience=settings.keycloak_audience,
         leeway=settings.jwt_leeway_seconds,
+        metrics=metrics,
     )
     authenticator = Authenticator(
         verifier,
@@ -101,6 +103,7 @@ def create_app(
             clients=settings.offline_clients(),
             http=keycloak_http,
             verifier=verifier,
+            metrics=metrics,
         ),
     )
     # Retries, a circuit breaker and a concurrency limit per ITSM instance, shared by all calls.

@@ -20,18 +20,25 @@ State that must be shared between workers (idempotency keys) goes through Redis 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import FrameType
 
 from aiohttp import web
+from prometheus_client import multiprocess
+from prometheus_client import values as prometheus_values
 
+from gateway.metrics import MULTIPROCESS_DIR
 from gateway.settings import Settings
 
 log = logging.getLogger("itsm_gateway")
@@ -82,8 +89,32 @@ def run_workers(settings: Settings, build: Callable[[], web.Application]) -> int
     """Fork ``settings.workers`` processes serving ``build()`` on one socket; supervise them."""
     sock = socket.create_server((settings.host, settings.port), backlog=_BACKLOG)
     sock.set_inheritable(True)
-    supervisor = _Supervisor(settings, sock, build)
-    return supervisor.run()
+    with _shared_metrics():
+        supervisor = _Supervisor(settings, sock, build)
+        return supervisor.run()
+
+
+@contextlib.contextmanager
+def _shared_metrics() -> Iterator[None]:
+    """prometheus-client's multiprocess mode: each worker writes its metric values to files in
+    one directory and /metrics sums them, so a scrape that reaches any worker sees them all.
+    The directory is ``PROMETHEUS_MULTIPROC_DIR`` when the operator set it (emptied first, as
+    prometheus-client requires), else a temporary one removed at exit."""
+    given = os.environ.get(MULTIPROCESS_DIR)
+    directory = Path(given) if given else Path(tempfile.mkdtemp(prefix="itsm-gateway-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROCESS_DIR] = str(directory)
+    # prometheus-client picks its value class when first imported, which the parent already did
+    # (validating the settings builds an app); pick again now that the directory is set, before
+    # any worker creates a metric.
+    prometheus_values.ValueClass = prometheus_values.get_value_class()
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 class _Supervisor:
@@ -119,6 +150,7 @@ class _Supervisor:
             number = self._workers.pop(pid, None)
             if number is None:
                 continue
+            multiprocess.mark_process_dead(pid)  # its live gauges no longer count
             code = os.waitstatus_to_exitcode(status)
             if self._stopping:
                 failed |= code != 0

@@ -98,6 +98,9 @@ async def _handle_or_drop(
     return response
 
 
+RECORDED_HEADERS = frozenset({"traceparent", "tracestate", "x-request-id"})
+
+
 async def _record(request: web.Request, state: EmulatorState) -> RecordedRequest:
     match = TABLE_PATH.match(request.path)
     body = None
@@ -113,6 +116,7 @@ async def _record(request: web.Request, state: EmulatorState) -> RecordedRequest
         sys_id=match["sys_id"] if match else None,
         query=dict(request.query),
         json=body,
+        headers={k.lower(): v for k, v in request.headers.items() if k.lower() in RECORDED_HEADERS},
     )
     state.requests.append(recorded)
     return recorded

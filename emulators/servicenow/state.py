@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +40,8 @@ class RecordedRequest:
     query: dict[str, str]
     json: Any | None
     account: str | None = None
+    # Only headers that carry no secret: tracing and the request id (never Authorization).
+    headers: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class RecordedRequest:
             "query": self.query,
             "json": self.json,
             "account": self.account,
+            "headers": self.headers,
         }
 
 

@@ -35,6 +35,7 @@ from connectors.errors import Unauthenticated
 from gateway.auth.claims_cache import ClaimsCache
 from gateway.auth.jwks import JwksCache
 from gateway.auth.principal import Principal
+from gateway.metrics import Metrics
 
 DEFAULT_ALGORITHMS: tuple[str, ...] = (
     "RS256",
@@ -82,6 +83,7 @@ class AccessTokenVerifier:
         algorithms: Collection[str] = DEFAULT_ALGORITHMS,
         clock: Callable[[], float] = time.time,
         claims_cache_size: int = 10_000,
+        metrics: Metrics | None = None,
     ) -> None:
         refused = sorted(set(algorithms) & _NEVER_ACCEPTED)
         if refused:
@@ -100,16 +102,22 @@ class AccessTokenVerifier:
         self._clock = clock
         self._registry = jws.JWSRegistry(algorithms=self._algorithms, strict_check_header=False)
         self._cache = ClaimsCache(claims_cache_size)
+        self._metrics = metrics or Metrics()
 
     def cached(self, token: str) -> Principal | None:
-        """The caller behind ``token`` if it was verified before and has not expired."""
-        return self._cache.get(token, self._clock())
+        """The caller behind ``token`` if it was verified before and has not expired. (A miss is
+        counted by ``verify``, which the caller then calls.)"""
+        principal = self._cache.get(token, self._clock())
+        if principal is not None:
+            self._metrics.cache_lookup("access_token_claims", hit=True)
+        return principal
 
     async def verify(self, token: str) -> Principal:
         """The caller behind ``token``; raises ``Unauthenticated`` saying what is wrong, or
         ``Unavailable`` when the realm's keys cannot be had."""
         now = self._clock()
         cached = self._cache.get(token, now)
+        self._metrics.cache_lookup("access_token_claims", hit=cached is not None)
         if cached is not None:
             return cached
 

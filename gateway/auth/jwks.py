@@ -28,6 +28,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import Key, import_key
 
 from connectors.errors import Unavailable
+from gateway.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,10 @@ class JwksCache:
         min_refresh_interval: float = 30.0,
         timeout: float | httpx.Timeout = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self.issuer = issuer
+        self._metrics = metrics or Metrics()
         self._http = http
         self._min_refresh_interval = min_refresh_interval
         self._timeout = timeout
@@ -142,6 +145,7 @@ class JwksCache:
             keys = await self._fetch_keys()
         except JwksFetchError as error:
             self._last_error = error
+            self._metrics.jwks_fetch(ok=False)
             logger.warning(
                 "fetching the signing keys of %s failed (%s); %s",
                 self.issuer,
@@ -150,6 +154,7 @@ class JwksCache:
             )
             return
         self._last_error = None
+        self._metrics.jwks_fetch(ok=True)
         added = keys.keys() - self._keys.keys()
         removed = self._keys.keys() - keys.keys()
         if added or removed:

@@ -32,6 +32,7 @@ from connectors.errors import Unauthenticated, Unavailable
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.credentials import unverified_claims
 from gateway.auth.principal import Principal
+from gateway.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class OfflineTokenExchanger:
         verifier: AccessTokenVerifier,
         clock: Callable[[], float] = time.time,
         max_entries: int = 10_000,
+        metrics: Metrics | None = None,
     ) -> None:
         self._issuer = issuer
         self._token_endpoint = f"{issuer}/protocol/openid-connect/token"
@@ -78,6 +80,7 @@ class OfflineTokenExchanger:
         self._clock = clock
         self._max_entries = max_entries
         self._entries: OrderedDict[bytes, _Exchange] = OrderedDict()
+        self._metrics = metrics or Metrics()
 
     async def principal_for(self, offline_token: str) -> Principal:
         key = hashlib.sha256(offline_token.encode()).digest()
@@ -87,7 +90,9 @@ class OfflineTokenExchanger:
         self._entries.move_to_end(key)
         async with entry.lock:
             # Requests that waited here find the access token the first one obtained.
-            if entry.access_token is None or self._clock() >= entry.renew_at:
+            stale = entry.access_token is None or self._clock() >= entry.renew_at
+            self._metrics.cache_lookup("offline_access_token", hit=not stale)
+            if stale:
                 try:
                     await self._exchange(key, entry)
                 except Unavailable:
@@ -143,6 +148,7 @@ class OfflineTokenExchanger:
         try:
             response = await self._http.post(self._token_endpoint, data=form)
         except httpx.TransportError as error:
+            self._metrics.offline_exchange("unavailable")
             raise Unavailable(
                 f"Keycloak at {self._issuer} is unreachable ({type(error).__name__}), and no "
                 "access token is cached for this offline token; retry later"
@@ -157,20 +163,24 @@ class OfflineTokenExchanger:
             rotated = body.get("refresh_token")
             if isinstance(rotated, str) and rotated:
                 entry.offline_token = rotated
+            self._metrics.offline_exchange("ok")
             return
         error, description = str(body.get("error", "")), str(body.get("error_description", ""))
         said = f"{error}: {description}"[:200] if error else f"HTTP {response.status_code}"
         if error == "invalid_grant":
+            self._metrics.offline_exchange("refused")
             self._entries.pop(key, None)  # nothing of it is usable any more
             raise Unauthenticated(
                 f"Keycloak refused the offline token: it was revoked, has expired or was already "
                 f"used ({said}); get a new offline token"
             )
         if response.status_code >= 500 or not error:
+            self._metrics.offline_exchange("unavailable")
             raise Unavailable(
                 f"Keycloak at {self._issuer} failed to exchange the offline token ({said})"
             )
         # invalid_client, unauthorized_client: the gateway's own client settings are wrong.
+        self._metrics.offline_exchange("misconfigured")
         log.error(
             "Keycloak refused the gateway's exchange as client %s (%s)", entry.client_id, said
         )

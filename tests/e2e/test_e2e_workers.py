@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from emulators.token_issuer import TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
@@ -36,6 +37,21 @@ async def pids_answering(base: str, want: int) -> set[int]:
 
         seen.update(await asyncio.gather(*(one() for _ in range(20))))
     return seen
+
+
+async def health_answers(base: str) -> float:
+    """``/healthz`` and ``/readyz`` answers counted in ``/metrics`` (a new connection each)."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        text = (await client.get(f"{base}/metrics")).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = sample.labels
+            if sample.name == "itsm_gateway_requests_total" and (
+                labels["door"],
+                labels["status"],
+            ) == ("health", "200"):
+                return sample.value
+    return 0.0
 
 
 def alive(pid: int) -> bool:
@@ -67,6 +83,12 @@ async def test_two_workers_answer_and_stop_together(tmp_path: Path) -> None:
             workers = await pids_answering(base, want=2)
             assert len(workers) == 2, workers
             assert process.pid not in workers  # the parent only supervises
+
+            # /metrics sums every worker's counts, whichever worker answers the scrape.
+            before = await health_answers(base)
+            async with httpx.AsyncClient(timeout=5) as fresh:
+                await asyncio.gather(*(fresh.get(f"{base}/healthz") for _ in range(30)))
+            assert await health_answers(base) == before + 30
 
             # A worker killed from outside is replaced; the other keeps serving.
             victim = min(workers)
