@@ -227,6 +227,11 @@ def test_the_pod_runs_unprivileged_on_a_read_only_root() -> None:
     for mount in container()["volumeMounts"]:
         if mount["name"] in ("settings", "secrets"):
             assert mount["readOnly"] is True
+    # Several workers share their metrics through files in the temporary directory.
+    [tmp] = [mount for mount in container()["volumeMounts"] if mount["mountPath"] == "/tmp"]  # noqa: S108
+    assert not tmp.get("readOnly", False)
+    [volume] = [volume for volume in pod["volumes"] if volume["name"] == tmp["name"]]
+    assert "emptyDir" in volume
 
 
 def test_the_secret_holds_placeholders_only() -> None:
