@@ -184,10 +184,22 @@ def create_app(
     app.router.add_routes(graphql.routes())  # /graphql and, with GraphiQL on, its files
     app.router.add_routes(RestDoor(service, access.context_of).routes())
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz(keys.check))
+    checks = {"keycloak_signing_keys": keys.check}
+    if settings.connections:
+        # Invalid profiles stop the start; this says how many the gateway serves.
+        checks["connection_profiles"] = _always_ok
+    if isinstance(idempotency, RedisIdempotencyStore):
+        checks["redis"] = idempotency.check
+    app.router.add_get("/readyz", readyz(checks))
     if settings.metrics:
         app.router.add_get("/metrics", metrics_handler(metrics, settings.metrics_token))
     return app
+
+
+async def _always_ok() -> str:
+    """Profiles are loaded and checked (URL, policy, secrets) before the gateway listens, and an
+    invalid one stops the start; once serving, they stay as loaded."""
+    return "ok"
 
 
 class SigningKeysStatus:
@@ -198,7 +210,7 @@ class SigningKeysStatus:
         self._jwks = jwks
         self._last_error: str | None = None
 
-    def check(self) -> str:
+    async def check(self) -> str:
         if self._jwks.is_loaded:
             return "ok"
         return f"not loaded: {self._last_error}" if self._last_error else "not loaded yet"

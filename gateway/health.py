@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -13,14 +14,19 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
-def readyz(signing_keys: Callable[[], str]) -> Callable[[web.Request], object]:
-    """``signing_keys`` says "ok" or what is wrong."""
+Check = Callable[[], Awaitable[str]]
+
+
+def readyz(checks: Mapping[str, Check]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Each check answers "ok" or what is wrong; all run concurrently. 200 when all are ok,
+    else 503; the body names every check and its answer, so the failing one is plain."""
 
     async def handler(request: web.Request) -> web.Response:
-        checks = {"keycloak_signing_keys": signing_keys()}
-        ready = all(value == "ok" for value in checks.values())
+        answers = await asyncio.gather(*(check() for check in checks.values()))
+        results = dict(zip(checks, answers, strict=True))
+        ready = all(answer == "ok" for answer in answers)
         return web.json_response(
-            {"status": "ready" if ready else "not ready", "checks": checks},
+            {"status": "ready" if ready else "not ready", "checks": results},
             status=200 if ready else 503,
         )
 

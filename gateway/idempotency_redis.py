@@ -92,6 +92,14 @@ class RedisIdempotencyStore:
         with _unreachable():
             await self._release(keys=[self._namespace + key], args=[value])
 
+    async def check(self) -> str:
+        """For /readyz: ``ok`` when Redis answers a PING, else what went wrong (no URL)."""
+        try:
+            await self._client.ping()
+        except RedisError as error:
+            return f"unreachable ({type(error).__name__})"
+        return "ok"
+
     async def aclose(self) -> None:
         await self._client.aclose()
 
