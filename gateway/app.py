@@ -180,6 +180,7 @@ def create_app(
             max_aliases=settings.graphql_max_aliases,
             max_tickets=settings.max_tickets_per_request,
         ),
+        tracer=tracer,
     )
     app.router.add_routes(graphql.routes())  # /graphql and, with GraphiQL on, its files
     app.router.add_routes(RestDoor(service, access.context_of).routes())

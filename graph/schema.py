@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
+from opentelemetry import trace
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -17,6 +18,7 @@ from graph.documents import checked_documents
 from graph.errors import translate_errors
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_rules
 from graph.selection import selected_names
+from graph.spans import execution_spans
 from graph.types import SCALARS, ConnectionInput, Ticket, TicketInput
 
 ZoneArgument = Annotated[
@@ -119,15 +121,20 @@ class _Schema(strawberry.Schema):
 
 
 def build_schema(
-    limits: GraphQLLimits = DEFAULT_LIMITS, *, introspection: bool = True
+    limits: GraphQLLimits = DEFAULT_LIMITS,
+    *,
+    introspection: bool = True,
+    tracer: trace.Tracer | None = None,
 ) -> strawberry.Schema:
-    """The schema, with ``limits`` enforced on every document. Neither argument changes the SDL
-    (``itsm-gateway export-schema`` builds it with the defaults)."""
+    """The schema, with ``limits`` enforced on every document and, with a recording ``tracer``, a
+    span per execution. No argument changes the SDL (``itsm-gateway export-schema`` builds it
+    with the defaults)."""
     return _Schema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
-            checked_documents(limit_rules(limits, introspection=introspection), limits.max_tokens)
+            checked_documents(limit_rules(limits, introspection=introspection), limits.max_tokens),
+            *execution_spans(tracer),
         ],
     )

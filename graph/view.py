@@ -7,6 +7,7 @@ from collections.abc import Callable
 import orjson
 from aiohttp import web
 from cross_web import HTTPException
+from opentelemetry import trace
 from strawberry.aiohttp.views import GraphQLView as StrawberryView
 
 from graph.context import ContextProvider, GraphContext
@@ -38,9 +39,10 @@ class GraphQLView(StrawberryView):
         allow_get: bool = True,
         introspection: bool = True,
         limits: GraphQLLimits = DEFAULT_LIMITS,
+        tracer: trace.Tracer | None = None,
     ) -> None:
         super().__init__(
-            schema=build_schema(limits, introspection=introspection),
+            schema=build_schema(limits, introspection=introspection, tracer=tracer),
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=allow_get,  # queries only: strawberry refuses GET mutations
         )

@@ -286,6 +286,37 @@ async def test_spans_for_the_request_and_the_itsm_call_and_the_trace_reaches_the
     assert seen.headers["x-request-id"] == response.headers["X-Request-ID"]
 
 
+async def test_a_graphql_request_has_an_execution_span_between_request_and_itsm_call(
+    stack: Stack,
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    query = (
+        "query FetchTicket($n: String!, $c: ConnectionInput!) "
+        "{ ticket(number: $n, connection: $c) { ticketNumber } }"
+    )
+    assert stack.issuer is not None
+    async with own_gateway(stack, provider) as gateway:
+        response = await stack.http.post(
+            f"{gateway}/graphql",
+            json={"query": query, "variables": {"n": INC_NEW[0], "c": stack.connection()}},
+            headers={"Authorization": f"Bearer {stack.issuer.mint(USER)}"},
+        )
+    assert response.status_code == 200 and "errors" not in response.json()
+    spans = list(exporter.get_finished_spans())
+    [server] = [s for s in spans if s.kind is trace.SpanKind.SERVER]
+    [execution] = [s for s in spans if s.name.startswith("GraphQL")]
+    [client] = [s for s in spans if s.kind is trace.SpanKind.CLIENT]
+    assert server.name == "POST /graphql"
+    assert execution.name == "GraphQL query FetchTicket"
+    assert execution.parent is not None and execution.parent.span_id == server.context.span_id
+    assert client.parent is not None and client.parent.span_id == execution.context.span_id
+    assert {s.context.trace_id for s in (server, execution, client)} == {server.context.trace_id}
+    recorded = " ".join(str(s.attributes) for s in spans)
+    assert stack.connection()["password"] not in recorded
+
+
 async def test_without_tracing_the_callers_traceparent_still_reaches_the_itsm(
     stack: Stack,
 ) -> None:
