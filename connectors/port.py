@@ -12,6 +12,7 @@ from collections.abc import Mapping, Set
 from datetime import tzinfo
 from typing import Protocol
 
+from connectors.capabilities import Capabilities
 from connectors.connection import Connection
 from connectors.fields import TicketField
 from connectors.model import Ticket, WriteRequest
@@ -36,6 +37,7 @@ class Connector(Protocol):
 class ConnectorFactory(Protocol):
     itsm_type: str
     default_table: str  # what a record is called when the caller names no table ("incident")
+    capabilities: Capabilities  # operations and fields, as data (``connectors.capabilities``)
 
     def open(
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None

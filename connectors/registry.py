@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from connectors.capabilities import Capabilities
 from connectors.connection import Connection
 from connectors.errors import BadInput
 from connectors.port import Connector, ConnectorFactory
@@ -24,6 +25,12 @@ class ConnectorRegistry:
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
     ) -> Connector:
         return self._factory(connection).open(connection, extra_headers=extra_headers)
+
+    def capabilities(self, connection: Connection) -> Capabilities:
+        return self._factory(connection).capabilities
+
+    def all_capabilities(self) -> list[Capabilities]:
+        return [self._factories[name].capabilities for name in self.itsm_types]
 
     def record_noun(self, connection: Connection) -> str:
         """What the ITSM calls the record: the table asked for, or the connector's default."""

@@ -19,7 +19,7 @@ from graph.errors import translate_errors
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_rules
 from graph.selection import selected_names
 from graph.spans import execution_spans
-from graph.types import SCALARS, ConnectionInput, Ticket, TicketInput
+from graph.types import SCALARS, ConnectionInput, ConnectorInfo, Ticket, TicketInput
 
 ZoneArgument = Annotated[
     str | None,
@@ -66,6 +66,15 @@ class Query:
             context=call,
         )
         return Ticket.from_canonical(answer.ticket)
+
+    @strawberry.field(
+        description="The ITSM tools this gateway connects to, and what each can read and write."
+    )
+    async def connectors(self, info: Info) -> list[ConnectorInfo]:
+        await info.context.call("read")
+        return [
+            ConnectorInfo.of(capabilities) for capabilities in info.context.service.connectors()
+        ]
 
 
 @strawberry.type

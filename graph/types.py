@@ -11,6 +11,7 @@ from typing import NewType
 
 import strawberry
 
+from connectors.capabilities import Capabilities, Operation
 from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField
 from connectors.model import Note
@@ -206,3 +207,36 @@ class TicketInput:
             for field in WritableField
             if (value := getattr(self, _snake(field.value))) is not None
         }
+
+
+@strawberry.type(description="A canonical field and how a connector maps it to its tool.")
+class FieldSupport:
+    field: str
+    maps_to: str
+
+
+@strawberry.type(description="One ITSM tool: its operations and the canonical fields it supports.")
+class ConnectorInfo:
+    itsm_type: str = strawberry.field(description="connectionDetails.itsmType")
+    name: str
+    operations: list[str]
+    fields: list[FieldSupport] = strawberry.field(description="what it can read")
+    writable_fields: list[FieldSupport] = strawberry.field(description="TicketInput it can write")
+
+    @classmethod
+    def of(cls, capabilities: Capabilities) -> ConnectorInfo:
+        return cls(
+            itsm_type=capabilities.itsm_type,
+            name=capabilities.name,
+            operations=[op.value for op in Operation if op in capabilities.operations],
+            fields=[
+                FieldSupport(field=field.value, maps_to=capabilities.readable[field])
+                for field in TicketField
+                if field in capabilities.readable
+            ],
+            writable_fields=[
+                FieldSupport(field=field.value, maps_to=capabilities.writable[field])
+                for field in WritableField
+                if field in capabilities.writable
+            ],
+        )

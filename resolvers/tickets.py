@@ -11,8 +11,9 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
+from connectors.capabilities import Capabilities, Operation
 from connectors.errors import BadInput, ItsmTimeout
-from connectors.fields import TicketField
+from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, WriteRequest
 from connectors.port import Connector
 from connectors.registry import ConnectorRegistry
@@ -94,15 +95,18 @@ class TicketService:
         zone: str | None,
         context: CallContext,
     ) -> TicketAnswer:
-        asked = parse_ticket_fields(fields)
+        names = _names(fields)
+        asked = parse_ticket_fields(names)
         tz = parse_zone(zone)
         if not number or not number.strip():
             raise BadInput("ticketNumber is required, e.g. INC0010001")
         self._limits.check_text("ticketNumber", number)
         _note("fetch", number.strip())
-        connector, noun = await self._open(connection, context)
+        connector, noun, read = await self._open(
+            connection, context, Operation.FETCH, asked, explicit=bool(names)
+        )
         async with self._deadline_of("fetch"):
-            ticket = await connector.fetch(number.strip(), asked | _ALWAYS_READ, tz)
+            ticket = await connector.fetch(number.strip(), read, tz)
         return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=noun))
 
     async def create(
@@ -114,17 +118,20 @@ class TicketService:
         zone: str | None,
         context: CallContext,
     ) -> TicketAnswer:
-        asked = parse_ticket_fields(fields)
+        names = _names(fields)
+        asked = parse_ticket_fields(names)
         tz = parse_zone(zone)
         _require_write(write)
         self._limits.check_write(write)
         key = parse_idempotency_key(context.idempotency_key)
         _note("create")
-        connector, noun = await self._open(connection, context)
+        connector, noun, read = await self._open(
+            connection, context, Operation.CREATE, asked, explicit=bool(names), write=write
+        )
 
         async def send() -> Ticket:
             async with self._deadline_of("create"):
-                return await connector.create(write, asked | _ALWAYS_READ, tz)
+                return await connector.create(write, read, tz)
 
         if key is None:
             ticket = await send()
@@ -147,7 +154,8 @@ class TicketService:
         zone: str | None,
         context: CallContext,
     ) -> TicketAnswer:
-        asked = parse_ticket_fields(fields)
+        names = _names(fields)
+        asked = parse_ticket_fields(names)
         tz = parse_zone(zone)
         if not sys_id or not sys_id.strip():
             raise BadInput("sysId is required: the record id returned by create or fetch")
@@ -155,10 +163,16 @@ class TicketService:
         _require_write(write)
         self._limits.check_write(write)
         _note("update")
-        connector, noun = await self._open(connection, context)
+        connector, noun, read = await self._open(
+            connection, context, Operation.UPDATE, asked, explicit=bool(names), write=write
+        )
         async with self._deadline_of("update"):
-            ticket = await connector.update(sys_id.strip(), write, asked | _ALWAYS_READ, tz)
+            ticket = await connector.update(sys_id.strip(), write, read, tz)
         return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=noun))
+
+    def connectors(self) -> list[Capabilities]:
+        """What each configured ITSM tool supports (operations and fields)."""
+        return self._registry.all_capabilities()
 
     @contextlib.asynccontextmanager
     async def _deadline_of(self, operation: str) -> AsyncIterator[None]:
@@ -176,11 +190,33 @@ class TicketService:
             raise error from None
 
     async def _open(
-        self, details: ConnectionDetails, context: CallContext
-    ) -> tuple[Connector, str]:
+        self,
+        details: ConnectionDetails,
+        context: CallContext,
+        operation: Operation,
+        asked: frozenset[TicketField],
+        *,
+        explicit: bool,
+        write: WriteRequest | None = None,
+    ) -> tuple[Connector, str, frozenset[TicketField]]:
+        """The connector, what the ITSM calls its records, and the fields to read, once the
+        tool's declared capabilities allow the request (checked before any ITSM call). Fields
+        named explicitly must all be provided; "every field" means every field the tool has,
+        the others answered as having no value."""
         connection = await self._connections.resolve(details, context.roles)
+        capabilities = self._registry.capabilities(connection)
+        capabilities.check_operation(operation)
+        if explicit:
+            capabilities.check_readable(asked)
+        if write is not None:
+            capabilities.check_writable(WritableField(name) for name in write.canonical)
+        read = frozenset(field for field in asked if field in capabilities.readable)
         connector = self._registry.open(connection, extra_headers=context.headers())
-        return connector, self._registry.record_noun(connection)
+        return connector, self._registry.record_noun(connection), read | _ALWAYS_READ
+
+
+def _names(fields: Iterable[str] | None) -> list[str]:
+    return [] if fields is None else list(fields)
 
 
 def _note(operation: str, number: str | None = None) -> None:

@@ -24,6 +24,7 @@ from connectors.model import Note, Ticket, WriteRequest
 from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.servicenow.answers import AccessDenied, Scrubber, host_of
 from connectors.servicenow.auth import REFRESH_MARGIN, OAuthTokenCache, authenticator
+from connectors.servicenow.capabilities import SERVICENOW
 from connectors.servicenow.client import TableClient
 from connectors.servicenow.display_journal import COMMENTS, WORK_NOTES, notes_from_display
 from connectors.servicenow.mapping import (
@@ -54,6 +55,7 @@ class ServiceNowConnectorFactory:
 
     itsm_type = "servicenow"
     default_table = DEFAULT_TABLE
+    capabilities = SERVICENOW
 
     def __init__(
         self,

@@ -21,6 +21,7 @@ from connectors.errors import BadInput, Conflict, ItsmTimeout, Unavailable
 from connectors.fields import TicketField
 from connectors.model import Note, Ticket, WriteRequest
 from connectors.registry import ConnectorRegistry
+from connectors.servicenow.capabilities import SERVICENOW
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.idempotency import (
     UNKNOWN_OUTCOME_MESSAGE,
@@ -222,6 +223,7 @@ class FakeItsm:
 
     itsm_type = "servicenow"
     default_table = "incident"
+    capabilities = SERVICENOW
 
     def __init__(self) -> None:
         self.creates: list[Mapping[str, object]] = []

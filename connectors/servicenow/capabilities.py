@@ -1,0 +1,34 @@
+"""What the ServiceNow connector can do (``connectors.capabilities``), from its own mapping."""
+
+from __future__ import annotations
+
+from connectors.capabilities import Capabilities, Operation
+from connectors.fields import TicketField
+from connectors.servicenow.mapping import COLUMNS
+from connectors.servicenow.writes import CANONICAL_COLUMNS
+
+_SPECIAL = {
+    TicketField.TICKET_BUSINESS_TIME_LEFT: (
+        "task_sla.business_time_left, the smallest over the ticket's active SLAs"
+    ),
+    TicketField.COMMENTS: "sys_journal_field (element comments), else the incident's display text",
+    TicketField.WORK_NOTES: (
+        "sys_journal_field (element work_notes), else the incident's display text"
+    ),
+    TicketField.CLOSURE_NOTES: "incident.close_notes with resolved_by/resolved_at, closed_by/_at",
+}
+
+SERVICENOW = Capabilities(
+    itsm_type="servicenow",
+    name="ServiceNow",
+    operations=frozenset(Operation),
+    readable={
+        field: _SPECIAL.get(field) or ", ".join(f"<table>.{c}" for c in COLUMNS[field])
+        for field in TicketField
+    },
+    writable={
+        field: f"<table>.{column}"
+        + (" (appends one entry)" if field.value in ("comments", "workNotes") else "")
+        for field, column in CANONICAL_COLUMNS.items()
+    },
+)
