@@ -1,0 +1,69 @@
+"""What the connector contract suite needs from each ITSM tool it runs against.
+
+The suite (``tests/contract/test_contract_*.py``) drives a real gateway, through both doors, in
+front of a tool: an emulator (ServiceNow, Jira) or a real server (Request Tracker 5). Each tool
+gives a ``Backend``: how to reach it, data that exists in it, native ticketJSON it accepts, and a
+way to count its tickets so that "no write on bad input" can be checked. The tool's own
+``Capabilities`` (``connectors.capabilities``) decide which behaviours apply: a field it does not
+provide is expected to be refused, not fetched.
+
+Every Backend is an async context manager fixture in ``tests/contract/conftest.py``; a tool whose
+server cannot run here (RT without its Debian package) skips with the reason, or fails under its
+``ITSM_GATEWAY_REQUIRE_*`` variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from connectors.capabilities import Capabilities
+
+
+@dataclass(frozen=True)
+class SeededTicket:
+    """A ticket that exists in the tool when a test starts."""
+
+    number: str  # what a caller sends as ticketNumber (INC0010001, DESK-1, 17)
+    sys_id: str  # what a caller sends as sysId to update it
+    short_description: str  # its current one-line summary (canonical shortDescription)
+    comment: str | None = None  # the text of a customer-visible comment it carries, if any
+    work_note: str | None = None  # the text of an internal note it carries, if any
+
+
+class Backend(Protocol):
+    name: str  # test ids: "servicenow", "jira", "rt"
+    capabilities: Capabilities  # the connector's declaration (the same object it registers)
+    allowed_urls: str  # ITSM_GATEWAY_ITSM_ALLOWED_URLS for the gateway in front of it
+
+    def connection(self, **overrides: Any) -> dict[str, Any]:
+        """``connectionDetails`` (SPEC shape) that work; ``overrides`` replace keys (None drops)."""
+        ...
+
+    def wrong_credentials(self) -> dict[str, Any]:
+        """``connectionDetails`` whose credentials the tool refuses (expected: 502)."""
+        ...
+
+    async def seeded(self) -> SeededTicket:
+        """A ticket that exists now, with a comment and a work note where the tool has them."""
+        ...
+
+    def create_json(self, summary: str) -> dict[str, Any]:
+        """Native ``ticketJSON`` for a create whose one-line summary is ``summary``."""
+        ...
+
+    def update_json(self, summary: str) -> dict[str, Any]:
+        """Native ``ticketJSON`` for an update that sets the one-line summary to ``summary``."""
+        ...
+
+    def read_only_json(self) -> dict[str, Any]:
+        """Native ``ticketJSON`` naming a system field the gateway must refuse (expected: 400)."""
+        ...
+
+    async def ticket_count(self) -> int:
+        """How many tickets the tool holds now, read straight from the tool."""
+        ...
+
+    async def reset(self) -> None:
+        """Back to the seeded state between tests where the tool allows it (may do nothing)."""
+        ...
