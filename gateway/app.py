@@ -25,6 +25,7 @@ from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.jwks import JwksCache
 from gateway.auth.offline_tokens import OfflineTokenExchanger
+from gateway.auth.shared_exchanges import SharedExchanges
 from gateway.health import healthz, readyz
 from gateway.idempotency_redis import RedisIdempotencyStore
 from gateway.metrics import Metrics, metrics_handler
@@ -96,6 +97,8 @@ def create_app(
         leeway=settings.jwt_leeway_seconds,
         metrics=metrics,
     )
+    # With Redis, every process shares offline-token exchanges (and Keycloak's rotations).
+    shared_exchanges = SharedExchanges.from_url(settings.redis_url) if settings.redis_url else None
     authenticator = Authenticator(
         verifier,
         OfflineTokenExchanger(
@@ -104,6 +107,8 @@ def create_app(
             http=keycloak_http,
             verifier=verifier,
             metrics=metrics,
+            shared=shared_exchanges,
+            shared_wait_seconds=2 * settings.keycloak_timeout_seconds,
         ),
     )
     # Retries, a circuit breaker and a concurrency limit per ITSM instance, shared by all calls.
@@ -160,6 +165,8 @@ def create_app(
                 await loader
             await registry.aclose()
             await idempotency.aclose()
+            if shared_exchanges is not None:
+                await shared_exchanges.aclose()
             await itsm_http.aclose()
             await keycloak_http.aclose()
             if tracer_provider is None and isinstance(provider, SdkTracerProvider):

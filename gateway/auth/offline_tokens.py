@@ -32,6 +32,7 @@ from connectors.errors import Unauthenticated, Unavailable
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.credentials import unverified_claims
 from gateway.auth.principal import Principal
+from gateway.auth.shared_exchanges import SharedExchange, SharedExchanges
 from gateway.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class OfflineTokenExchanger:
         clock: Callable[[], float] = time.time,
         max_entries: int = 10_000,
         metrics: Metrics | None = None,
+        shared: SharedExchanges | None = None,
+        shared_wait_seconds: float = 10.0,
     ) -> None:
         self._issuer = issuer
         self._token_endpoint = f"{issuer}/protocol/openid-connect/token"
@@ -81,6 +84,8 @@ class OfflineTokenExchanger:
         self._max_entries = max_entries
         self._entries: OrderedDict[bytes, _Exchange] = OrderedDict()
         self._metrics = metrics or Metrics()
+        self._shared = shared
+        self._shared_wait = shared_wait_seconds
 
     async def principal_for(self, offline_token: str) -> Principal:
         key = hashlib.sha256(offline_token.encode()).digest()
@@ -90,11 +95,13 @@ class OfflineTokenExchanger:
         self._entries.move_to_end(key)
         async with entry.lock:
             # Requests that waited here find the access token the first one obtained.
-            stale = entry.access_token is None or self._clock() >= entry.renew_at
+            if self._stale(entry) and self._shared is not None:
+                await self._adopt(offline_token, entry)  # another process may have exchanged
+            stale = self._stale(entry)
             self._metrics.cache_lookup("offline_access_token", hit=not stale)
             if stale:
                 try:
-                    await self._exchange(key, entry)
+                    await self._exchange_once(key, offline_token, entry)
                 except Unavailable:
                     if entry.access_token is None or self._clock() >= entry.expires_at:
                         raise
@@ -103,6 +110,50 @@ class OfflineTokenExchanger:
             access_token = entry.access_token
         assert access_token is not None
         return await self._verifier.verify(access_token)
+
+    def _stale(self, entry: _Exchange) -> bool:
+        return entry.access_token is None or self._clock() >= entry.renew_at
+
+    async def _adopt(self, offline_token: str, entry: _Exchange) -> None:
+        """Take another process's newer exchange (access token and rotated offline token)."""
+        assert self._shared is not None
+        shared = await self._shared.get(offline_token)
+        if shared is not None and shared.renew_at > entry.renew_at:
+            entry.access_token, entry.offline_token = shared.access_token, shared.offline_token
+            entry.renew_at, entry.expires_at = shared.renew_at, shared.expires_at
+
+    async def _exchange_once(self, key: bytes, offline_token: str, entry: _Exchange) -> None:
+        """Exchange, one process at a time when exchanges are shared: the others wait for its
+        outcome rather than present an offline token it may just have rotated."""
+        if self._shared is None:
+            await self._exchange(key, entry)
+            return
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + self._shared_wait
+        while True:
+            held = await self._shared.lock(offline_token, ttl_seconds=self._shared_wait)
+            if held is not None or loop.time() >= give_up_at:
+                break
+            await asyncio.sleep(0.05)
+            await self._adopt(offline_token, entry)
+            if not self._stale(entry):
+                return
+        try:
+            await self._adopt(offline_token, entry)  # it may have finished just before the lock
+            if not self._stale(entry):
+                return
+            await self._exchange(key, entry)
+            assert entry.access_token is not None
+            shared = SharedExchange(
+                access_token=entry.access_token,
+                offline_token=entry.offline_token,
+                renew_at=entry.renew_at,
+                expires_at=entry.expires_at,
+            )
+            await self._shared.put(offline_token, shared, now=self._clock())
+        finally:
+            if held is not None:
+                await self._shared.unlock(offline_token, held)
 
     def _client_of(self, offline_token: str) -> str:
         claims = unverified_claims(offline_token)
