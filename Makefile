@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-tools lint schema clean
+.PHONY: demo test test-tools lint schema clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,17 @@ test-tools:
 
 test: lint test-tools
 	$(BIN)/pytest
+
+# The load benchmark (bench/README.md): Debian's wrk, installed when missing and run as root.
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+		else \
+			echo "bench needs wrk: apt-get install wrk"; exit 1; \
+		fi; \
+	}
+	$(BIN)/python -m bench.load
 
 schema: $(STAMP)
 	$(BIN)/itsm-gateway export-schema

@@ -42,6 +42,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -148,6 +149,9 @@ class Row:
 
 
 def main() -> int:
+    if shutil.which("wrk") is None:
+        print("bench.load needs wrk (Debian: apt-get install wrk; `make bench` does it as root)")
+        return 2
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--seconds", type=int, default=DEFAULT_SECONDS, help="per wrk run")
     parser.add_argument("--quick", action="store_true", help="a small subset, about 1.5 minutes")
