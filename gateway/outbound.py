@@ -25,8 +25,11 @@ or protocol error (maybe applied).
 
 Neither layer keeps cookies (``CookielessClient`` above, ``DummyCookieJar`` below): the one
 session serves every caller and every instance, and a cookie an ITSM set for one caller must
-never ride along on another's request. No proxy from the
-environment either: a proxy would resolve the host itself, out of reach of the check.
+never ride along on another's request. No proxy from the environment either: a proxy would
+resolve the host itself, out of reach of the check.
+
+Each attempt is a client span (``gateway.tracing``: method, host, path, status; never the query)
+and carries ``traceparent``, so the ITSM's logs can join the caller's trace.
 """
 
 from __future__ import annotations
