@@ -1,0 +1,368 @@
+"""The Request Tracker 5 adapter of ``connectors.port``, over RT's REST 2.0 JSON API:
+``RtConnectorFactory`` and the per-request ``RtConnector``.
+
+A ticket's number and its record id are both RT's ticket id. A read is one ticket search with only
+the columns the fields need (``mapping``) and, only when notes are asked for, the ticket's history
+and attachments, all three concurrently (none needs another's answer: the id is known).
+
+A write (``writes``) is checked before anything is sent, then: the ticket call (``POST /ticket`` or
+``PUT /ticket/N``), a read back that compares what RT holds with what was sent (RT answers 200 to
+an update whose values it refused, and creates tickets without the values it does not like), the
+messages (``Comment``, then ``Correspond``) only if every field took, and the read of the asked
+fields. A ``Status`` sent with a ``Correspond`` travels with the reply, after it: RT reopens an
+inactive ticket on every reply, so a reply sent after the resolve would undo it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Mapping, Set
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any, TypeVar
+
+import httpx
+
+from connectors.connection import Connection
+from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
+from connectors.fields import TicketField
+from connectors.model import Ticket, WriteRequest
+from connectors.resilience import Resilience, ResiliencePolicy
+from connectors.rt.answers import Scrubber, host_of, quote
+from connectors.rt.capabilities import REQUEST_TRACKER
+from connectors.rt.client import Answer, RestClient, auth_header
+from connectors.rt.mapping import (
+    ATTACHMENT_COLUMNS,
+    HISTORY_COLUMNS,
+    HISTORY_FIELDS,
+    TEXT_FIELDS,
+    search_params,
+    text,
+    texts,
+    ticket_columns,
+    transactions,
+    values_from_history,
+    values_from_item,
+)
+from connectors.rt.writes import Refused, RtWrite, check, checked, plan
+
+DEFAULT_TABLE = "ticket"  # what RT calls its records; it has queues, not tables
+_TICKET_ID = re.compile(r"[1-9][0-9]{0,17}")
+PER_PAGE = 100  # REST 2.0's largest page
+MAX_PAGES = 50
+
+T = TypeVar("T")
+
+
+class RtConnectorFactory:
+    """Long-lived: shares the app's one pooled ``httpx.AsyncClient`` (created, configured and
+    closed by the app) and the ``Resilience`` every call goes through. RT's credentials are
+    static (a password or an auth token), so there is nothing else to keep."""
+
+    itsm_type = "rt"
+    default_table = DEFAULT_TABLE
+    capabilities = REQUEST_TRACKER
+
+    def __init__(self, http: httpx.AsyncClient, *, resilience: Resilience | None = None) -> None:
+        self._http = http
+        self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
+
+    def open(
+        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
+    ) -> RtConnector:
+        """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
+        if connection.table is not None:
+            raise BadInput(
+                "connectionDetails.table does not apply to Request Tracker, which has queues, "
+                "not tables: name the queue in ticketJSON.Queue (creates go to General otherwise)"
+            )
+        credentials = connection.credentials
+        client = RestClient(
+            self._http,
+            instance_url=connection.instance_url,
+            host=host_of(connection.instance_url),
+            authorization=auth_header(credentials),
+            scrub=Scrubber(credentials.secrets()),
+            headers=dict(extra_headers or {}),
+            resilience=self._resilience,
+        )
+        return RtConnector(client)
+
+    async def aclose(self) -> None:
+        """Nothing of its own to release; the HTTP client belongs to the app."""
+
+
+class _Refusal(ItsmError):
+    """RT answered the write but did not take some of it (its message says what it did)."""
+
+
+@dataclass
+class _Progress:
+    """What a write has done so far, to say in any error after it."""
+
+    verb: str  # "created" or "updated"
+    ticket_id: str
+    planned: RtWrite | None = None
+    applied: list[str] = field(default_factory=list)
+    posted: list[str] = field(default_factory=list)
+
+    @property
+    def anything(self) -> bool:
+        return self.verb == "created" or bool(self.applied or self.posted)
+
+    def done(self) -> str:
+        parts = [f"applied {', '.join(self.applied)}"] if self.applied else []
+        parts += [f"posted the {' and the '.join(self.posted)}"] if self.posted else []
+        return " and ".join(parts)
+
+    def pending(self, message: str) -> bool:
+        given = self.planned is not None and getattr(self.planned, message.lower()) is not None
+        return given and message not in self.posted
+
+
+class RtConnector:
+    def __init__(self, client: RestClient) -> None:
+        self._client = client
+
+    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        """RT keeps every time in UTC, so ``zone`` is never needed."""
+        ticket, _ = await self._read(_ticket_id("ticketNumber", number), fields)
+        return ticket
+
+    async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        planned = plan(write, creating=True)
+        body = _ticket_body(planned)
+        answer = await self._client.call("POST", "ticket", body=body, operation="create_ticket")
+        progress = _Progress("created", self._created_id(answer), planned)
+        return await self._finish(progress, planned, body, [], fields)
+
+    async def update(
+        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket:
+        ticket_id = _ticket_id("sysId", sys_id)
+        planned = plan(write, creating=False)
+        body = _ticket_body(planned)
+        said: list[str] = []
+        if body:
+            answer = await self._client.call(
+                "PUT",
+                f"ticket/{ticket_id}",
+                body=body,
+                operation="update_ticket",
+                not_found=self._not_found(ticket_id),
+            )
+            said = _messages(answer.body)
+        else:
+            await self._item(ticket_id, set())  # a 404 now, rather than RT's 400 on a message
+        return await self._finish(
+            _Progress("updated", ticket_id, planned), planned, body, said, fields
+        )
+
+    async def _finish(
+        self,
+        progress: _Progress,
+        planned: RtWrite,
+        sent: Mapping[str, Any],
+        said: list[str],
+        fields: Set[TicketField],
+    ) -> Ticket:
+        """After the ticket call: check that every field took, post the messages, read the
+        asked fields. Any error from here on says what was already done."""
+        ticket_id = progress.ticket_id
+        try:
+            to_check = sent
+            if planned.comment is not None or planned.correspond is not None:
+                if sent:
+                    self._judge(progress, sent, await self._item(ticket_id, checked(sent)), said)
+                to_check = {}
+                if planned.comment is not None:
+                    said = await self._post(ticket_id, "comment", {"Content": planned.comment})
+                    progress.posted.append("Comment")
+                if planned.correspond is not None:
+                    reply: dict[str, Any] = {"Content": planned.correspond}
+                    if "Status" in planned.fields and "Status" not in sent:
+                        reply["Status"] = to_check["Status"] = planned.fields["Status"]
+                    said = await self._post(ticket_id, "correspond", reply)
+                    progress.posted.append("Correspond")
+            ticket, item = await self._read(ticket_id, fields, checked(to_check))
+            self._judge(progress, to_check, item, said)
+            return ticket
+        except _Refusal:
+            raise
+        except GatewayError as error:
+            raise self._explained(error, progress) from None
+
+    def _judge(
+        self, progress: _Progress, sent: Mapping[str, Any], item: Mapping[str, Any], said: list[str]
+    ) -> None:
+        """Raise ``_Refusal`` when RT does not hold what was sent, saying what it did apply."""
+        applied, refused = check(sent, item)
+        progress.applied.extend(applied)
+        if not refused:
+            return
+        ticket = f"ticket {progress.ticket_id}"
+        if progress.verb == "created":
+            head = f"{self._client.name} created {ticket} without {_describe(refused)}"
+            tail = "The ticket exists: correct it with an update rather than creating it again."
+        else:
+            head = f"{self._client.name} did not take {_describe(refused)} on {ticket}"
+            tail = "Nothing was changed."
+            if progress.anything:
+                tail = "Fetch the ticket before sending the update again."
+        done = progress.done()
+        pending = [name for name in ("Comment", "Correspond") if progress.pending(name)]
+        message = head + (f"; it {done}" if done else "")
+        if pending:
+            message += f"; the gateway did not post the {' or the '.join(pending)}"
+        message += f". {tail}"
+        if said:
+            message += f" RT said: {quote(said)}"
+        error = _Refusal(message)
+        error.outcome_unknown = progress.anything
+        raise error
+
+    def _explained(self, error: GatewayError, progress: _Progress) -> GatewayError:
+        """``error``, saying what the write had done before it; flagged as possibly applied
+        (so an idempotent create is not sent again) when anything was."""
+        if not progress.anything:
+            return error
+        ticket = f"ticket {progress.ticket_id}"
+        done = progress.done()
+        if progress.verb == "created":
+            head = f"{self._client.name} created {ticket}" + (f" ({done})" if done else "")
+            tail = "the ticket exists: correct it with an update rather than creating it again"
+        else:
+            head = f"{self._client.name} updated {ticket} ({done})"
+            tail = "fetch the ticket before sending the update again"
+        error.message = f"{head}, but then: {error.message}; {tail}"
+        error.args = (error.message,)
+        error.outcome_unknown = True
+        return error
+
+    async def _post(self, ticket_id: str, kind: str, body: dict[str, Any]) -> list[str]:
+        body["ContentType"] = "text/plain"
+        answer = await self._client.call(
+            "POST", f"ticket/{ticket_id}/{kind}", body=body, operation="add_journal"
+        )
+        return _messages(answer.body)
+
+    async def _read(
+        self, ticket_id: str, fields: Set[TicketField], columns: Set[str] = frozenset()
+    ) -> tuple[Ticket, Mapping[str, Any]]:
+        """The asked fields (and the search item, with ``columns`` besides, for checks). Fields
+        RT cannot provide are left out (the use cases refuse them before any call)."""
+        fields = {f for f in fields if f in REQUEST_TRACKER.readable}
+        wants_history = bool(fields & HISTORY_FIELDS)
+        wants_text = bool(fields & TEXT_FIELDS)
+        item, history, attachments = await _together(
+            self._item(ticket_id, ticket_columns(fields) | set(columns)),
+            self._pages(f"ticket/{ticket_id}/history", HISTORY_COLUMNS, "read_journal")
+            if wants_history
+            else None,
+            self._pages(f"ticket/{ticket_id}/attachments", ATTACHMENT_COLUMNS, "read_attachments")
+            if wants_text
+            else None,
+        )
+        assert item is not None
+        values = values_from_item(item, fields)
+        if history is not None:
+            values.update(
+                values_from_history(transactions(history), texts(attachments or ()), item, fields)
+            )
+        return Ticket(values={f: values[f] for f in TicketField if f in fields}), item
+
+    async def _item(self, ticket_id: str, columns: Set[str]) -> Mapping[str, Any]:
+        answer = await self._client.call(
+            "GET", "tickets", params=search_params(ticket_id, columns), operation="read_ticket"
+        )
+        # Never trust the query: only the ticket with that very id answers for it.
+        matches = [i for i in _items(answer, self._client.name) if text(i.get("id")) == ticket_id]
+        if not matches:
+            raise TicketNotFound(self._not_found(ticket_id))
+        return matches[0]
+
+    async def _pages(self, path: str, columns: str, operation: str) -> list[Mapping[str, Any]]:
+        """Every item of a collection. RT gives no total to an account that is not a superuser,
+        and leaves out of a page the items the account may not see (outgoing mail records), so
+        a short page is not the last: pages are read until one comes back empty."""
+        found: list[Mapping[str, Any]] = []
+        for page in range(1, MAX_PAGES + 1):
+            params = {"fields": columns, "per_page": str(PER_PAGE), "page": str(page)}
+            answer = await self._client.call("GET", path, params=params, operation=operation)
+            items = _items(answer, self._client.name)
+            found.extend(items)
+            pages = answer.body.get("pages") if isinstance(answer.body, Mapping) else None
+            last = page >= pages if isinstance(pages, int | float) else not items
+            if last:
+                return found
+        raise ItsmError(
+            f"{self._client.name} holds more than {MAX_PAGES * PER_PAGE} entries for "
+            f"{path.split('/')[2]} of that ticket; the gateway reads no more than that"
+        )
+
+    def _created_id(self, answer: Answer) -> str:
+        body = answer.body
+        ident = text(body.get("id")) if isinstance(body, Mapping) else ""
+        if not _TICKET_ID.fullmatch(ident):
+            # Created, but which? Say so rather than guess; a retry would create another.
+            error = ItsmError(
+                f"{self._client.name} answered the create without a ticket id; the ticket may "
+                "exist: search RT for it before creating it again"
+            )
+            error.outcome_unknown = True
+            raise error
+        return ident
+
+    def _not_found(self, ticket_id: str) -> str:
+        return f"No ticket {ticket_id} in {self._client.name}"
+
+
+def _ticket_id(what: str, value: str) -> str:
+    ident = (value or "").strip()
+    if not _TICKET_ID.fullmatch(ident):
+        raise BadInput(f"{what} must be a Request Tracker ticket id: a number such as 17")
+    return ident
+
+
+def _ticket_body(planned: RtWrite) -> dict[str, Any]:
+    """The fields for the ticket call. A Status goes with a reply instead, after it: RT reopens
+    an inactive ticket on every reply."""
+    body = dict(planned.fields)
+    if planned.correspond is not None:
+        body.pop("Status", None)
+    return body
+
+
+def _describe(refused: list[Refused]) -> str:
+    parts = [f"{r.name} {r.sent!r} (it holds {r.now!r})" for r in refused]
+    return ", ".join(parts)
+
+
+def _messages(body: object) -> list[str]:
+    """RT's answer to an update or a message: a list of sentences."""
+    if isinstance(body, list):
+        return [text(line) for line in body if line is not None]
+    return []
+
+
+def _items(answer: Answer, name: str) -> list[Mapping[str, Any]]:
+    body = answer.body
+    items = body.get("items") if isinstance(body, Mapping) else None
+    if not isinstance(items, list):
+        raise ItsmError(f"{name} answered {answer.status} without the items of a collection")
+    return [item for item in items if isinstance(item, Mapping)]
+
+
+async def _together(*jobs: Awaitable[T] | None) -> list[T | None]:
+    """Run the jobs concurrently; ``None`` stands for a job not needed. All of them finish
+    before the first error (in argument order) is raised, so no call is left running."""
+    running = [job for job in jobs if job is not None]
+    outcomes = iter(await asyncio.gather(*running, return_exceptions=True))
+    results: list[T | None] = []
+    for job in jobs:
+        outcome = None if job is None else next(outcomes)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        results.append(outcome)
+    return results
