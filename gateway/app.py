@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 
 from connectors.registry import ConnectorRegistry
 from connectors.resilience import Resilience, ResiliencePolicy
+from connectors.rt import RtConnectorFactory
 from connectors.servicenow.connector import ServiceNowConnectorFactory
 from gateway.access import AccessPolicy
 from gateway.auth.access_tokens import AccessTokenVerifier
@@ -123,7 +124,12 @@ def create_app(
         ),
         observer=metrics,
     )
-    registry = ConnectorRegistry([ServiceNowConnectorFactory(itsm_http, resilience=resilience)])
+    registry = ConnectorRegistry(
+        [
+            ServiceNowConnectorFactory(itsm_http, resilience=resilience),
+            RtConnectorFactory(itsm_http, resilience=resilience),
+        ]
+    )
     # Idempotency keys: shared through Redis when configured, else in this process only.
     idempotency: IdempotencyStore = (
         RedisIdempotencyStore.from_url(
