@@ -17,6 +17,7 @@ from aiohttp import web
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 
+from connectors.jira import JiraConnectorFactory
 from connectors.registry import ConnectorRegistry
 from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.rt import RtConnectorFactory
@@ -128,6 +129,7 @@ def create_app(
         [
             ServiceNowConnectorFactory(itsm_http, resilience=resilience),
             RtConnectorFactory(itsm_http, resilience=resilience),
+            JiraConnectorFactory(itsm_http, resilience=resilience),
         ]
     )
     # Idempotency keys: shared through Redis when configured, else in this process only.

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from connectors.errors import BadInput
 from resolvers.addresses import internal_kind, ip_literal
 
-DEFAULT_ALLOWED_URLS = "https://*.service-now.com,https://*.servicenowservices.com"
+DEFAULT_ALLOWED_URLS = (
+    "https://*.service-now.com,https://*.servicenowservices.com,https://*.atlassian.net"
+)
 FIELD = "connectionDetails.instanceUrl"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _INTERNAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")

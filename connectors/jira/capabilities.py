@@ -1,0 +1,58 @@
+"""What the Jira connector can do (``connectors.capabilities``), from its own mapping.
+
+Not declared, so refused with 400 before any call: ticketBusinessDuration (Jira keeps no business
+duration), assignedGroup, category, subCategory, urgency and ticketSeverity (no system field: a
+site may model them as custom fields, which callers reach through ``ticketJSON``),
+closureNotes, updatedBy, resolvedBy and closedBy (Jira records no note or person for them on
+the issue). Writes of assignedTo and callerId need an account id, which the canonical display
+name is not: set ``ticketJSON.assignee`` / ``reporter`` to ``{"accountId": ...}`` instead.
+"""
+
+from __future__ import annotations
+
+from connectors.capabilities import Capabilities, Operation
+from connectors.fields import TicketField
+from connectors.jira.mapping import FIELDS
+from connectors.jira.writes import CANONICAL_FIELDS
+
+F = TicketField
+
+_READ_AS = {
+    F.TICKET_STATUS: "fields.status.name",
+    F.TICKET_PRIORITY: "fields.priority.name",
+    F.ASSIGNED_TO: "fields.assignee.displayName",
+    F.SHORT_DESCRIPTION: "fields.summary",
+    F.LONG_DESCRIPTION: "fields.description (Atlassian Document Format as plain text)",
+    F.CALLER_ID: "fields.reporter.displayName (who raised the request)",
+    F.CREATED_TIME: "fields.created",
+    F.UPDATED_TIME: "fields.updated",
+    F.RESOLVED_TIME: "fields.resolutiondate",
+    F.CREATED_BY: "fields.creator.displayName",
+}
+_OTHER_READS = {
+    F.TICKET_NUMBER: "the issue key",
+    F.SYS_ID: "the issue id",
+    F.TICKET_BUSINESS_TIME_LEFT: (
+        "GET /rest/servicedeskapi/request/{key}/sla: ongoingCycle.remainingTime, the smallest "
+        "over the request's ongoing SLAs (negative once breached)"
+    ),
+    F.COMMENTS: "GET /rest/api/3/issue/{key}/comment: comments with jsdPublic true",
+    F.WORK_NOTES: (
+        "GET /rest/api/3/issue/{key}/comment: comments with jsdPublic false or a visibility "
+        "restriction"
+    ),
+}
+assert set(_READ_AS) == set(FIELDS)
+
+JIRA = Capabilities(
+    itsm_type="jira",
+    name="Jira Service Management",
+    operations=frozenset(Operation),
+    # In the canonical order, so that Query.connectors lists them as SPEC does.
+    readable={
+        field: (_READ_AS | _OTHER_READS)[field]
+        for field in TicketField
+        if field in _READ_AS or field in _OTHER_READS
+    },
+    writable=dict(CANONICAL_FIELDS),
+)

@@ -1,0 +1,448 @@
+"""The Jira Service Management adapter of ``connectors.port``: ``JiraConnectorFactory`` and the
+per-request ``JiraConnector``.
+
+A fetch makes one issue call (``fields=`` naming only what the asked fields need) and, at the
+same time and only when asked, one comment call and one SLA call. An update first reads the
+issue's project and status (with its available transitions when a status is asked), judges the
+whole write, and only then writes: the fields (``PUT``), the transition, the comments, in that
+order, and reads the issue back. A create reads the project first (it must exist; its type
+decides internal comments and the default issue type), creates, comments, and reads back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+from collections.abc import Awaitable, Mapping, Set
+from datetime import tzinfo
+from typing import Any, TypeVar
+
+import httpx
+
+from connectors.connection import AuthType, Connection
+from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
+from connectors.fields import TicketField
+from connectors.jira.adf import text_to_adf
+from connectors.jira.answers import Scrubber, host_of
+from connectors.jira.capabilities import JIRA
+from connectors.jira.client import JiraClient, segment
+from connectors.jira.mapping import (
+    JOURNAL_FIELDS,
+    issue_fields,
+    notes_from_comments,
+    time_left,
+    values_from_issue,
+)
+from connectors.jira.writes import NewComment, StatusTarget, WritePlan, plan_write
+from connectors.model import Ticket, WriteRequest
+from connectors.resilience import Resilience, ResiliencePolicy
+
+API = "/rest/api/3"
+SERVICE_DESK_API = "/rest/servicedeskapi"
+# The issue type of a create that names none: the first of these the project has. Jira
+# Service Management's IT service projects have "[System] Incident"; other projects "Task".
+DEFAULT_ISSUE_TYPES = ("[System] Incident", "Incident", "Task")
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[1-9][0-9]*")
+_ID = re.compile(r"[1-9][0-9]{0,18}")
+_PROJECT = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}")
+_COMMENT_PAGE = 100
+_MAX_PAGES = 100  # 10,000 comments, 5,000 SLAs: past it, the rest is not read
+_SLA_PAGE = 50
+
+T = TypeVar("T")
+
+
+class JiraConnectorFactory:
+    """Long-lived: shares the app's pooled ``httpx.AsyncClient`` and the ``Resilience``
+    (retries, a circuit breaker and a concurrency limit per site) every call goes through.
+    Without ``resilience`` every call is sent once, unguarded."""
+
+    itsm_type = "jira"
+    default_table = "issue"  # what records are called when no project is named
+    capabilities = JIRA
+
+    def __init__(self, http: httpx.AsyncClient, *, resilience: Resilience | None = None) -> None:
+        self._http = http
+        self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
+
+    def open(
+        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
+    ) -> JiraConnector:
+        """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
+        credentials = connection.credentials
+        if credentials.auth_type not in (AuthType.BASIC, AuthType.BEARER):
+            raise BadInput(
+                f"authType {credentials.auth_type.value} is not supported for Jira: use basic "
+                "(username = the Atlassian account's email, password = an API token) or bearer "
+                "(token = an OAuth 2.0 access token)"
+            )
+        credentials.check_complete()
+        project = connection.table
+        if project is not None and not _PROJECT.fullmatch(project):
+            raise BadInput(
+                f"connectionDetails.table {project[:80]!r} is not a Jira project key or id "
+                "(such as DESK or 10000)"
+            )
+        if credentials.auth_type is AuthType.BASIC:
+            pair = f"{credentials.username}:{credentials.password}".encode()
+            secret = base64.b64encode(pair).decode()
+            authorization = f"Basic {secret}"
+        else:
+            secret = credentials.token or ""
+            authorization = f"Bearer {secret}"
+        host = host_of(connection.instance_url)
+        client = JiraClient(
+            self._http,
+            site_url=connection.instance_url,
+            host=host,
+            headers={**(extra_headers or {}), "Authorization": authorization},
+            scrub=Scrubber([*credentials.secrets(), secret]),
+            resilience=self._resilience,
+        )
+        return JiraConnector(client, project=project)
+
+    async def aclose(self) -> None:
+        """Nothing of its own: the HTTP client belongs to the app, which closes it."""
+
+
+class JiraConnector:
+    def __init__(self, client: JiraClient, *, project: str | None = None) -> None:
+        self._client = client
+        self._project = project
+
+    @property
+    def _host(self) -> str:
+        return self._client.host
+
+    # -- fetch ---------------------------------------------------------------------------------
+
+    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        if not _KEY.fullmatch(number or ""):
+            raise BadInput("ticketNumber must be a Jira issue key such as DESK-1")
+        not_found = f"No Jira issue {number} in {self._host}"
+        issue, comments, slas = await _together(
+            self._issue(number, issue_fields(fields), not_found),
+            self._comments(number) if fields & JOURNAL_FIELDS else None,
+            self._slas(number) if TicketField.TICKET_BUSINESS_TIME_LEFT in fields else None,
+        )
+        self._check_project(issue, not_found)
+        return _ticket(issue, comments, slas, fields)
+
+    async def _issue(
+        self, id_or_key: str, field_list: str, not_found: str, *, expand: str | None = None
+    ) -> Mapping[str, Any]:
+        params = {"fields": field_list, **({"expand": expand} if expand else {})}
+        issue = await self._client.call(
+            "GET",
+            f"{API}/issue/{segment(id_or_key)}",
+            operation="read_ticket",
+            params=params,
+            not_found=not_found,
+        )
+        if not isinstance(issue, Mapping) or not issue.get("id") or not issue.get("key"):
+            raise ItsmError(f"Jira at {self._host} answered an issue without its id and key")
+        return issue
+
+    def _check_project(self, issue: Mapping[str, Any], not_found: str) -> None:
+        """A connection naming a project reaches that project's issues only."""
+        if self._project is None:
+            return
+        project = _project_of(issue)
+        if self._project not in (project.get("key"), project.get("id")):
+            raise TicketNotFound(f"{not_found} (project {self._project})")
+
+    async def _comments(self, id_or_key: str) -> list[Mapping[str, Any]]:
+        comments: list[Mapping[str, Any]] = []
+        for _ in range(_MAX_PAGES):
+            page = await self._client.call(
+                "GET",
+                f"{API}/issue/{segment(id_or_key)}/comment",
+                operation="read_journal",
+                params={
+                    "startAt": str(len(comments)),
+                    "maxResults": str(_COMMENT_PAGE),
+                    "orderBy": "created",
+                },
+            )
+            batch = page.get("comments") if isinstance(page, Mapping) else None
+            if not isinstance(batch, list):
+                raise ItsmError(f"Jira at {self._host} answered comments without a list")
+            comments.extend(c for c in batch if isinstance(c, Mapping))
+            total = page.get("total")
+            if not batch or not isinstance(total, int) or len(comments) >= total:
+                break
+        return comments
+
+    async def _slas(self, id_or_key: str) -> list[Mapping[str, Any]] | None:
+        """The request's SLAs; ``None`` when the issue is no customer request (the service
+        desk API answers 404 for issues outside service projects)."""
+        slas: list[Mapping[str, Any]] = []
+        for _ in range(_MAX_PAGES):
+            try:
+                page = await self._client.call(
+                    "GET",
+                    f"{SERVICE_DESK_API}/request/{segment(id_or_key)}/sla",
+                    operation="read_sla",
+                    params={"start": str(len(slas)), "limit": str(_SLA_PAGE)},
+                    not_found="not a customer request",
+                )
+            except TicketNotFound:
+                return None
+            values = page.get("values") if isinstance(page, Mapping) else None
+            if not isinstance(values, list):
+                raise ItsmError(f"Jira at {self._host} answered SLAs without a list of values")
+            slas.extend(v for v in values if isinstance(v, Mapping))
+            if page.get("isLastPage") is not False or not values:
+                break
+        return slas
+
+    # -- create --------------------------------------------------------------------------------
+
+    async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        plan = plan_write(write, creating=True)
+        if self._project is None:
+            raise BadInput(
+                "connectionDetails.table must name the Jira project to create the issue in "
+                "(its key, e.g. DESK)"
+            )
+        project = await self._project_details(self._project)
+        if plan.needs_service_desk:
+            _require_service_desk(project, self._project)
+        body_fields = {
+            "project": {"id" if self._project.isdigit() else "key": self._project},
+            **({} if "issuetype" in plan.fields else {"issuetype": _default_type(project)}),
+            **plan.fields,
+        }
+        created = await self._client.call(
+            "POST", f"{API}/issue", operation="create_ticket", body={"fields": body_fields}
+        )
+        issue_id = created.get("id") if isinstance(created, Mapping) else None
+        key = created.get("key") if isinstance(created, Mapping) else None
+        if not isinstance(issue_id, str | int) or not isinstance(key, str):
+            raise ItsmError(
+                f"Jira at {self._host} answered the create without the new issue's id and key; "
+                "the issue may exist: search for it before creating it again"
+            )
+        done = [f"created {key}"]
+        await self._after_write(done, key, self._comment_all(str(issue_id), plan.comments, done))
+        return await self._read_back(str(issue_id), key, "created", fields)
+
+    async def _project_details(self, project: str) -> Mapping[str, Any]:
+        details = await self._client.call(
+            "GET",
+            f"{API}/project/{segment(project)}",
+            operation="read_project",
+            not_found=f"connectionDetails.table: no Jira project {project} in {self._host}",
+        )
+        if not isinstance(details, Mapping):
+            raise ItsmError(f"Jira at {self._host} answered a project that is not an object")
+        return details
+
+    # -- update --------------------------------------------------------------------------------
+
+    async def update(
+        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket:
+        if not (_ID.fullmatch(sys_id or "") or _KEY.fullmatch(sys_id or "")):
+            raise BadInput("sysId must be a Jira issue id (digits, such as 10001) or key")
+        plan = plan_write(write, creating=False)
+        not_found = f"No Jira issue {sys_id} in {self._host}"
+        current = await self._issue(
+            sys_id,
+            "project,status",
+            not_found,
+            expand="transitions" if plan.status is not None else None,
+        )
+        self._check_project(current, not_found)
+        if plan.needs_service_desk:
+            _require_service_desk(_project_of(current), _project_of(current).get("key"))
+        transition = _transition_to(current, plan.status) if plan.status is not None else None
+        issue_id, key = str(current["id"]), str(current["key"])
+        done: list[str] = []
+        await self._after_write(done, key, self._apply(issue_id, plan, transition, done))
+        return await self._read_back(issue_id, key, "updated", fields)
+
+    async def _apply(
+        self,
+        issue_id: str,
+        plan: WritePlan,
+        transition: Mapping[str, Any] | None,
+        done: list[str],
+    ) -> None:
+        if plan.fields:
+            await self._client.call(
+                "PUT",
+                f"{API}/issue/{segment(issue_id)}",
+                operation="update_ticket",
+                body={"fields": plan.fields},
+                # Setting fields to values is safe to send twice (no update operations here).
+                idempotent=True,
+            )
+            done.append("its fields")
+        if transition is not None:
+            body: dict[str, object] = {"transition": {"id": str(transition.get("id"))}}
+            if plan.resolution is not None:
+                body["fields"] = {"resolution": plan.resolution}
+            await self._client.call(
+                "POST",
+                f"{API}/issue/{segment(issue_id)}/transitions",
+                operation="transition",
+                body=body,
+            )
+            done.append(f"the transition to {_status_name(transition.get('to'))}")
+        await self._comment_all(issue_id, plan.comments, done)
+
+    async def _comment_all(
+        self, issue_id: str, comments: tuple[NewComment, ...], done: list[str]
+    ) -> None:
+        # One after the other, so that they are dated (and listed) in the order given.
+        for comment in comments:
+            if comment.public:
+                body = comment.body if isinstance(comment.body, dict) else text_to_adf(comment.body)
+                await self._client.call(
+                    "POST",
+                    f"{API}/issue/{segment(issue_id)}/comment",
+                    operation="add_comment",
+                    body={"body": body},
+                )
+                done.append("a public comment")
+            else:
+                # The platform API cannot create an internal comment (its jsdPublic is read-only);
+                # Atlassian's reference points to the service desk API, whose body is a string.
+                await self._client.call(
+                    "POST",
+                    f"{SERVICE_DESK_API}/request/{segment(issue_id)}/comment",
+                    operation="add_comment",
+                    body={"body": comment.body, "public": False},
+                )
+                done.append("an internal comment")
+
+    async def _after_write(self, done: list[str], key: str, steps: Awaitable[None]) -> None:
+        """Run the write steps; once one was applied, a later failure says what was done and
+        must not invite a retry that would apply it twice."""
+        try:
+            await steps
+        except GatewayError as error:
+            if done:
+                error.outcome_unknown = True
+                error.message = (
+                    f"Jira at {self._host} applied part of the write to {key} "
+                    f"({', '.join(done)}), then failed: {error.message}; do not send the "
+                    "write again, fetch the issue instead"
+                )
+                error.args = (error.message,)
+            raise
+
+    async def _read_back(
+        self, issue_id: str, key: str, done: str, fields: Set[TicketField]
+    ) -> Ticket:
+        """The written issue as a ticket. The write is applied by now: a failure from here on
+        must not invite the caller to send it again, so it says so (``outcome_unknown``)."""
+        try:
+            issue, comments, slas = await _together(
+                self._issue(issue_id, issue_fields(fields), f"{key} vanished after the write"),
+                self._comments(issue_id) if fields & JOURNAL_FIELDS else None,
+                self._slas(issue_id) if TicketField.TICKET_BUSINESS_TIME_LEFT in fields else None,
+            )
+            return _ticket(issue, comments, slas, fields)
+        except GatewayError as error:
+            error.outcome_unknown = True
+            error.message = (
+                f"Jira at {self._host} {done} {key}, but reading it back failed: "
+                f"{error.message}; do not send the write again, fetch the issue instead"
+            )
+            error.args = (error.message,)
+            raise
+
+
+def _ticket(
+    issue: Mapping[str, Any],
+    comments: list[Mapping[str, Any]] | None,
+    slas: list[Mapping[str, Any]] | None,
+    fields: Set[TicketField],
+) -> Ticket:
+    values = values_from_issue(issue, fields)
+    if comments is not None:
+        values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = notes_from_comments(comments)
+    if TicketField.TICKET_BUSINESS_TIME_LEFT in fields:
+        values[TicketField.TICKET_BUSINESS_TIME_LEFT] = None if slas is None else time_left(slas)
+    return Ticket(values={field: values.get(field) for field in TicketField if field in fields})
+
+
+def _project_of(issue: Mapping[str, Any]) -> Mapping[str, Any]:
+    raw = issue.get("fields")
+    project = raw.get("project") if isinstance(raw, Mapping) else None
+    return project if isinstance(project, Mapping) else {}
+
+
+def _require_service_desk(project: Mapping[str, Any], name: object) -> None:
+    if project.get("projectTypeKey") != "service_desk":
+        raise BadInput(
+            f"workNotes: internal comments exist only in Jira Service Management projects, and "
+            f"project {name} is a {project.get('projectTypeKey') or 'non-service'} project; "
+            "add a public comment (comments) instead"
+        )
+
+
+def _default_type(project: Mapping[str, Any]) -> dict[str, str]:
+    types = project.get("issueTypes")
+    names = [
+        str(t.get("name"))
+        for t in (types if isinstance(types, list) else [])
+        if isinstance(t, Mapping) and not t.get("subtask")
+    ]
+    for wanted in DEFAULT_ISSUE_TYPES:
+        if wanted in names:
+            return {"name": wanted}
+    raise BadInput(
+        f"ticketJSON.issuetype is needed: project {project.get('key')} has none of "
+        f"{', '.join(DEFAULT_ISSUE_TYPES)}; its issue types are {', '.join(names) or 'none'}"
+    )
+
+
+def _status_name(status: object) -> str:
+    return str(status.get("name")) if isinstance(status, Mapping) else "?"
+
+
+def _transition_to(issue: Mapping[str, Any], target: StatusTarget) -> Mapping[str, Any] | None:
+    """The available transition that reaches ``target``; ``None`` when the issue is already in
+    that status; ``BadInput`` naming the reachable statuses when none reaches it."""
+    raw = issue.get("fields")
+    current = raw.get("status") if isinstance(raw, Mapping) else None
+    if target.matches(current):
+        return None
+    transitions = issue.get("transitions")
+    available = [
+        t
+        for t in (transitions if isinstance(transitions, list) else [])
+        if isinstance(t, Mapping) and t.get("isAvailable", True) is not False
+    ]
+    for transition in available:
+        if target.matches(transition.get("to")):
+            return transition
+    reachable = sorted({_status_name(t.get("to")) for t in available})
+    where = f"{issue.get('key')} is {_status_name(current)}"
+    offer = (
+        f"the statuses it can reach are {', '.join(reachable)}"
+        if reachable
+        else "no transition leaves that status"
+    )
+    raise BadInput(
+        f"{target.given_as} {target.label!r}: no available transition reaches it ({where}; "
+        f"{offer}); nothing was written"
+    )
+
+
+async def _together(*jobs: Awaitable[T] | None) -> list[T | None]:
+    """Run the jobs concurrently; ``None`` stands for a job not needed. All of them finish
+    before the first error (in argument order) is raised, so no call is left running."""
+    running = [job for job in jobs if job is not None]
+    outcomes = iter(await asyncio.gather(*running, return_exceptions=True))
+    results: list[T | None] = []
+    for job in jobs:
+        outcome = None if job is None else next(outcomes)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        results.append(outcome)
+    return results
