@@ -84,20 +84,20 @@ class JiraConnectorFactory:
                 f"connectionDetails.table {project[:80]!r} is not a Jira project key or id "
                 "(such as DESK or 10000)"
             )
+        pair = f"{credentials.username}:{credentials.password}".encode()
+        basic = base64.b64encode(pair).decode() if credentials.password else ""
         if credentials.auth_type is AuthType.BASIC:
-            pair = f"{credentials.username}:{credentials.password}".encode()
-            secret = base64.b64encode(pair).decode()
-            authorization = f"Basic {secret}"
+            authorization = f"Basic {basic}"
         else:
-            secret = credentials.token or ""
-            authorization = f"Bearer {secret}"
+            authorization = f"Bearer {credentials.token}"
         host = host_of(connection.instance_url)
         client = JiraClient(
             self._http,
             site_url=connection.instance_url,
             host=host,
             headers={**(extra_headers or {}), "Authorization": authorization},
-            scrub=Scrubber([*credentials.secrets(), secret]),
+            # The encoded pair too: a page echoing the Authorization header must not carry it.
+            scrub=Scrubber([*credentials.secrets(), basic]),
             resilience=self._resilience,
         )
         return JiraConnector(client, project=project)
