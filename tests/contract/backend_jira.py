@@ -1,0 +1,79 @@
+"""The Jira emulator (``emulators/jira``) as a contract-suite backend.
+
+Wiring, in ``tests/contract/conftest.py``: ``jira_backend()`` is an async context manager that
+serves a seeded emulator on loopback until the block ends and yields a ``JiraBackend``. The
+emulator's clock is held at the seed's time, so SLA times left do not drift during a run.
+
+Connections name the service project ``DESK`` as their table: Jira creates issues in a project,
+and the seeded request ``DESK-1`` has a public comment and an internal one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from connectors.jira.capabilities import JIRA
+from emulators.jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SEED_NOW, JiraState, create_app, seed
+from tests.contract.backend import SeededTicket
+from tests.support.servers import serving
+
+PROJECT = "DESK"
+
+
+class JiraBackend:
+    name = "jira"
+    capabilities = JIRA
+    allowed_urls = "http://127.0.0.1:*"
+
+    def __init__(self, state: JiraState, url: str) -> None:
+        self.state = state
+        self.url = url
+
+    def connection(self, **overrides: Any) -> dict[str, Any]:
+        details = {
+            "itsmType": "jira",
+            "instanceUrl": self.url,
+            "authType": "basic",
+            "username": DEFAULT_EMAIL,  # the Atlassian account's email
+            "password": DEFAULT_API_TOKEN,  # one of its API tokens
+            "table": PROJECT,
+            **overrides,
+        }
+        return {k: v for k, v in details.items() if v is not None}
+
+    def wrong_credentials(self) -> dict[str, Any]:
+        return self.connection(password="ATATT-not-the-api-token")
+
+    async def seeded(self) -> SeededTicket:
+        key, issue_id = seed.DESK_1
+        return SeededTicket(
+            number=key,
+            sys_id=issue_id,
+            short_description=seed.DESK_1_SUMMARY,
+            comment=seed.DESK_1_PUBLIC,
+            work_note=seed.DESK_1_INTERNAL,
+        )
+
+    def create_json(self, summary: str) -> dict[str, Any]:
+        return {"summary": summary, "priority": {"name": "Low"}, "labels": ["contract"]}
+
+    def update_json(self, summary: str) -> dict[str, Any]:
+        return {"summary": summary}
+
+    def read_only_json(self) -> dict[str, Any]:
+        return {"summary": "x", "created": "2020-01-01T00:00:00.000+0000"}
+
+    async def ticket_count(self) -> int:
+        return len(self.state.issues)
+
+    async def reset(self) -> None:
+        self.state.reset()
+
+
+@asynccontextmanager
+async def jira_backend() -> AsyncIterator[JiraBackend]:
+    state = JiraState(clock=lambda: SEED_NOW)
+    async with serving(create_app(state)) as url:
+        yield JiraBackend(state, url)
