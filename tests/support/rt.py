@@ -14,10 +14,11 @@ on both; a privileged API user for the gateway with a password and an RT auth to
 and a caller. ``$BcryptCost`` is 4 before the database is made, because at RT's default of 12
 every authenticated request costs about 0.25 s of CPU here (a CI setting, never production's).
 
-Tests take the session fixture ``rt_server`` (import it into a conftest); every conftest that
-does gets the same server. Without the packages and without root (or apt-get) to install them,
-those tests skip with the reason, or fail when ``ITSM_GATEWAY_REQUIRE_RT=1`` (CI). Facts about
-RT this relies on: ``/work/shared/notes/request-tracker.md``.
+Tests take the session fixture ``rt_server`` (import it into a conftest; ``session_rt`` is the
+same for fixtures that cannot take it); all of them share one server while it runs. Without the
+packages and without root (or apt-get) to install them, those tests skip with the reason, or
+fail when ``ITSM_GATEWAY_REQUIRE_RT=1`` (CI). Facts about RT this relies on:
+``/work/shared/notes/request-tracker.md``.
 """
 
 from __future__ import annotations
@@ -478,32 +479,39 @@ async def running_rt(workdir: Path, *, attempts: int = 3) -> AsyncIterator[RtSer
 
 
 @dataclass
-class RtRun:
-    """What the session measured, for the terminal summary."""
+class RtRuns:
+    """The servers this session started (for the terminal summary) and the one running now."""
 
-    server: RtServer
+    servers: list[RtServer] = field(default_factory=list)
+    active: RtServer | None = None
     printed: bool = False
 
 
-RUN = pytest.StashKey[RtRun]()
+RUNS = pytest.StashKey[RtRuns]()
 
 
-@pytest.fixture(scope="session")
-async def rt_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+@contextlib.asynccontextmanager
+async def session_rt(
+    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[RtServer]:
-    """The session's RT. Every conftest that imports this fixture gets the same server: the
-    first to start it stops it at the end of the session (after every test)."""
-    run = request.config.stash.get(RUN, None)
-    if run is not None:
-        yield run.server
+    """The session's RT: the one already running if any (left running), else one started here
+    and stopped when the block ends. When RT cannot be had, skips with the reason, or fails when
+    ``ITSM_GATEWAY_REQUIRE_RT=1``. For fixtures that cannot take ``rt_server`` directly (a
+    parametrised one, say)."""
+    runs = config.stash.setdefault(RUNS, RtRuns())
+    if runs.active is not None:
+        yield runs.active
         return
     unavailable = None
     try:
         # Under pytest's basetemp, so the logs of the last few runs stay for reading.
         async with running_rt(tmp_path_factory.mktemp("rt")) as server:
-            request.config.stash[RUN] = RtRun(server)
-            yield server
+            runs.servers.append(server)
+            runs.active = server
+            try:
+                yield server
+            finally:
+                runs.active = None
             return
     except RtUnavailable as exc:
         unavailable = exc.reason
@@ -513,20 +521,30 @@ async def rt_server(
     pytest.skip(unavailable)
 
 
+@pytest.fixture(scope="session")
+async def rt_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[RtServer]:
+    """The session's RT (import this fixture into a conftest). Every conftest that does, and
+    every ``session_rt`` block while it runs, gets the same server."""
+    async with session_rt(request.config, tmp_path_factory) as server:
+        yield server
+
+
 def rt_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Import as ``pytest_terminal_summary`` into a conftest; prints once however many do."""
-    run = terminalreporter.config.stash.get(RUN, None)
-    if run is None or run.printed:
+    runs = terminalreporter.config.stash.get(RUNS, None)
+    if runs is None or runs.printed or not runs.servers:
         return
-    run.printed = True
-    server = run.server
-    installed_in = (
-        "already installed"
-        if server.install_seconds is None
-        else f"installed with apt-get in {server.install_seconds:.1f} s"
-    )
-    terminalreporter.write_sep("-", f"Request Tracker {server.version}")
-    terminalreporter.write_line(
-        f"{installed_in}; database made and seeded in {server.setup_seconds:.1f} s; "
-        f"server ready in {server.ready_seconds:.1f} s; log: {server.log_path}"
-    )
+    runs.printed = True
+    terminalreporter.write_sep("-", f"Request Tracker {runs.servers[0].version}")
+    for server in runs.servers:
+        installed_in = (
+            "already installed"
+            if server.install_seconds is None
+            else f"installed with apt-get in {server.install_seconds:.1f} s"
+        )
+        terminalreporter.write_line(
+            f"{installed_in}; database made and seeded in {server.setup_seconds:.1f} s; "
+            f"server ready in {server.ready_seconds:.1f} s; log: {server.log_path}"
+        )
