@@ -24,8 +24,10 @@ lint: $(STAMP)
 
 # Servers the tests start themselves: Debian's redis-server, installed when missing and run as
 # root. Elsewhere the Redis tests skip, saying what is missing (ITSM_GATEWAY_REQUIRE_REDIS=1: fail).
-# The same for Debian's chromium, the headless browser of the GraphiQL test (..._REQUIRE_BROWSER).
-test-tools:
+# The same for Debian's chromium, the headless browser of the GraphiQL test (..._REQUIRE_BROWSER),
+# and Request Tracker 5 (request-tracker5 with SQLite and its standalone server, preseeded by
+# tests/support/rt.py; about 30 s on a fresh machine) for the RT tests (..._REQUIRE_RT).
+test-tools: $(STAMP)
 	@command -v redis-server >/dev/null || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; \
@@ -38,6 +40,13 @@ test-tools:
 			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 		else \
 			echo "chromium is missing: the browser test will be skipped (apt-get install chromium)"; \
+		fi; \
+	}
+	@[ -x /usr/share/request-tracker5/libexec/rt-server ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			$(BIN)/python -m tests.support.rt; \
+		else \
+			echo "request-tracker5 is missing: the RT tests will be skipped (make test-tools as root)"; \
 		fi; \
 	}
 

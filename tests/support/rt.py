@@ -32,6 +32,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -548,3 +549,21 @@ def rt_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"{installed_in}; database made and seeded in {server.setup_seconds:.1f} s; "
             f"server ready in {server.ready_seconds:.1f} s; log: {server.log_path}"
         )
+
+
+def main() -> int:
+    """``python -m tests.support.rt`` (``make test-tools``): install the packages when missing."""
+    try:
+        seconds = ensure_installed()
+    except RtUnavailable as exc:
+        print(exc.reason, file=sys.stderr)
+        return 1
+    if seconds is None:
+        print("Request Tracker 5: packages already installed")
+    else:
+        print(f"Request Tracker 5: installed {', '.join(PACKAGES)} in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
