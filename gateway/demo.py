@@ -1,9 +1,10 @@
 """``itsm-gateway demo``: everything on one machine, no outside service.
 
 Starts a development token issuer (standing in for the SmartOps Keycloak realm), the ServiceNow
-emulator with its sample incidents, and the gateway wired to both, all on loopback. The token
-issuer signs real RS256 tokens and the gateway verifies them through the issuer's JWKS exactly as
-in production: the demo changes the partners, not the code path.
+emulator with its sample incidents, the Jira emulator with its sample requests (``DESK-1``...;
+on the ServiceNow emulator's port plus one unless given), and the gateway wired to them, all on
+loopback. The token issuer signs real RS256 tokens and the gateway verifies them through the
+issuer's JWKS exactly as in production: the demo changes the partners, not the code path.
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ from __future__ import annotations
 import asyncio
 import shlex
 import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import orjson
 from aiohttp import web
 
+from emulators.jira import DEFAULT_API_TOKEN as JIRA_API_TOKEN
+from emulators.jira import DEFAULT_EMAIL as JIRA_EMAIL
+from emulators.jira import SEED_NOW, JiraState, running_from
+from emulators.jira import create_app as create_jira_app
 from emulators.servicenow import EmulatorState
 from emulators.servicenow import create_app as create_emulator_app
 from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer
@@ -29,10 +36,10 @@ EMULATOR_USER = "gateway.integration"
 EMULATOR_PASSWORD = "integration-password"  # the emulator's documented demo account  # noqa: S105
 
 
-def run_demo(port: int, emulator_port: int, issuer_port: int) -> int:
+def run_demo(port: int, emulator_port: int, issuer_port: int, jira_port: int | None = None) -> int:
     configure_logging("INFO", "text")
     try:
-        asyncio.run(_run(port, emulator_port, issuer_port))
+        asyncio.run(_run(port, emulator_port, issuer_port, jira_port or emulator_port + 1))
     except KeyboardInterrupt:
         pass
     return 0
@@ -47,21 +54,23 @@ async def _start(app: web.Application, port: int) -> web.AppRunner:
         await runner.cleanup()
         raise SystemExit(
             f"itsm-gateway demo: cannot listen on {HOST}:{port} ({error.strerror}); "
-            "choose other ports with --port, --emulator-port and --issuer-port"
+            "choose other ports with --port, --emulator-port and --issuer-port (the Jira "
+            "emulator takes the port after the ServiceNow emulator's)"
         ) from None
     return runner
 
 
-async def _run(port: int, emulator_port: int, issuer_port: int) -> None:
+async def _run(port: int, emulator_port: int, issuer_port: int, jira_port: int) -> None:
     issuer = TokenIssuer()
     issuer.bind(f"http://{HOST}:{issuer_port}")
     emulator_url = f"http://{HOST}:{emulator_port}"
+    jira_url = f"http://{HOST}:{jira_port}"
     settings = Settings(
         keycloak_issuer=issuer.issuer,
         keycloak_audience=issuer.audience,
         host=HOST,
         port=port,
-        itsm_allowed_urls=f"{emulator_url},https://*.service-now.com",
+        itsm_allowed_urls=f"{emulator_url},{jira_url},https://*.service-now.com",
         # The issuer's offline tokens are issued to its default (public) client.
         keycloak_clients=DEFAULT_CLIENT_ID,
         log_format="text",
@@ -69,12 +78,17 @@ async def _run(port: int, emulator_port: int, issuer_port: int) -> None:
     runners = [
         await _start(create_issuer_app(issuer), issuer_port),
         await _start(create_emulator_app(EmulatorState()), emulator_port),
+        # Its clock starts at the seed's time, so the sample SLAs count down from hours left.
+        await _start(create_jira_app(JiraState(clock=running_from(SEED_NOW))), jira_port),
         await _start(create_app(settings), port),
     ]
     token = issuer.mint("smartops.operator", lifetime=DEMO_TOKEN_LIFETIME)
     offline_token = issuer.mint_offline("smartops.operator")
     gateway_url = f"http://{HOST}:{port}"
-    print(_banner(gateway_url, emulator_url, issuer.issuer, token, offline_token), flush=True)
+    parts = [_jira_part(gateway_url, jira_url)]
+    print(
+        _banner(gateway_url, emulator_url, issuer.issuer, token, offline_token, parts), flush=True
+    )
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -88,7 +102,55 @@ async def _run(port: int, emulator_port: int, issuer_port: int) -> None:
         print("itsm-gateway demo stopped.", flush=True)
 
 
-def _banner(gateway: str, emulator: str, issuer: str, token: str, offline_token: str) -> str:
+@dataclass(frozen=True)
+class DemoPart:
+    """Another emulated ITSM in the banner: its line under the others, and an example call."""
+
+    line: str
+    example: str
+
+
+def _curl(
+    gateway: str,
+    method: str,
+    path: str,
+    body: dict[str, object],
+    credential: str = "Authorization: Bearer $TOKEN",
+) -> str:
+    return (
+        f"curl -s -X {method} {gateway}{path} \\\n"
+        f'  -H "{credential}" -H "Content-Type: application/json" \\\n'
+        f"  -d {shlex.quote(orjson.dumps(body).decode())}"
+    )
+
+
+def _jira_part(gateway: str, jira: str) -> DemoPart:
+    connection = {
+        "itsmType": "jira",
+        "instanceUrl": jira,
+        "authType": "basic",
+        "username": JIRA_EMAIL,  # the Atlassian account's email
+        "password": JIRA_API_TOKEN,  # one of its API tokens
+    }
+    fields = ["ticketNumber", "ticketStatus", "comments", "workNotes", "ticketBusinessTimeLeft"]
+    fetch = {"ticketNumber": "DESK-1", "connectionDetails": connection, "ticketFields": fields}
+    return DemoPart(
+        line=f"  Jira emulator      {jira}   (user {JIRA_EMAIL} / API token {JIRA_API_TOKEN})",
+        example=(
+            "# Jira: a request with its public comments, internal notes and SLA time left\n"
+            + _curl(gateway, "GET", "/itsm/v1/ticket/fetch", fetch)
+        ),
+    )
+
+
+def _banner(
+    gateway: str,
+    emulator: str,
+    issuer: str,
+    token: str,
+    offline_token: str,
+    parts: Sequence[DemoPart] = (),
+) -> str:
     connection = {
         "itsmType": "servicenow",
         "instanceUrl": emulator,
@@ -127,20 +189,19 @@ def _banner(gateway: str, emulator: str, issuer: str, token: str, offline_token:
         body: dict[str, object],
         credential: str = "Authorization: Bearer $TOKEN",
     ) -> str:
-        return (
-            f"curl -s -X {method} {gateway}{path} \\\n"
-            f'  -H "{credential}" -H "Content-Type: application/json" \\\n'
-            f"  -d {shlex.quote(orjson.dumps(body).decode())}"
-        )
+        return _curl(gateway, method, path, body, credential)
+
+    more_lines = "".join(f"{part.line}\n" for part in parts)
+    more_examples = "".join(f"{part.example}\n\n" for part in parts)
 
     line = "=" * 78
     return f"""{line}
-  ITSM GATEWAY DEMO: not for production. The token issuer and the ServiceNow instance
-  are emulators on this machine; every token and password below is a demo value.
+  ITSM GATEWAY DEMO: not for production. The token issuer and the ITSM instances are
+  emulators on this machine; every token and password below is a demo value.
 {line}
   gateway            {gateway}   (GraphiQL: {gateway}/graphql)
   ServiceNow emulator {emulator}   (user {EMULATOR_USER} / {EMULATOR_PASSWORD})
-  token issuer       {issuer}   (the token below lasts 12 hours)
+{more_lines}  token issuer       {issuer}   (the token below lasts 12 hours)
 
 export TOKEN={token}
 export OFFLINE_TOKEN={offline_token}
@@ -160,5 +221,5 @@ export OFFLINE_TOKEN={offline_token}
 # the same fetch with an offline token (exchanged at the issuer for an access token)
 {curl("GET", "/itsm/v1/ticket/fetch", fetch, "X-Offline-Token: $OFFLINE_TOKEN")}
 
-Press Ctrl-C to stop.
+{more_examples}Press Ctrl-C to stop.
 {line}"""

@@ -17,7 +17,8 @@ Usage::
     app = create_app(state)                     # state is also app[STATE_KEY]
     state.faults.merge({"throttle_next": 1})    # misbehave
 
-Standalone: ``python -m emulators.jira --host 127.0.0.1 --port 8090``.
+Standalone: ``python -m emulators.jira --host 127.0.0.1 --port 8090`` (its clock starts at the
+seed's time and runs; ``--wall-clock`` for the real time).
 """
 
 from emulators.jira.app import create_app
@@ -31,7 +32,7 @@ from emulators.jira.config import (
 from emulators.jira.faults import Faults
 from emulators.jira.keys import STATE_KEY
 from emulators.jira.seed import SEED_NOW
-from emulators.jira.state import JiraState, RecordedRequest
+from emulators.jira.state import JiraState, RecordedRequest, running_from
 
 __all__ = [
     "DEFAULT_API_TOKEN",
@@ -45,4 +46,5 @@ __all__ = [
     "RecordedRequest",
     "User",
     "create_app",
+    "running_from",
 ]

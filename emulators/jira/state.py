@@ -7,9 +7,10 @@ millisecond precision (what Jira keeps); they are written in each caller's zone 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from emulators.jira import sla
@@ -83,6 +84,13 @@ class RecordedRequest:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def running_from(start: datetime) -> Clock:
+    """A clock that starts at ``start`` and runs in real time: the seed's SLAs then count down
+    from the values the seed documents instead of having breached long ago (demo, standalone)."""
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
 
 
 class JiraState:

@@ -9,9 +9,14 @@ every test.
 
 from __future__ import annotations
 
+import asyncio
+import shlex
+import signal
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
+import orjson
 import pytest
 
 from connectors.fields import FIELD_NAMES
@@ -510,3 +515,53 @@ async def test_graphql_lists_jira_and_what_it_supports(stack: Stack) -> None:
     assert [f["field"] for f in jira["writableFields"]] == [
         "ticketStatus", "shortDescription", "longDescription", "comments", "workNotes",
     ]  # fmt: skip
+
+
+# -- the demo ----------------------------------------------------------------------------------
+
+
+async def test_the_demo_prints_a_working_jira_example(tmp_path) -> None:
+    from tests.e2e.test_e2e_cli import (
+        EXIT_SECONDS,
+        clean_environment,
+        free_port,
+        read_banner,
+        running,
+    )
+
+    port, emulator_port, issuer_port = free_port(), free_port(), free_port()
+    async with running(
+        "demo",
+        "--port", str(port), "--emulator-port", str(emulator_port),
+        "--issuer-port", str(issuer_port),
+        env=clean_environment(),
+        stderr_file=tmp_path / "stderr",
+    ) as process:  # fmt: skip
+        banner = await read_banner(process)
+        text = "".join(banner)
+        jira_url = f"http://127.0.0.1:{emulator_port + 1}"
+        assert f"Jira emulator      {jira_url}" in text
+        [token] = [
+            line.split("=", 1)[1].strip() for line in banner if line.startswith("export TOKEN=")
+        ]
+        start = banner.index(next(line for line in banner if line.startswith("# Jira")))
+        command = "".join(banner[start + 1 : banner.index("\n", start)]).replace("\\\n", " ")
+        words = shlex.split(command)
+        body = orjson.loads(words[words.index("-d") + 1])
+        assert body["connectionDetails"]["instanceUrl"] == jira_url
+
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.request(
+                "GET",
+                words[words.index("GET") + 1],
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert response.status_code == 200, response.text
+        details = response.json()["ticketDetails"]
+        assert details["ticketNumber"] == "DESK-1"
+        assert [n["workNote"] for n in details["workNotes"]] == [seed.DESK_1_INTERNAL]
+        # The demo's clock starts at the seed's time: the SLA counts down from an hour.
+        assert int(details["ticketBusinessTimeLeft"]) <= seed.DESK_1_TIME_LEFT_S
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), EXIT_SECONDS) == 0
