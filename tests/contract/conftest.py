@@ -1,7 +1,8 @@
 """One gateway in front of each ITSM tool, for the connector contract suite.
 
-``contract`` is parametrised over the tools: the ServiceNow emulator here, and the Jira emulator
-and a real Request Tracker 5 where their backends are available. Each gets its own gateway (so
+``contract`` is parametrised over the tools: the ServiceNow and Jira emulators and a real Request
+Tracker 5 (installed and started by ``tests/support/rt.py``; a skip with the reason where it
+cannot run, a failure under ``ITSM_GATEWAY_REQUIRE_RT=1``). Each gets its own gateway (so
 its metrics count only its calls) verifying tokens from one session token issuer.
 """
 
@@ -23,6 +24,8 @@ from emulators.token_issuer import create_app as create_issuer_app
 from gateway.app import create_app
 from gateway.settings import Settings
 from tests.contract.backend import Backend
+from tests.contract.backend_jira import jira_backend
+from tests.contract.backend_rt import rt_backend
 from tests.contract.backend_servicenow import ServiceNowBackend
 from tests.support.servers import serving, wait_until_ready
 
@@ -71,14 +74,29 @@ class Contract:
 
 
 @asynccontextmanager
-async def servicenow() -> AsyncIterator[Backend]:
+async def servicenow(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     state = EmulatorState()
     async with serving(create_emulator_app(state)) as url:
         yield ServiceNowBackend(state, url)
 
 
-BACKENDS: dict[str, Callable[[], AbstractAsyncContextManager[Backend]]] = {
+@asynccontextmanager
+async def jira(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    async with jira_backend() as backend:
+        yield backend
+
+
+@asynccontextmanager
+async def rt(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    factory = request.getfixturevalue("tmp_path_factory")
+    async with rt_backend(request.config, factory) as backend:  # a real RT 5 (or a skip)
+        yield backend
+
+
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[Backend]]] = {
     "servicenow": servicenow,
+    "jira": jira,
+    "rt": rt,
 }
 
 
@@ -92,7 +110,7 @@ async def issuer() -> AsyncIterator[TokenIssuer]:
 
 @pytest.fixture(scope="session", params=sorted(BACKENDS))
 async def contract(request: pytest.FixtureRequest, issuer: TokenIssuer) -> AsyncIterator[Contract]:
-    async with BACKENDS[request.param]() as backend:
+    async with BACKENDS[request.param](request) as backend:
         settings = Settings(
             keycloak_issuer=issuer.issuer,
             keycloak_audience=issuer.audience,
