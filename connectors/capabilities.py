@@ -29,6 +29,9 @@ class Capabilities:
     operations: frozenset[Operation]
     readable: Mapping[TicketField, str]  # field -> how it maps ("incident.short_description")
     writable: Mapping[WritableField, str]  # TicketInput field -> how it is written
+    # What messages call a ticket when the connection's table does not name it: Jira's "table"
+    # is a project key, so its records are "issue"s whatever the project. None: the table.
+    record_noun: str | None = None
 
     def check_operation(self, operation: Operation) -> None:
         if operation not in self.operations:

@@ -32,6 +32,10 @@ class ConnectorRegistry:
     def all_capabilities(self) -> list[Capabilities]:
         return [self._factories[name].capabilities for name in self.itsm_types]
 
+    def display_noun(self, connection: Connection) -> str:
+        """What messages call the record ("incident", "issue")."""
+        return self._factory(connection).capabilities.record_noun or self.record_noun(connection)
+
     def record_noun(self, connection: Connection) -> str:
         """What the ITSM calls the record: the table asked for, or the connector's default."""
         return connection.table or self._factory(connection).default_table

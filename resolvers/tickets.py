@@ -52,6 +52,14 @@ class TicketAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class _Opened:
+    connector: Connector
+    noun: str  # what messages call the record ("incident", "issue")
+    table: str  # the table or project written to (part of an idempotency fingerprint)
+    fields: frozenset[TicketField]  # what to read: the asked fields the tool has, and the ids
+
+
+@dataclass(frozen=True, slots=True)
 class CallContext:
     """Per-request facts: for the ITSM (the request id), for policies (the caller's roles, as
     realm roles and ``client:role``), and the caller's ``Idempotency-Key`` for a create."""
@@ -102,12 +110,10 @@ class TicketService:
             raise BadInput("ticketNumber is required, e.g. INC0010001")
         self._limits.check_text("ticketNumber", number)
         _note("fetch", number.strip())
-        connector, noun, read = await self._open(
-            connection, context, Operation.FETCH, asked, explicit=bool(names)
-        )
+        opened = await self._open(connection, context, Operation.FETCH, asked, explicit=bool(names))
         async with self._deadline_of("fetch"):
-            ticket = await connector.fetch(number.strip(), read, tz)
-        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=noun))
+            ticket = await opened.connector.fetch(number.strip(), opened.fields, tz)
+        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=opened.noun))
 
     async def create(
         self,
@@ -125,13 +131,13 @@ class TicketService:
         self._limits.check_write(write)
         key = parse_idempotency_key(context.idempotency_key)
         _note("create")
-        connector, noun, read = await self._open(
+        opened = await self._open(
             connection, context, Operation.CREATE, asked, explicit=bool(names), write=write
         )
 
         async def send() -> Ticket:
             async with self._deadline_of("create"):
-                return await connector.create(write, read, tz)
+                return await opened.connector.create(write, opened.fields, tz)
 
         if key is None:
             ticket = await send()
@@ -139,10 +145,10 @@ class TicketService:
             # A retry with the key gets the first create's ticket; asked fields and the zone are
             # part of the request's fingerprint, so the stored ticket answers it exactly.
             call = IdempotentCall.for_create(
-                key, connection, table=noun, write=write, fields=asked, zone=tz
+                key, connection, table=opened.table, write=write, fields=asked, zone=tz
             )
             ticket = await self._idempotency.run(call, send)
-        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=noun))
+        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=opened.noun))
 
     async def update(
         self,
@@ -163,12 +169,12 @@ class TicketService:
         _require_write(write)
         self._limits.check_write(write)
         _note("update")
-        connector, noun, read = await self._open(
+        opened = await self._open(
             connection, context, Operation.UPDATE, asked, explicit=bool(names), write=write
         )
         async with self._deadline_of("update"):
-            ticket = await connector.update(sys_id.strip(), write, read, tz)
-        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=noun))
+            ticket = await opened.connector.update(sys_id.strip(), write, opened.fields, tz)
+        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=opened.noun))
 
     def connectors(self) -> list[Capabilities]:
         """What each configured ITSM tool supports (operations and fields)."""
@@ -198,7 +204,7 @@ class TicketService:
         *,
         explicit: bool,
         write: WriteRequest | None = None,
-    ) -> tuple[Connector, str, frozenset[TicketField]]:
+    ) -> _Opened:
         """The connector, what the ITSM calls its records, and the fields to read, once the
         tool's declared capabilities allow the request (checked before any ITSM call). Fields
         named explicitly must all be provided; "every field" means every field the tool has,
@@ -212,7 +218,12 @@ class TicketService:
             capabilities.check_writable(WritableField(name) for name in write.canonical)
         read = frozenset(field for field in asked if field in capabilities.readable)
         connector = self._registry.open(connection, extra_headers=context.headers())
-        return connector, self._registry.record_noun(connection), read | _ALWAYS_READ
+        return _Opened(
+            connector=connector,
+            noun=self._registry.display_noun(connection),
+            table=self._registry.record_noun(connection),
+            fields=read | _ALWAYS_READ,
+        )
 
 
 def _names(fields: Iterable[str] | None) -> list[str]:

@@ -46,6 +46,7 @@ assert set(_READ_AS) == set(FIELDS)
 
 JIRA = Capabilities(
     itsm_type="jira",
+    record_noun="issue",
     name="Jira Service Management",
     operations=frozenset(Operation),
     # In the canonical order, so that Query.connectors lists them as SPEC does.
