@@ -4,11 +4,13 @@ where unexpected exceptions are caught, logged once and masked.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 
 import orjson
 from aiohttp import web
@@ -19,7 +21,7 @@ from gateway.auth.authenticator import OFFLINE_TOKEN_HEADER, Authenticator
 from gateway.logs import request_id_var
 from gateway.metrics import Metrics
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
-from gateway.tracing import incoming_context
+from gateway.tracing import incoming_context, records
 from resolvers.trail import Trail, start_trail
 
 log = logging.getLogger("itsm_gateway.access")
@@ -61,7 +63,7 @@ def door_of(path: str) -> str:
     return _OTHER_DOORS.get(path, "other")
 
 
-# Probes and scrapes every few seconds would bury the traces that matter.
+# Makes non-recording spans that carry a caller's trace context when tracing is off.
 _UNTRACED = trace.NoOpTracer()
 _OTHER_DOORS = {
     "/healthz": "health",
@@ -80,7 +82,8 @@ def request_context(
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        # 128 random bits as hex, as uuid4().hex but without building a UUID object.
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
         request[REQUEST_ID] = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()
@@ -90,12 +93,7 @@ def request_context(
         try:
             with (
                 start_trail(door) as trail,
-                (_UNTRACED if door in ("health", "metrics") else tracer).start_as_current_span(
-                    name,
-                    context=incoming_context(request.headers),
-                    kind=trace.SpanKind.SERVER,
-                    attributes={"http.request.method": request.method, "http.route": name},
-                ) as span,
+                _server_span(tracer, request, door, name) as span,
             ):
                 span.set_attribute("itsm_gateway.request_id", request_id)
                 response = await _answer(request, handler, request_id)
@@ -111,6 +109,25 @@ def request_context(
             request_id_var.reset(token)
 
     return observe
+
+
+def _server_span(
+    tracer: trace.Tracer, request: web.Request, door: str, name: str
+) -> AbstractContextManager[trace.Span]:
+    """The request's span; with tracing off, only the caller's trace context, when it sent one,
+    so that its ``traceparent`` reaches the ITSM. Probes and scrapes are never traced."""
+    if door in ("health", "metrics"):
+        return contextlib.nullcontext(trace.INVALID_SPAN)
+    if not records(tracer):
+        if "traceparent" not in request.headers:
+            return contextlib.nullcontext(trace.INVALID_SPAN)
+        tracer = _UNTRACED  # a non-recording span carrying the caller's context
+    return tracer.start_as_current_span(
+        name,
+        context=incoming_context(request.headers),
+        kind=trace.SpanKind.SERVER,
+        attributes={"http.request.method": request.method, "http.route": name},
+    )
 
 
 def _log_request(request: web.Request, status: int, seconds: float, trail: Trail) -> None:

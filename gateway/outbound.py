@@ -34,9 +34,11 @@ and carries ``traceparent``, so the ITSM's logs can join the caller's trace.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import socket
 import ssl
+from contextlib import AbstractContextManager
 from typing import Any
 
 import aiohttp
@@ -46,7 +48,7 @@ from opentelemetry import trace
 from yarl import URL
 
 from connectors.errors import BadInput
-from gateway.tracing import outgoing_headers
+from gateway.tracing import in_a_trace, outgoing_headers, records
 from resolvers.addresses import (
     HostNotFound,
     HostResolver,
@@ -130,6 +132,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._policy = policy
         self._tracer = tracer or trace.NoOpTracer()
+        self._records = records(self._tracer)
         self._resolve = resolve
         self._max_connections = max_connections
         self._ssl: ssl.SSLContext | bool = (
@@ -186,22 +189,14 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         self._check_origin(request.url)
         session = self._open_session()
         url = request.url
-        with self._tracer.start_as_current_span(
-            f"{request.method} {url.host}",
-            kind=trace.SpanKind.CLIENT,
-            attributes={
-                "http.request.method": request.method,
-                "server.address": url.host,
-                "server.port": url.port or (443 if url.scheme == "https" else 80),
-                "url.path": url.path,  # not the query: it can carry data
-            },
-        ) as span:
+        with self._span(request) as span:
             headers = [
                 (name.decode("latin-1"), value.decode("latin-1"))
                 for name, value in request.headers.raw
                 if name.lower() not in _HOP_HEADERS
             ]
-            headers.extend(outgoing_headers().items())  # traceparent
+            if in_a_trace():
+                headers.extend(outgoing_headers().items())  # traceparent
             body = await request.aread()
             try:
                 async with session.request(
@@ -223,6 +218,21 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             content=content,
             request=request,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
+
+    def _span(self, request: httpx.Request) -> AbstractContextManager[trace.Span]:
+        if not self._records:
+            return contextlib.nullcontext(trace.INVALID_SPAN)
+        url = request.url
+        return self._tracer.start_as_current_span(
+            f"{request.method} {url.host}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={
+                "http.request.method": request.method,
+                "server.address": url.host,
+                "server.port": url.port or (443 if url.scheme == "https" else 80),
+                "url.path": url.path,  # not the query: it can carry data
+            },
         )
 
     async def aclose(self) -> None:

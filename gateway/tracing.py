@@ -42,6 +42,17 @@ def tracer_provider_for(exporter: str) -> trace.TracerProvider:
     return provider
 
 
+def records(tracer: trace.Tracer) -> bool:
+    """Whether spans from ``tracer`` go anywhere. When not, the gateway skips making them (they
+    cost ~4% of a fetch's CPU even as no-ops) and only passes a caller's ``traceparent`` on."""
+    return not isinstance(tracer, trace.NoOpTracer)
+
+
+def in_a_trace() -> bool:
+    """Whether the current context belongs to a trace (recorded here or the caller's)."""
+    return trace.get_current_span().get_span_context().is_valid
+
+
 def incoming_context(headers: Mapping[str, str]) -> Context:
     """The caller's trace context (``traceparent``), if it sent one."""
     return propagate.extract(headers)
