@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, default=8080, help="the gateway's port (default 8080)")
     demo.add_argument("--emulator-port", type=int, default=8089)
     demo.add_argument("--issuer-port", type=int, default=8088)
+    demo.add_argument("--rt-port", type=int, help="RT 5 if installed (default: emulator port + 2)")
 
     export = commands.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     export.add_argument("--output", type=Path, default=Path("schema.graphql"))
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(args.host, args.port, args.workers)
     if args.command == "demo":
-        return run_demo(args.port, args.emulator_port, args.issuer_port)
+        return run_demo(args.port, args.emulator_port, args.issuer_port, rt_port=args.rt_port)
     if args.command == "config":
         return config_commands.run(args)
     if args.command == "check-connection":

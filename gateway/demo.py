@@ -5,16 +5,26 @@ emulator with its sample incidents, the Jira emulator with its sample requests (
 on the ServiceNow emulator's port plus one unless given), and the gateway wired to them, all on
 loopback. The token issuer signs real RS256 tokens and the gateway verifies them through the
 issuer's JWKS exactly as in production: the demo changes the partners, not the code path.
+
+When Debian's Request Tracker 5 is installed, a real RT joins them (on the emulator's port plus
+two unless given), started by ``emulators/request_tracker.py`` with its data in a temporary
+folder removed at exit, and one demo ticket seeded; when it is not, the banner says how to get
+it. The demo never installs anything.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shlex
 import signal
+import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import orjson
 from aiohttp import web
 
@@ -22,6 +32,16 @@ from emulators.jira import DEFAULT_API_TOKEN as JIRA_API_TOKEN
 from emulators.jira import DEFAULT_EMAIL as JIRA_EMAIL
 from emulators.jira import SEED_NOW, JiraState, running_from
 from emulators.jira import create_app as create_jira_app
+from emulators.request_tracker import (
+    AGENT,
+    API_USER,
+    CALLER_EMAIL,
+    HOW_TO_INSTALL,
+    RtFailed,
+    RtServer,
+    is_installed,
+    running_rt,
+)
 from emulators.servicenow import EmulatorState
 from emulators.servicenow import create_app as create_emulator_app
 from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer
@@ -34,12 +54,23 @@ HOST = "127.0.0.1"
 DEMO_TOKEN_LIFETIME = 12 * 3600  # a demo token outlives an afternoon of trying things
 EMULATOR_USER = "gateway.integration"
 EMULATOR_PASSWORD = "integration-password"  # the emulator's documented demo account  # noqa: S105
+RT_DEMO_SUBJECT = "VPN drops every 10 minutes"
+RT_DEMO_REPLY = "We are looking into it; please try the new VPN client."
+RT_DEMO_COMMENT = "Concentrator logs show an MTU mismatch."
 
 
-def run_demo(port: int, emulator_port: int, issuer_port: int, jira_port: int | None = None) -> int:
+def run_demo(
+    port: int,
+    emulator_port: int,
+    issuer_port: int,
+    jira_port: int | None = None,
+    rt_port: int | None = None,
+) -> int:
     configure_logging("INFO", "text")
+    jira_port = jira_port or emulator_port + 1
+    rt_port = rt_port or emulator_port + 2
     try:
-        asyncio.run(_run(port, emulator_port, issuer_port, jira_port or emulator_port + 1))
+        asyncio.run(_run(port, emulator_port, issuer_port, jira_port, rt_port))
     except KeyboardInterrupt:
         pass
     return 0
@@ -60,51 +91,105 @@ async def _start(app: web.Application, port: int) -> web.AppRunner:
     return runner
 
 
-async def _run(port: int, emulator_port: int, issuer_port: int, jira_port: int) -> None:
+async def _run(
+    port: int, emulator_port: int, issuer_port: int, jira_port: int, rt_port: int
+) -> None:
     issuer = TokenIssuer()
     issuer.bind(f"http://{HOST}:{issuer_port}")
     emulator_url = f"http://{HOST}:{emulator_port}"
     jira_url = f"http://{HOST}:{jira_port}"
-    settings = Settings(
-        keycloak_issuer=issuer.issuer,
-        keycloak_audience=issuer.audience,
-        host=HOST,
-        port=port,
-        itsm_allowed_urls=f"{emulator_url},{jira_url},https://*.service-now.com",
-        # The issuer's offline tokens are issued to its default (public) client.
-        keycloak_clients=DEFAULT_CLIENT_ID,
-        log_format="text",
-    )
-    runners = [
-        await _start(create_issuer_app(issuer), issuer_port),
-        await _start(create_emulator_app(EmulatorState()), emulator_port),
-        # Its clock starts at the seed's time, so the sample SLAs count down from hours left.
-        await _start(create_jira_app(JiraState(clock=running_from(SEED_NOW))), jira_port),
-        await _start(create_app(settings), port),
-    ]
-    token = issuer.mint("smartops.operator", lifetime=DEMO_TOKEN_LIFETIME)
-    offline_token = issuer.mint_offline("smartops.operator")
     gateway_url = f"http://{HOST}:{port}"
-    parts = [_jira_part(gateway_url, jira_url)]
-    print(
-        _banner(gateway_url, emulator_url, issuer.issuer, token, offline_token, parts), flush=True
-    )
+    async with contextlib.AsyncExitStack() as running:
+        for app, app_port in (
+            (create_issuer_app(issuer), issuer_port),
+            (create_emulator_app(EmulatorState()), emulator_port),
+            # Its clock starts at the seed's time, so the sample SLAs count down from hours left.
+            (create_jira_app(JiraState(clock=running_from(SEED_NOW))), jira_port),
+        ):
+            running.push_async_callback((await _start(app, app_port)).cleanup)
+        parts = [_jira_part(gateway_url, jira_url)]
+        allowed = [emulator_url, jira_url]
+        rt = await _start_rt(running, rt_port)
+        if rt is None:
+            parts.append(_rt_missing_part())
+        else:
+            ticket = await _seed_rt(rt)
+            parts.append(_rt_part(gateway_url, rt, ticket))
+            allowed.append(rt.url)
+        settings = Settings(
+            keycloak_issuer=issuer.issuer,
+            keycloak_audience=issuer.audience,
+            host=HOST,
+            port=port,
+            itsm_allowed_urls=",".join([*allowed, "https://*.service-now.com"]),
+            # The issuer's offline tokens are issued to its default (public) client.
+            keycloak_clients=DEFAULT_CLIENT_ID,
+            log_format="text",
+        )
+        running.push_async_callback((await _start(create_app(settings), port)).cleanup)
+        token = issuer.mint("smartops.operator", lifetime=DEMO_TOKEN_LIFETIME)
+        offline_token = issuer.mint_offline("smartops.operator")
+        print(
+            _banner(gateway_url, emulator_url, issuer.issuer, token, offline_token, parts),
+            flush=True,
+        )
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
         await stop.wait()
-    finally:
-        for runner in reversed(runners):
-            await runner.cleanup()
-        print("itsm-gateway demo stopped.", flush=True)
+    print("itsm-gateway demo stopped.", flush=True)
+
+
+async def _start_rt(running: contextlib.AsyncExitStack, port: int) -> RtServer | None:
+    """RT 5 on ``port`` with its data in a temporary folder, both undone when ``running``
+    closes; ``None`` when it is not installed or does not start (said on stderr: the demo goes
+    on without it)."""
+    if not await asyncio.to_thread(is_installed):
+        return None
+    workdir = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="itsm-demo-rt-")))
+    try:
+        return await running.enter_async_context(running_rt(workdir, port=port))
+    except RtFailed as error:
+        print(
+            f"itsm-gateway demo: Request Tracker 5 did not start on {HOST}:{port} (choose "
+            f"another port with --rt-port); going on without it.\n{error}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+
+
+async def _seed_rt(rt: RtServer) -> str:
+    """One ticket from the seeded caller, with a reply and an internal comment by the seeded
+    agent; its id."""
+    async with rt.admin_client() as admin:
+        answer = await admin.post(
+            "/ticket",
+            json={
+                "Queue": "General",
+                "Subject": RT_DEMO_SUBJECT,
+                "Content": "The VPN client disconnects every ten minutes since Monday.",
+                "ContentType": "text/plain",
+                "Requestor": CALLER_EMAIL,
+            },
+        )
+        answer.raise_for_status()
+        ticket = str(answer.json()["id"])
+    async with httpx.AsyncClient(
+        base_url=rt.rest2_url, auth=(AGENT, rt.agent_password), timeout=30.0
+    ) as agent:
+        for kind, text in (("correspond", RT_DEMO_REPLY), ("comment", RT_DEMO_COMMENT)):
+            message = {"Content": text, "ContentType": "text/plain"}
+            (await agent.post(f"/ticket/{ticket}/{kind}", json=message)).raise_for_status()
+    return ticket
 
 
 @dataclass(frozen=True)
 class DemoPart:
-    """Another emulated ITSM in the banner: its line under the others, and an example call."""
+    """Another ITSM in the banner: its line under the others, and an example call (empty for
+    none)."""
 
     line: str
     example: str
@@ -140,6 +225,38 @@ def _jira_part(gateway: str, jira: str) -> DemoPart:
             "# Jira: a request with its public comments, internal notes and SLA time left\n"
             + _curl(gateway, "GET", "/itsm/v1/ticket/fetch", fetch)
         ),
+    )
+
+
+def _rt_part(gateway: str, rt: RtServer, ticket: str) -> DemoPart:
+    connection = {
+        "itsmType": "rt",
+        "instanceUrl": rt.url,
+        "authType": "api_key",
+        "apiKey": rt.api_token,  # an RT auth token of the gateway's RT account
+    }
+    fields = ["ticketNumber", "ticketStatus", "shortDescription", "comments", "workNotes"]
+    fetch = {"ticketNumber": ticket, "connectionDetails": connection, "ticketFields": fields}
+    return DemoPart(
+        line=(
+            f"  Request Tracker 5  {rt.url}   (a real RT {rt.version.split('+')[0]}, its data in "
+            f"a temporary folder;\n                     user {API_USER} / demo auth token "
+            f"{rt.api_token})"
+        ),
+        example=(
+            "# Request Tracker: a ticket with its replies (comments) and internal comments\n"
+            + _curl(gateway, "GET", "/itsm/v1/ticket/fetch", fetch)
+        ),
+    )
+
+
+def _rt_missing_part() -> DemoPart:
+    return DemoPart(
+        line=(
+            "  Request Tracker 5  not installed here; to add it to the demo:\n"
+            f"                     `{HOW_TO_INSTALL}` (or `make test-tools` as root)"
+        ),
+        example="",
     )
 
 
@@ -192,12 +309,13 @@ def _banner(
         return _curl(gateway, method, path, body, credential)
 
     more_lines = "".join(f"{part.line}\n" for part in parts)
-    more_examples = "".join(f"{part.example}\n\n" for part in parts)
+    more_examples = "".join(f"{part.example}\n\n" for part in parts if part.example)
 
     line = "=" * 78
     return f"""{line}
-  ITSM GATEWAY DEMO: not for production. The token issuer and the ITSM instances are
-  emulators on this machine; every token and password below is a demo value.
+  ITSM GATEWAY DEMO: not for production. The token issuer and the ITSM instances run
+  on this machine (emulators, and a real RT when installed); every token and password
+  below is a demo value.
 {line}
   gateway            {gateway}   (GraphiQL: {gateway}/graphql)
   ServiceNow emulator {emulator}   (user {EMULATOR_USER} / {EMULATOR_PASSWORD})

@@ -5,6 +5,7 @@ child killed in ``finally`` (SPEC section 8).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shlex
@@ -23,6 +24,8 @@ import pytest
 
 from emulators.token_issuer import TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
+from gateway.demo import RT_DEMO_COMMENT, RT_DEMO_REPLY, RT_DEMO_SUBJECT
+from tests.support import rt
 from tests.support.servers import serving
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +61,9 @@ def clean_environment(**settings: str) -> dict[str, str]:
 async def running(
     *args: str, env: dict[str, str], stderr_file: Path
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``itsm-gateway *args`` with stdout piped and stderr to a file; killed if still running."""
+    """``itsm-gateway *args`` with stdout piped and stderr to a file. If still running at the
+    end: SIGINT first (the demo then stops the RT it started, which runs in its own process
+    group and would outlive a SIGKILL), then SIGKILL after a bounded wait."""
     with stderr_file.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
             COMMAND,
@@ -72,6 +77,10 @@ async def running(
         try:
             yield process
         finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(process.wait(), EXIT_SECONDS)
             if process.returncode is None:
                 process.kill()
                 await asyncio.wait_for(process.wait(), EXIT_SECONDS)
@@ -190,6 +199,88 @@ async def test_demo_prints_a_working_token_and_stops_on_sigint(tmp_path: Path) -
         assert await exit_code_after(process, signal.SIGINT) == 0
         rest = (await asyncio.wait_for(process.stdout.read(), EXIT_SECONDS)).decode()  # type: ignore[union-attr]
         assert "stopped" in rest
+
+
+def printed_example(banner: list[str], heading: str) -> list[str]:
+    """The words of the curl command under the banner line starting with ``heading``."""
+    start = banner.index(next(line for line in banner if line.startswith(heading)))
+    command = "".join(banner[start + 1 : banner.index("\n", start)]).replace("\\\n", " ")
+    return shlex.split(command)
+
+
+def require_rt() -> None:
+    """The RT tests' rule: install RT when missing and possible (as root), else skip with the
+    reason, or fail under ITSM_GATEWAY_REQUIRE_RT=1."""
+    try:
+        rt.ensure_installed()
+    except rt.RtUnavailable as exc:
+        if os.environ.get(rt.REQUIRE_VARIABLE) == "1":
+            pytest.fail(exc.reason, pytrace=False)
+        pytest.skip(exc.reason)
+
+
+async def test_demo_prints_a_working_request_tracker_example(tmp_path: Path) -> None:
+    await asyncio.to_thread(require_rt)
+    port, emulator_port, issuer_port, rt_port = (free_port() for _ in range(4))
+    async with running(
+        "demo",
+        "--port", str(port), "--emulator-port", str(emulator_port),
+        "--issuer-port", str(issuer_port), "--rt-port", str(rt_port),
+        env=clean_environment(),
+        stderr_file=tmp_path / "stderr",
+    ) as process:  # fmt: skip
+        banner = await read_banner(process)
+        text = "".join(banner)
+        rt_url = f"http://127.0.0.1:{rt_port}"
+        assert f"Request Tracker 5  {rt_url}" in text, (tmp_path / "stderr").read_text()
+        [token] = [
+            line.split("=", 1)[1].strip() for line in banner if line.startswith("export TOKEN=")
+        ]
+        words = printed_example(banner, "# Request Tracker")
+        body = orjson.loads(words[words.index("-d") + 1])
+        connection = body["connectionDetails"]
+        assert connection["itsmType"] == "rt"
+        assert connection["instanceUrl"] == rt_url
+        assert f"demo auth token {connection['apiKey']}" in text
+
+        async with httpx.AsyncClient(timeout=30) as client:
+            response = await client.request(
+                "GET",
+                words[words.index("GET") + 1],
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert response.status_code == 200, response.text
+        details = response.json()["ticketDetails"]
+        assert details["ticketNumber"] == body["ticketNumber"]
+        assert details["shortDescription"] == RT_DEMO_SUBJECT
+        assert [c["comment"] for c in details["comments"]] == [RT_DEMO_REPLY]
+        assert [n["workNote"] for n in details["workNotes"]] == [RT_DEMO_COMMENT]
+
+        assert await exit_code_after(process, signal.SIGINT) == 0
+        # RT went with the demo: nothing answers on its port any more.
+        async with httpx.AsyncClient(timeout=5) as client:
+            with pytest.raises(httpx.TransportError):
+                await client.get(f"{rt_url}/REST/2.0/rt")
+
+
+async def test_demo_without_request_tracker_says_how_to_get_it(tmp_path: Path) -> None:
+    port, emulator_port, issuer_port = free_port(), free_port(), free_port()
+    # Only the venv on PATH: no dpkg-query and no perl, so RT counts as not installed.
+    env = {**clean_environment(), "PATH": str(Path(sys.executable).parent)}
+    async with running(
+        "demo",
+        "--port", str(port), "--emulator-port", str(emulator_port),
+        "--issuer-port", str(issuer_port),
+        env=env,
+        stderr_file=tmp_path / "stderr",
+    ) as process:  # fmt: skip
+        text = "".join(await read_banner(process))
+        assert "Request Tracker 5  not installed here" in text
+        assert "`apt-get install request-tracker5 rt5-db-sqlite rt5-standalone`" in text
+        assert "`make test-tools` as root" in text
+        assert "# Request Tracker" not in text
+        assert await exit_code_after(process, signal.SIGINT) == 0
 
 
 # -- serve: settings errors ----------------------------------------------------------------------
