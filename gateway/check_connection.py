@@ -31,9 +31,9 @@ from pathlib import Path
 import httpx
 import orjson
 
+from connectors.answers import Scrubber
 from connectors.connection import REQUIRED_CREDENTIALS, AuthType
 from connectors.errors import BadInput, Unavailable
-from connectors.servicenow.answers import Scrubber
 from connectors.servicenow.connector import DEFAULT_TABLE, ServiceNowConnectorFactory
 from connectors.servicenow.probe import Check, Verdict, check_names, probe, skipped
 from gateway.outbound import guarded_transport

@@ -8,51 +8,20 @@ gateway (OAuth 2.0 calls) as ``{"code": ..., "message": ...}``; ``quote`` reads 
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
-
 import httpx
 import orjson
 
-from connectors.errors import GatewayError, ItsmError, ItsmTimeout, RateLimited, Unavailable
+from connectors.answers import transport_error as core_transport_error
+from connectors.errors import GatewayError, ItsmError, RateLimited
 
 # Each quoted message is cut to this length, the whole quote to twice it: enough for Jira's
 # field errors, never a whole payload.
 _QUOTE_LIMIT = 300
 
 
-class Scrubber:
-    """Replaces every secret with ``***`` in text quoted from Jira or from an exception.
-    Longest secrets first, so that a secret containing another is not half-replaced."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
-@functools.lru_cache(maxsize=1024)
-def host_of(instance_url: str) -> str:
-    """The site as named in messages: host and port, never userinfo or path."""
-    url = httpx.URL(instance_url)
-    return f"{url.host}:{url.port}" if url.port else url.host
-
-
 def transport_error(exc: httpx.TransportError, host: str) -> GatewayError:
-    """A request that got no HTTP answer. The exception text is not quoted: it can carry URLs."""
-    kind = type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return ItsmTimeout(f"Jira at {host} did not answer in time ({kind})")
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return ItsmError(
-            f"Jira at {host} closed the connection without a valid HTTP answer ({kind})"
-        )
-    if isinstance(exc, httpx.ProtocolError):
-        return ItsmError(f"Jira at {host} broke the HTTP protocol ({kind})")
-    return Unavailable(f"Could not reach Jira at {host} ({kind})")
+    """A request that got no HTTP answer (``connectors.answers``)."""
+    return core_transport_error(exc, f"Jira at {host}")
 
 
 def rate_limited(response: httpx.Response, host: str) -> RateLimited:
@@ -112,12 +81,3 @@ def refusal(status: int, body: object, host: str) -> ItsmError:
     if status == 400:
         return ItsmError(f"Jira at {host} refused the request (400: {quoted})")
     return ItsmError(f"Jira at {host} answered {status} ({quoted})")
-
-
-def scrubbed(error: GatewayError, scrub: Scrubber) -> GatewayError:
-    """The same error with its message scrubbed (the type, status and headers are kept)."""
-    clean = scrub(error.message)
-    if clean != error.message:
-        error.message = clean
-        error.args = (clean,)
-    return error

@@ -20,15 +20,9 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
+from connectors.answers import Scrubber, scrubbed
 from connectors.errors import GatewayError, ItsmError, TicketNotFound
-from connectors.jira.answers import (
-    Scrubber,
-    json_body,
-    rate_limited,
-    refusal,
-    scrubbed,
-    transport_error,
-)
+from connectors.jira.answers import json_body, rate_limited, refusal, transport_error
 from connectors.resilience import (
     IDEMPOTENT_METHODS,
     Resilience,

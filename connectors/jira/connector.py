@@ -11,7 +11,6 @@ decides internal comments and the default issue type), creates, comments, and re
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 from collections.abc import Awaitable, Mapping, Set
@@ -20,11 +19,12 @@ from typing import Any, TypeVar
 
 import httpx
 
+from connectors.answers import Scrubber, host_of
+from connectors.concurrency import together
 from connectors.connection import AuthType, Connection
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.jira.adf import text_to_adf
-from connectors.jira.answers import Scrubber, host_of
 from connectors.jira.capabilities import JIRA
 from connectors.jira.client import JiraClient, segment
 from connectors.jira.mapping import (
@@ -121,7 +121,7 @@ class JiraConnector:
         if not _KEY.fullmatch(number or ""):
             raise BadInput("ticketNumber must be a Jira issue key such as DESK-1")
         not_found = f"No Jira issue {number} in {self._host}"
-        issue, comments, slas = await _together(
+        issue, comments, slas = await together(
             self._issue(number, issue_fields(fields), not_found),
             self._comments(number) if fields & JOURNAL_FIELDS else None,
             self._slas(number) if TicketField.TICKET_BUSINESS_TIME_LEFT in fields else None,
@@ -340,7 +340,7 @@ class JiraConnector:
         """The written issue as a ticket. The write is applied by now: a failure from here on
         must not invite the caller to send it again, so it says so (``outcome_unknown``)."""
         try:
-            issue, comments, slas = await _together(
+            issue, comments, slas = await together(
                 self._issue(issue_id, issue_fields(fields), f"{key} vanished after the write"),
                 self._comments(issue_id) if fields & JOURNAL_FIELDS else None,
                 self._slas(issue_id) if TicketField.TICKET_BUSINESS_TIME_LEFT in fields else None,
@@ -432,17 +432,3 @@ def _transition_to(issue: Mapping[str, Any], target: StatusTarget) -> Mapping[st
         f"{target.given_as} {target.label!r}: no available transition reaches it ({where}; "
         f"{offer}); nothing was written"
     )
-
-
-async def _together(*jobs: Awaitable[T] | None) -> list[T | None]:
-    """Run the jobs concurrently; ``None`` stands for a job not needed. All of them finish
-    before the first error (in argument order) is raised, so no call is left running."""
-    running = [job for job in jobs if job is not None]
-    outcomes = iter(await asyncio.gather(*running, return_exceptions=True))
-    results: list[T | None] = []
-    for job in jobs:
-        outcome = None if job is None else next(outcomes)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        results.append(outcome)
-    return results

@@ -7,50 +7,13 @@ a browser gets a 302 to its login page instead of a 401, which reads here as a n
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
-
 import httpx
 import orjson
 
-from connectors.errors import GatewayError, ItsmError, ItsmTimeout, RateLimited, Unavailable
+from connectors.errors import GatewayError, ItsmError, RateLimited
 
 # A quote from RT is cut to this length: enough for its one-line messages, never a payload.
 QUOTE_LIMIT = 300
-
-
-class Scrubber:
-    """Replaces every secret with ``***`` in text quoted from RT or from an exception.
-
-    Longest secrets first, so that a secret containing another is not half-replaced.
-    """
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
-@functools.lru_cache(maxsize=1024)
-def host_of(instance_url: str) -> str:
-    """The instance as named in messages: host and port, never userinfo or path."""
-    url = httpx.URL(instance_url)
-    return f"{url.host}:{url.port}" if url.port else url.host
-
-
-def transport_error(exc: httpx.TransportError, name: str) -> GatewayError:
-    """A request that got no HTTP answer. The exception text is not quoted: it can carry URLs."""
-    kind = type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return ItsmTimeout(f"{name} did not answer in time ({kind})")
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return ItsmError(f"{name} closed the connection without a valid HTTP answer ({kind})")
-    if isinstance(exc, httpx.ProtocolError):
-        return ItsmError(f"{name} broke the HTTP protocol ({kind})")
-    return Unavailable(f"Could not reach {name} ({kind})")
 
 
 def json_body(response: httpx.Response, name: str) -> object:
@@ -111,12 +74,3 @@ def refusal(status: int, body: object, name: str) -> GatewayError:
     if 400 <= status < 500:
         return ItsmError(f"{name} refused the request ({status}: {quoted})")
     return ItsmError(f"{name} answered {status} ({quoted})")
-
-
-def scrubbed(error: GatewayError, scrub: Scrubber) -> GatewayError:
-    """The same error with its message scrubbed (the type, status and headers are kept)."""
-    clean = scrub(error.message)
-    if clean != error.message:
-        error.message = clean
-        error.args = (clean,)
-    return error

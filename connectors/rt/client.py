@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
+from connectors.answers import Scrubber, scrubbed, transport_error
 from connectors.connection import AuthType, Credentials
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.resilience import (
@@ -30,14 +31,7 @@ from connectors.resilience import (
     mark_outcome_unknown,
     outcome_unknown,
 )
-from connectors.rt.answers import (
-    Scrubber,
-    json_body,
-    rate_limited,
-    refusal,
-    scrubbed,
-    transport_error,
-)
+from connectors.rt.answers import json_body, rate_limited, refusal
 
 USER_AGENT = "itsm-gateway"
 AUTH_TYPES = (AuthType.BASIC, AuthType.API_KEY)

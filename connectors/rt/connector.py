@@ -15,21 +15,22 @@ inactive ticket on every reply, so a reply sent after the resolve would undo it.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Mapping, Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any, TypeVar
 
 import httpx
 
+from connectors.answers import Scrubber, host_of
+from connectors.concurrency import together
 from connectors.connection import Connection
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.model import Ticket, WriteRequest
 from connectors.resilience import Resilience, ResiliencePolicy
-from connectors.rt.answers import Scrubber, host_of, quote
+from connectors.rt.answers import quote
 from connectors.rt.capabilities import REQUEST_TRACKER
 from connectors.rt.client import Answer, RestClient, auth_header
 from connectors.rt.mapping import (
@@ -255,7 +256,7 @@ class RtConnector:
         fields = {f for f in fields if f in REQUEST_TRACKER.readable}
         wants_history = bool(fields & HISTORY_FIELDS)
         wants_text = bool(fields & TEXT_FIELDS)
-        item, history, attachments = await _together(
+        item, history, attachments = await together(
             self._item(ticket_id, ticket_columns(fields) | set(columns)),
             self._pages(f"ticket/{ticket_id}/history", HISTORY_COLUMNS, "read_journal")
             if wants_history
@@ -352,17 +353,3 @@ def _items(answer: Answer, name: str) -> list[Mapping[str, Any]]:
     if not isinstance(items, list):
         raise ItsmError(f"{name} answered {answer.status} without the items of a collection")
     return [item for item in items if isinstance(item, Mapping)]
-
-
-async def _together(*jobs: Awaitable[T] | None) -> list[T | None]:
-    """Run the jobs concurrently; ``None`` stands for a job not needed. All of them finish
-    before the first error (in argument order) is raised, so no call is left running."""
-    running = [job for job in jobs if job is not None]
-    outcomes = iter(await asyncio.gather(*running, return_exceptions=True))
-    results: list[T | None] = []
-    for job in jobs:
-        outcome = None if job is None else next(outcomes)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        results.append(outcome)
-    return results

@@ -7,13 +7,11 @@ Vendor facts: ``/work/shared/notes/servicenow.md`` ("Answers", "Rate limits").
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
-
 import httpx
 import orjson
 
-from connectors.errors import GatewayError, ItsmError, ItsmTimeout, RateLimited, Unavailable
+from connectors.answers import transport_error as core_transport_error
+from connectors.errors import GatewayError, ItsmError, RateLimited
 
 # A quote from ServiceNow is cut to this length: enough for "Data Policy Exception: The
 # following fields are mandatory: ...", never a whole payload.
@@ -26,43 +24,9 @@ class AccessDenied(ItsmError):
     read can fall back to the incident's display text when ``sys_journal_field`` is refused."""
 
 
-class Scrubber:
-    """Replaces every secret with ``***`` in text quoted from ServiceNow or from an exception.
-
-    Longest secrets first, so that a secret containing another is not half-replaced.
-    """
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def with_secrets(self, more: Iterable[str]) -> Scrubber:
-        return Scrubber([*self._secrets, *more])
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
-@functools.lru_cache(maxsize=1024)  # a pure function, asked on every call with the same URLs
-def host_of(instance_url: str) -> str:
-    """The instance as named in messages: host and port, never userinfo or path."""
-    url = httpx.URL(instance_url)
-    return f"{url.host}:{url.port}" if url.port else url.host
-
-
 def transport_error(exc: httpx.TransportError, host: str) -> GatewayError:
-    """A request that got no HTTP answer. The exception text is not quoted: it can carry URLs."""
-    kind = type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException):
-        return ItsmTimeout(f"ServiceNow at {host} did not answer in time ({kind})")
-    if isinstance(exc, httpx.RemoteProtocolError):  # what a dropped connection looks like
-        return ItsmError(
-            f"ServiceNow at {host} closed the connection without a valid HTTP answer ({kind})"
-        )
-    if isinstance(exc, httpx.ProtocolError):
-        return ItsmError(f"ServiceNow at {host} broke the HTTP protocol ({kind})")
-    return Unavailable(f"Could not reach ServiceNow at {host} ({kind})")
+    """A request that got no HTTP answer (``connectors.answers``)."""
+    return core_transport_error(exc, f"ServiceNow at {host}")
 
 
 def retry_after(response: httpx.Response) -> int | None:
@@ -125,12 +89,3 @@ def refusal(status: int, body: object, host: str) -> ItsmError:
     if status == 400:
         return ItsmError(f"ServiceNow at {host} refused the request (400: {quoted})")
     return ItsmError(f"ServiceNow at {host} answered {status} ({quoted})")
-
-
-def scrubbed(error: GatewayError, scrub: Scrubber) -> GatewayError:
-    """The same error with its message scrubbed (the type, status and headers are kept)."""
-    clean = scrub(error.message)
-    if clean != error.message:
-        error.message = clean
-        error.args = (clean,)
-    return error

@@ -35,18 +35,11 @@ from typing import Protocol
 
 import httpx
 
+from connectors.answers import Scrubber, scrubbed
 from connectors.connection import AuthType, Credentials
 from connectors.errors import GatewayError, ItsmError
 from connectors.resilience import Resilience, ResiliencePolicy, Target
-from connectors.servicenow.answers import (
-    Scrubber,
-    json_body,
-    quote,
-    rate_limited,
-    refusal,
-    scrubbed,
-    transport_error,
-)
+from connectors.servicenow.answers import json_body, quote, rate_limited, refusal, transport_error
 
 DEFAULT_LIFETIME = 1800.0  # seconds; ServiceNow's default, used if an answer omits expires_in
 REFRESH_MARGIN = 60.0  # seconds before expiry at which a cached token is replaced

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
+from connectors.answers import Scrubber, scrubbed
 from connectors.errors import GatewayError, ItsmError, TicketNotFound
 from connectors.resilience import (
     IDEMPOTENT_METHODS,
@@ -30,14 +31,7 @@ from connectors.resilience import (
     mark_outcome_unknown,
     outcome_unknown,
 )
-from connectors.servicenow.answers import (
-    Scrubber,
-    json_body,
-    rate_limited,
-    refusal,
-    scrubbed,
-    transport_error,
-)
+from connectors.servicenow.answers import json_body, rate_limited, refusal, transport_error
 from connectors.servicenow.auth import Authenticator
 
 

@@ -8,21 +8,22 @@ concurrently and only when asked, one journal call and one SLA call.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from datetime import tzinfo
 from typing import Any, TypeVar
 
 import httpx
 
+from connectors.answers import Scrubber, host_of
+from connectors.concurrency import together
 from connectors.connection import Connection
 from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.model import Note, Ticket, WriteRequest
 from connectors.resilience import Resilience, ResiliencePolicy
-from connectors.servicenow.answers import AccessDenied, Scrubber, host_of
+from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.auth import REFRESH_MARGIN, OAuthTokenCache, authenticator
 from connectors.servicenow.capabilities import SERVICENOW
 from connectors.servicenow.client import TableClient
@@ -226,7 +227,7 @@ class ServiceNowConnector:
                 raise ItsmError(
                     f"ServiceNow at {self._client.host} answered a record without a sys_id"
                 )
-            journal, time_left = await _together(
+            journal, time_left = await together(
                 self._journals(row, sys_id, zone) if wants_journal else None,
                 self._time_left(sys_id) if wants_sla else None,
             )
@@ -269,20 +270,6 @@ class ServiceNowConnector:
 
 
 _CLOSE_RULE = "ServiceNow requires close_code and close_notes to resolve or close an incident"
-
-
-async def _together(*jobs: Awaitable[T] | None) -> list[T | None]:
-    """Run the jobs concurrently; ``None`` stands for a job not needed. All of them finish
-    before the first error (in argument order) is raised, so no call is left running."""
-    running = [job for job in jobs if job is not None]
-    outcomes = iter(await asyncio.gather(*running, return_exceptions=True))
-    results: list[T | None] = []
-    for job in jobs:
-        outcome = None if job is None else next(outcomes)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        results.append(outcome)
-    return results
 
 
 def _rows(result: object, host: str) -> list[Mapping[str, Any]]:

@@ -32,11 +32,12 @@ from typing import Any
 
 import httpx
 
+from connectors.answers import Scrubber, host_of
 from connectors.connection import AuthType, Connection
 from connectors.errors import BadInput, GatewayError, ItsmError, ItsmTimeout, Unavailable
 from connectors.fields import TicketField
 from connectors.resilience import Resilience, ResiliencePolicy, is_json
-from connectors.servicenow.answers import AccessDenied, Scrubber, host_of
+from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.auth import Authenticator, OAuthAuth, OAuthTokenCache, authenticator
 from connectors.servicenow.client import TableClient
 from connectors.servicenow.connector import DEFAULT_TABLE
