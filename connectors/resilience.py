@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from connectors.answers import transport_error
 from connectors.errors import GatewayError, Unavailable
 
 log = logging.getLogger("itsm_gateway.resilience")
@@ -174,6 +175,40 @@ class ResilienceObserver:
 
     def itsm_breaker_refusal(self, target: Target, operation: str) -> None:
         """A call was refused at once because the instance's breaker is open."""
+
+
+async def call_or_raise(
+    resilience: Resilience,
+    target: Target,
+    method: str,
+    send: Callable[[], Awaitable[httpx.Response]],
+    *,
+    operation: str,
+    idempotent: bool | None = None,
+) -> httpx.Response:
+    """``Resilience.call``, with a request that got no HTTP answer turned into the gateway error
+    naming ``target`` (flagged when a write may have been applied)."""
+    try:
+        return await resilience.call(
+            target, method, send, idempotent=idempotent, operation=operation
+        )
+    except httpx.TransportError as exc:
+        error = transport_error(exc, target.name)
+        if outcome_unknown(method, exc, idempotent=idempotent):
+            mark_outcome_unknown(error, method)
+        raise error from None
+
+
+def flag_if_applied(
+    error: GatewayError, method: str, response: httpx.Response, *, idempotent: bool | None = None
+) -> GatewayError:
+    """An error made from ``response``, flagged when the write may have been applied: a 5xx (503
+    aside) may come after the write; a 2xx in JSON means it was, whatever its body says."""
+    safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+    applied = response.is_success and not safe
+    if outcome_unknown(method, response, idempotent=idempotent) or (applied and is_json(response)):
+        mark_outcome_unknown(error, method)
+    return error
 
 
 class Admission(enum.Enum):

@@ -22,14 +22,12 @@ import orjson
 
 from connectors.answers import Scrubber, scrubbed
 from connectors.errors import GatewayError, ItsmError, TicketNotFound
-from connectors.jira.answers import json_body, rate_limited, refusal, transport_error
+from connectors.jira.answers import json_body, rate_limited, refusal
 from connectors.resilience import (
-    IDEMPOTENT_METHODS,
     Resilience,
     Target,
-    is_json,
-    mark_outcome_unknown,
-    outcome_unknown,
+    call_or_raise,
+    flag_if_applied,
 )
 
 
@@ -102,15 +100,14 @@ class JiraClient:
         def attempt() -> Awaitable[httpx.Response]:
             return self._http.request(method, url, headers=headers, content=content)
 
-        try:
-            return await self._resilience.call(
-                self._target, method, attempt, idempotent=idempotent, operation=operation
-            )
-        except httpx.TransportError as exc:
-            error = transport_error(exc, self.host)
-            if outcome_unknown(method, exc, idempotent=idempotent):
-                mark_outcome_unknown(error, method)
-            raise error from None
+        return await call_or_raise(
+            self._resilience,
+            self._target,
+            method,
+            attempt,
+            operation=operation,
+            idempotent=idempotent,
+        )
 
     def _result(
         self,
@@ -122,15 +119,7 @@ class JiraClient:
         try:
             return self._read(response, not_found)
         except GatewayError as error:
-            # A write answered 5xx (503 aside) may have been applied before the site failed;
-            # one answered 2xx in JSON was, even if its body is not what Jira sends.
-            safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
-            applied = response.is_success and not safe
-            if outcome_unknown(method, response, idempotent=idempotent) or (
-                applied and is_json(response)
-            ):
-                raise mark_outcome_unknown(error, method) from None
-            raise
+            raise flag_if_applied(error, method, response, idempotent=idempotent) from None
 
     def _read(self, response: httpx.Response, not_found: str | None) -> Any:
         status = response.status_code

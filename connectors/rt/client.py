@@ -20,16 +20,14 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
-from connectors.answers import Scrubber, scrubbed, transport_error
+from connectors.answers import Scrubber, scrubbed
 from connectors.connection import AuthType, Credentials
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.resilience import (
-    IDEMPOTENT_METHODS,
     Resilience,
     Target,
-    is_json,
-    mark_outcome_unknown,
-    outcome_unknown,
+    call_or_raise,
+    flag_if_applied,
 )
 from connectors.rt.answers import json_body, rate_limited, refusal
 
@@ -126,24 +124,15 @@ class RestClient:
         def attempt() -> Awaitable[httpx.Response]:
             return self._http.request(method, url, headers=headers, content=content)
 
-        try:
-            return await self._resilience.call(self._target, method, attempt, operation=operation)
-        except httpx.TransportError as exc:
-            error = transport_error(exc, self.name)
-            if outcome_unknown(method, exc):
-                mark_outcome_unknown(error, method)
-            raise error from None
+        return await call_or_raise(
+            self._resilience, self._target, method, attempt, operation=operation
+        )
 
     def _answer(self, method: str, response: httpx.Response, not_found: str | None) -> Answer:
         try:
             return self._read(response, not_found)
         except GatewayError as error:
-            # A write answered 5xx (503 aside) may have been applied before RT failed; one
-            # answered 2xx in JSON was, even if its body is not what REST 2.0 sends.
-            applied = response.is_success and method not in IDEMPOTENT_METHODS
-            if outcome_unknown(method, response) or (applied and is_json(response)):
-                raise mark_outcome_unknown(error, method) from None
-            raise
+            raise flag_if_applied(error, method, response) from None
 
     def _read(self, response: httpx.Response, not_found: str | None) -> Answer:
         status = response.status_code

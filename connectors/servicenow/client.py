@@ -24,14 +24,12 @@ import orjson
 from connectors.answers import Scrubber, scrubbed
 from connectors.errors import GatewayError, ItsmError, TicketNotFound
 from connectors.resilience import (
-    IDEMPOTENT_METHODS,
     Resilience,
     Target,
-    is_json,
-    mark_outcome_unknown,
-    outcome_unknown,
+    call_or_raise,
+    flag_if_applied,
 )
-from connectors.servicenow.answers import json_body, rate_limited, refusal, transport_error
+from connectors.servicenow.answers import json_body, rate_limited, refusal
 from connectors.servicenow.auth import Authenticator
 
 
@@ -105,26 +103,15 @@ class TableClient:
         def attempt() -> Awaitable[httpx.Response]:
             return self._http.request(method, url, headers=headers, content=content)
 
-        try:
-            return await self._resilience.call(
-                self._target, method, attempt, operation=operation_of(method, path)
-            )
-        except httpx.TransportError as exc:
-            error = transport_error(exc, self.host)
-            if outcome_unknown(method, exc):
-                mark_outcome_unknown(error, method)
-            raise error from None
+        return await call_or_raise(
+            self._resilience, self._target, method, attempt, operation=operation_of(method, path)
+        )
 
     def _result(self, method: str, response: httpx.Response, not_found: str | None) -> Any:
         try:
             return self._read(response, not_found)
         except GatewayError as error:
-            # A write answered 5xx (503 aside) may have been applied before the instance failed;
-            # one answered 2xx in JSON was, even if its body is not what the Table API sends.
-            applied = response.is_success and method not in IDEMPOTENT_METHODS
-            if outcome_unknown(method, response) or (applied and is_json(response)):
-                raise mark_outcome_unknown(error, method) from None
-            raise
+            raise flag_if_applied(error, method, response) from None
 
     def _read(self, response: httpx.Response, not_found: str | None) -> Any:
         status = response.status_code
