@@ -40,7 +40,7 @@ from gateway.tracing import TRACER_NAME, tracer_provider_for
 from graph.limits import GraphQLLimits
 from graph.view import GraphQLView
 from resolvers.connections import ConnectionResolver
-from resolvers.idempotency import IdempotencyStore, MemoryIdempotencyStore
+from resolvers.idempotency_store import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
 from resolvers.tickets import TicketService
 from rest_compat.handlers import RestDoor

@@ -20,7 +20,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
 from connectors.errors import Unavailable
-from resolvers.idempotency import DEFAULT_TTL_SECONDS
+from resolvers.idempotency_store import DEFAULT_TTL_SECONDS
 
 log = logging.getLogger("itsm_gateway.idempotency")
 

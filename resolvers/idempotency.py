@@ -26,11 +26,9 @@ import hashlib
 import logging
 import secrets
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
-from typing import Any, Literal, Protocol
+from datetime import tzinfo
 
 import orjson
 
@@ -43,14 +41,14 @@ from connectors.errors import (
     Unavailable,
 )
 from connectors.fields import TicketField
-from connectors.model import FieldValue, Note, Ticket, WriteRequest
+from connectors.model import Ticket, WriteRequest
 from resolvers.connections import ConnectionDetails
+from resolvers.idempotency_records import Record
+from resolvers.idempotency_store import HEADER, IdempotencyStore
 
 log = logging.getLogger("itsm_gateway.idempotency")
 
-HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-DEFAULT_TTL_SECONDS = 86_400
 
 UNKNOWN_OUTCOME_MESSAGE = (
     "the first create with this Idempotency-Key ended without a clear answer from the ITSM; it "
@@ -140,185 +138,6 @@ def _digest(text: str | bytes) -> str:
     return hashlib.sha256(text.encode() if isinstance(text, str) else text).hexdigest()
 
 
-# -- the stored record -----------------------------------------------------------------------
-
-State = Literal["pending", "done", "unknown"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Record:
-    state: State
-    fingerprint: str
-    owner: str = ""  # pending: the claimant's random token
-    lease_until: float = 0.0  # pending: wall-clock time after which it counts as unknown
-    ticket: Ticket | None = None  # done
-    status: int = 0  # unknown: the first attempt's HTTP status
-
-    def to_json(self) -> str:
-        data: dict[str, Any] = {"state": self.state, "fingerprint": self.fingerprint}
-        if self.state == "pending":
-            data |= {"owner": self.owner, "leaseUntil": self.lease_until}
-        elif self.state == "done" and self.ticket is not None:
-            data["ticket"] = encode_ticket(self.ticket)
-        elif self.state == "unknown":
-            data["status"] = self.status
-        return orjson.dumps(data).decode()
-
-    @classmethod
-    def from_json(cls, text: str) -> _Record:
-        data = orjson.loads(text)
-        return cls(
-            state=data["state"],
-            fingerprint=data["fingerprint"],
-            owner=data.get("owner", ""),
-            lease_until=float(data.get("leaseUntil", 0.0)),
-            ticket=decode_ticket(data["ticket"]) if "ticket" in data else None,
-            status=int(data.get("status", 0)),
-        )
-
-
-def encode_ticket(ticket: Ticket) -> dict[str, Any]:
-    """JSON-ready values: text and null as they are, datetimes and notes tagged."""
-    return {str(name): _encode_value(value) for name, value in ticket.values.items()}
-
-
-def decode_ticket(data: Mapping[str, Any]) -> Ticket:
-    return Ticket({TicketField(name): _decode_value(value) for name, value in data.items()})
-
-
-def _encode_value(value: FieldValue) -> Any:
-    if isinstance(value, datetime):
-        return {"datetime": _utc_text(value)}
-    if isinstance(value, tuple):
-        return {
-            "notes": [
-                {
-                    "author": note.author,
-                    "time": _utc_text(note.time) if note.time else None,
-                    "text": note.text,
-                }
-                for note in value
-            ]
-        }
-    return value
-
-
-def _decode_value(value: Any) -> FieldValue:
-    if isinstance(value, dict) and "datetime" in value:
-        return datetime.fromisoformat(value["datetime"])
-    if isinstance(value, dict) and "notes" in value:
-        return tuple(
-            Note(
-                author=note["author"],
-                time=datetime.fromisoformat(note["time"]) if note["time"] else None,
-                text=note["text"],
-            )
-            for note in value["notes"]
-        )
-    return value
-
-
-def _utc_text(value: datetime) -> str:
-    # The model's datetimes are aware UTC; a naive one is read as UTC rather than as local time.
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat()
-
-
-# -- the store -------------------------------------------------------------------------------
-
-
-class IdempotencyStore(Protocol):
-    """Text values under keys, each expiring a TTL after it was last written.
-
-    Every method raises ``Unavailable`` when the store cannot be reached. Implementations: the
-    in-process ``MemoryIdempotencyStore`` and ``gateway.idempotency_redis.RedisIdempotencyStore``.
-    """
-
-    async def claim(self, key: str, value: str) -> str | None:
-        """Store ``value`` unless ``key`` holds a value (atomically): ``None`` when stored, else
-        the value held."""
-        ...
-
-    async def replace(self, key: str, value: str) -> None:
-        """Store ``value`` whatever ``key`` holds."""
-        ...
-
-    async def release(self, key: str, value: str) -> None:
-        """Delete ``key`` if it still holds ``value`` (a claim never deletes another's)."""
-        ...
-
-    async def aclose(self) -> None: ...
-
-
-class MemoryIdempotencyStore:
-    """The default store, for one gateway process. Bounded: past ``max_chars`` of stored text,
-    new keys are refused (503) rather than old ones dropped, as dropping a key could let its
-    retry create a second ticket. ``clock`` (monotonic seconds) drives expiry."""
-
-    def __init__(
-        self,
-        *,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        max_chars: int = 64 * 1024 * 1024,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._ttl = ttl_seconds
-        self._max_chars = max_chars
-        self._clock = clock
-        # In expiry order: the TTL is one for all and every write moves its key to the end.
-        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self._chars = 0
-
-    async def claim(self, key: str, value: str) -> str | None:
-        self._drop_expired()
-        held = self._entries.get(key)
-        if held is not None:
-            return held[1]
-        if self._chars + len(value) > self._max_chars:
-            raise Unavailable(
-                f"the gateway's idempotency store is full; retry later, or without an {HEADER}"
-            )
-        self._write(key, value)
-        return None
-
-    async def replace(self, key: str, value: str) -> None:
-        # Never refused for size: the key's claim was counted already, and refusing the outcome
-        # of a create that happened would be worse than a store somewhat over its bound.
-        self._drop_expired()
-        self._write(key, value)
-
-    async def release(self, key: str, value: str) -> None:
-        held = self._entries.get(key)
-        if held is not None and held[1] == value:
-            self._remove(key)
-
-    async def aclose(self) -> None:
-        self._entries.clear()
-        self._chars = 0
-
-    def __len__(self) -> int:
-        self._drop_expired()
-        return len(self._entries)
-
-    def _write(self, key: str, value: str) -> None:
-        self._remove(key)
-        self._entries[key] = (self._clock() + self._ttl, value)
-        self._chars += len(value)
-
-    def _remove(self, key: str) -> None:
-        held = self._entries.pop(key, None)
-        if held is not None:
-            self._chars -= len(held[1])
-
-    def _drop_expired(self) -> None:
-        now = self._clock()
-        while self._entries:
-            key, (expires_at, _) = next(iter(self._entries.items()))
-            if expires_at > now:
-                return
-            self._remove(key)
-
-
 # -- the protocol around one create ----------------------------------------------------------
 
 
@@ -349,7 +168,7 @@ class Idempotency:
         self._max_poll = max_poll_seconds
 
     async def run(self, call: IdempotentCall, create: Callable[[], Awaitable[Ticket]]) -> Ticket:
-        claim = _Record(
+        claim = Record(
             "pending",
             call.fingerprint,
             owner=secrets.token_hex(16),
@@ -362,18 +181,18 @@ class Idempotency:
             ticket = await create()
         except GatewayError as error:
             if error.outcome_unknown:
-                await self._record(call, _Record("unknown", call.fingerprint, status=error.status))
+                await self._record(call, Record("unknown", call.fingerprint, status=error.status))
             else:
                 await self._release(call, claim)
             raise
         except BaseException:
             # A bug or a cancelled request: the write may have been sent already.
-            await self._record(call, _Record("unknown", call.fingerprint, status=502))
+            await self._record(call, Record("unknown", call.fingerprint, status=502))
             raise
-        await self._record(call, _Record("done", call.fingerprint, ticket=ticket))
+        await self._record(call, Record("done", call.fingerprint, ticket=ticket))
         return ticket
 
-    async def _claim_or_wait(self, call: IdempotentCall, claim: _Record) -> Ticket | None:
+    async def _claim_or_wait(self, call: IdempotentCall, claim: Record) -> Ticket | None:
         """``None`` once this request holds the key; the first answer when there is one."""
         give_up_at = self._monotonic() + self._wait
         delay = self._first_poll
@@ -384,7 +203,7 @@ class Idempotency:
             held_text = await self._store.claim(call.storage_key, mine)
             if held_text is None:
                 return None
-            held = _Record.from_json(held_text)
+            held = Record.from_json(held_text)
             if held.fingerprint != call.fingerprint:
                 raise Conflict(f"{HEADER} {call.key} was used with a different request")
             if held.state == "done" and held.ticket is not None:
@@ -406,7 +225,7 @@ class Idempotency:
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, self._max_poll)
 
-    async def _record(self, call: IdempotentCall, record: _Record) -> None:
+    async def _record(self, call: IdempotentCall, record: Record) -> None:
         try:
             await self._store.replace(call.storage_key, record.to_json())
         except GatewayError as error:
@@ -418,7 +237,7 @@ class Idempotency:
                 error.message,
             )
 
-    async def _release(self, call: IdempotentCall, claim: _Record) -> None:
+    async def _release(self, call: IdempotentCall, claim: Record) -> None:
         try:
             await self._store.release(call.storage_key, claim.to_json())
         except GatewayError as error:

@@ -19,13 +19,8 @@ from connectors.port import Connector
 from connectors.registry import ConnectorRegistry
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.field_sets import parse_ticket_fields
-from resolvers.idempotency import (
-    Idempotency,
-    IdempotencyStore,
-    IdempotentCall,
-    MemoryIdempotencyStore,
-    parse_idempotency_key,
-)
+from resolvers.idempotency import Idempotency, IdempotentCall, parse_idempotency_key
+from resolvers.idempotency_store import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
 from resolvers.timezones import parse_zone
 from resolvers.trail import current_trail

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from resolvers import idempotency
+from resolvers import idempotency, idempotency_store
 from rest_compat.contracts import CreateRequest, FetchRequest, UpdateRequest
 from rest_compat.envelope import Envelope
 
@@ -55,13 +55,13 @@ _REQUEST_ID = {
     "schema": {"type": "string", "maxLength": 128},
 }
 _IDEMPOTENCY_KEY = {
-    "name": idempotency.HEADER,
+    "name": idempotency_store.HEADER,
     "in": "header",
     "required": False,
     "description": (
         "Makes a retried create return the first answer instead of creating a second ticket; "
         "the same key with a different body is 409. Keys expire after "
-        f"{idempotency.DEFAULT_TTL_SECONDS // 3600} hours by default."
+        f"{idempotency_store.DEFAULT_TTL_SECONDS // 3600} hours by default."
     ),
     "schema": {
         "type": "string",

@@ -29,13 +29,8 @@ from connectors.errors import (
 from connectors.fields import TicketField
 from connectors.model import Note, Ticket
 from gateway.idempotency_redis import RedisIdempotencyStore
-from resolvers.idempotency import (
-    UNKNOWN_OUTCOME_MESSAGE,
-    Idempotency,
-    IdempotencyStore,
-    IdempotentCall,
-    MemoryIdempotencyStore,
-)
+from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, Idempotency, IdempotentCall
+from resolvers.idempotency_store import IdempotencyStore, MemoryIdempotencyStore
 from tests.support.redis import RedisServer
 
 TTL = 3600.0
