@@ -9,7 +9,9 @@ chose. It imports nothing from the rest of the project.
 Default account (demo values, not secrets): ``gateway@acme.example`` with API token
 ``jira-api-token`` (Basic auth), or the OAuth 2.0 access token ``jira-oauth-token`` (Bearer).
 Seeded projects ``DESK`` (service project: SLAs, public and internal comments) and ``OPS``
-(software project); issues ``DESK-1`` to ``DESK-5`` and ``OPS-1`` (see ``seed``).
+(software project); issues ``DESK-1`` to ``DESK-5`` and ``OPS-1`` (see ``seed``). OAuth 2.0
+clients find the site's ``CLOUD_ID`` at ``/oauth/token/accessible-resources`` and call the same
+API under ``/ex/jira/{CLOUD_ID}``, as through Atlassian's API gateway (see ``cloud``).
 
 Usage::
 
@@ -23,6 +25,7 @@ seed's time and runs; ``--wall-clock`` for the real time).
 
 from emulators.jira.app import create_app
 from emulators.jira.config import (
+    CLOUD_ID,
     DEFAULT_API_TOKEN,
     DEFAULT_EMAIL,
     DEFAULT_OAUTH_TOKEN,
@@ -35,6 +38,7 @@ from emulators.jira.seed import SEED_NOW
 from emulators.jira.state import JiraState, RecordedRequest, running_from
 
 __all__ = [
+    "CLOUD_ID",
     "DEFAULT_API_TOKEN",
     "DEFAULT_EMAIL",
     "DEFAULT_OAUTH_TOKEN",

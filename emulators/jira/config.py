@@ -17,6 +17,10 @@ DEFAULT_EMAIL = "gateway@acme.example"
 DEFAULT_API_TOKEN = "jira-api-token"  # noqa: S105 - a documented demo credential
 DEFAULT_OAUTH_TOKEN = "jira-oauth-token"  # noqa: S105 - a documented demo credential
 INTEGRATION_ACCOUNT_ID = "712020:4b6c2d1e-7f3a-4e5b-9c8d-0a1b2c3d4e5f"
+# The site's cloudId, as Atlassian's API gateway names it: OAuth 2.0 calls go to
+# ``/ex/jira/{cloudId}/rest/...`` (``emulators.jira.cloud``). Stable, like a real site's.
+CLOUD_ID = "3f6c1a2b-8d4e-4c7a-9b1e-5a2d7c8e9f01"
+GATEWAY_ROOT = f"/ex/jira/{CLOUD_ID}"
 
 
 @dataclass(frozen=True)

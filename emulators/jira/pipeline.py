@@ -1,4 +1,5 @@
-"""The middleware every API request goes through, in this order:
+"""The middleware every API request goes through (``/rest/...``, the same under Atlassian's API
+gateway root ``/ex/jira/{cloudId}``, and ``/oauth/token/accessible-resources``), in this order:
 
 1. record it (refused ones included; only ``/rest/...`` paths, never the control API);
 2. ``latency_ms``; the ``login_page``; a forced 5xx (nothing is done);
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from emulators.jira import responses
 from emulators.jira.auth import ANONYMOUS, authenticate
+from emulators.jira.config import GATEWAY_ROOT
 from emulators.jira.keys import RECORD_KEY, STATE_KEY, USER_KEY
 from emulators.jira.state import JiraState, RecordedRequest
 
@@ -30,14 +32,30 @@ _ISSUE_PATH = re.compile(r"^/rest/(?:api/3/issue|servicedeskapi/request)/(?P<iss
 RECORDED_HEADERS = frozenset({"traceparent", "tracestate", "x-request-id"})
 
 
-def base_url(request: web.Request) -> str:
+def site_url(request: web.Request) -> str:
     configured = request.app[STATE_KEY].config.base_url
     return configured or f"{request.scheme}://{request.host}"
 
 
+def base_url(request: web.Request) -> str:
+    """The base of ``self`` links: the site, or the site's root under the API gateway when the
+    request came that way."""
+    under_gateway = request.path.startswith(f"{GATEWAY_ROOT}/")
+    return f"{site_url(request)}{GATEWAY_ROOT}" if under_gateway else site_url(request)
+
+
+def api_path(path: str) -> str:
+    """The site's own path of a request (``/rest/...``), with the API gateway's root removed."""
+    return path.removeprefix(GATEWAY_ROOT) if path.startswith(f"{GATEWAY_ROOT}/") else path
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith(("/rest/", "/ex/jira/", "/oauth/"))
+
+
 @web.middleware
 async def emulate_site(request: web.Request, handler: web.Handler) -> web.StreamResponse:
-    if not request.path.startswith("/rest/"):
+    if not _is_api(request.path):
         return await handler(request)  # the control API: never recorded
     state = request.app[STATE_KEY]
     recorded = await _record(request, state)
@@ -55,7 +73,7 @@ async def emulate_site(request: web.Request, handler: web.Handler) -> web.Stream
     if user is None or (faults.reject_credentials and user is not ANONYMOUS):
         return responses.not_authenticated(base_url(request))
     if user is ANONYMOUS:
-        if request.method == "GET" and _ISSUE_PATH.match(request.path):
+        if request.method == "GET" and _ISSUE_PATH.match(api_path(request.path)):
             return responses.issue_not_found()
         return responses.not_authenticated(base_url(request))
     recorded.account = user.account_id
@@ -91,7 +109,7 @@ async def _record(request: web.Request, state: JiraState) -> RecordedRequest:
             body = orjson.loads(await request.read())
         except orjson.JSONDecodeError:
             body = None
-    path = request.path
+    path = api_path(request.path)
     api = (
         "platform"
         if path.startswith("/rest/api/3/")
@@ -103,7 +121,7 @@ async def _record(request: web.Request, state: JiraState) -> RecordedRequest:
     query = {key: ",".join(request.query.getall(key)) for key in request.query}
     recorded = RecordedRequest(
         method=request.method,
-        path=path,
+        path=request.path,
         api=api,
         issue=match["issue"] if match else None,
         query=query,

@@ -36,15 +36,16 @@ SD_PUBLIC_COMMENT = "sd.public.comment"
 DEFAULT_MAX_COMMENTS = 5000
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_post(f"{PREFIX}/issue", create_issue)
-    app.router.add_get(f"{PREFIX}/issue/{{issue}}", get_issue)
-    app.router.add_put(f"{PREFIX}/issue/{{issue}}", edit_issue)
-    app.router.add_get(f"{PREFIX}/issue/{{issue}}/transitions", get_transitions)
-    app.router.add_post(f"{PREFIX}/issue/{{issue}}/transitions", do_transition)
-    app.router.add_get(f"{PREFIX}/issue/{{issue}}/comment", get_comments)
-    app.router.add_post(f"{PREFIX}/issue/{{issue}}/comment", add_comment)
-    app.router.add_get(f"{PREFIX}/project/{{project}}", get_project)
+def add_routes(app: web.Application, root: str = "") -> None:
+    """The routes under ``root``: the site's own (``""``) or the API gateway's."""
+    app.router.add_post(f"{root}{PREFIX}/issue", create_issue)
+    app.router.add_get(f"{root}{PREFIX}/issue/{{issue}}", get_issue)
+    app.router.add_put(f"{root}{PREFIX}/issue/{{issue}}", edit_issue)
+    app.router.add_get(f"{root}{PREFIX}/issue/{{issue}}/transitions", get_transitions)
+    app.router.add_post(f"{root}{PREFIX}/issue/{{issue}}/transitions", do_transition)
+    app.router.add_get(f"{root}{PREFIX}/issue/{{issue}}/comment", get_comments)
+    app.router.add_post(f"{root}{PREFIX}/issue/{{issue}}/comment", add_comment)
+    app.router.add_get(f"{root}{PREFIX}/project/{{project}}", get_project)
 
 
 def _renderer(request: web.Request) -> Renderer:

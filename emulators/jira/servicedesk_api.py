@@ -30,10 +30,11 @@ PREFIX = "/rest/servicedeskapi"
 DEFAULT_LIMIT = 50
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_get(f"{PREFIX}/request/{{issue}}/comment", get_comments)
-    app.router.add_post(f"{PREFIX}/request/{{issue}}/comment", add_comment)
-    app.router.add_get(f"{PREFIX}/request/{{issue}}/sla", get_slas)
+def add_routes(app: web.Application, root: str = "") -> None:
+    """The routes under ``root``: the site's own (``""``) or the API gateway's."""
+    app.router.add_get(f"{root}{PREFIX}/request/{{issue}}/comment", get_comments)
+    app.router.add_post(f"{root}{PREFIX}/request/{{issue}}/comment", add_comment)
+    app.router.add_get(f"{root}{PREFIX}/request/{{issue}}/sla", get_slas)
 
 
 def _request_issue(request: web.Request) -> Issue | web.Response:
