@@ -129,7 +129,9 @@ def create_app(
         [
             ServiceNowConnectorFactory(itsm_http, resilience=resilience),
             RtConnectorFactory(itsm_http, resilience=resilience),
-            JiraConnectorFactory(itsm_http, resilience=resilience),
+            JiraConnectorFactory(
+                itsm_http, resilience=resilience, api_url=settings.jira_cloud_api_url
+            ),
         ]
     )
     # Idempotency keys: shared through Redis when configured, else in this process only.

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+import httpx
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from redis.connection import parse_url
 
 from resolvers.url_policy import DEFAULT_ALLOWED_URLS, UrlPolicy
@@ -83,6 +92,14 @@ class Settings(BaseModel):
     port: int = Field(default=8080, ge=1, le=65535)
     itsm_allowed_urls: str = Field(
         default=DEFAULT_ALLOWED_URLS, description="ITSM base URLs callers may name"
+    )
+    jira_cloud_api_url: str = Field(
+        default="https://api.atlassian.com",
+        pattern=r"^https?://[^\s/]+/?$",
+        description=(
+            "Atlassian's API gateway, where Jira calls with an OAuth 2.0 (bearer) token go; "
+            "ITSM_GATEWAY_ITSM_ALLOWED_URLS must allow it"
+        ),
     )
     itsm_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     itsm_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
@@ -156,6 +173,21 @@ class Settings(BaseModel):
     def _allowed_urls_parse(cls, value: str) -> str:
         # Here rather than after validation, so that this error is reported with all the others.
         UrlPolicy.from_text(value)
+        return value
+
+    @field_validator("jira_cloud_api_url")
+    @classmethod
+    def _jira_cloud_api_url_allowed(cls, value: str, info: ValidationInfo) -> str:
+        # Checked when set (a default is not validated): the transport refuses any origin the
+        # allow-list does not match, so an API URL it misses would fail every bearer call.
+        allowed = info.data.get("itsm_allowed_urls")
+        if allowed is not None:
+            url = httpx.URL(value)
+            port = url.port or (443 if url.scheme == "https" else 80)
+            if not UrlPolicy.from_text(allowed).allows_origin(url.scheme, url.host, port):
+                raise ValueError(
+                    "expected a URL that ITSM_GATEWAY_ITSM_ALLOWED_URLS allows: add it there"
+                )
         return value
 
     @field_validator("redis_url")

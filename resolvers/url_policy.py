@@ -32,8 +32,10 @@ from dataclasses import dataclass
 from connectors.errors import BadInput
 from resolvers.addresses import internal_kind, ip_literal
 
+# api.atlassian.com: Atlassian's API gateway, where Jira calls with OAuth 2.0 tokens go.
 DEFAULT_ALLOWED_URLS = (
-    "https://*.service-now.com,https://*.servicenowservices.com,https://*.atlassian.net"
+    "https://*.service-now.com,https://*.servicenowservices.com,https://*.atlassian.net,"
+    "https://api.atlassian.com"
 )
 FIELD = "connectionDetails.instanceUrl"
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -8,10 +8,15 @@ Each HTTP exchange goes through the factory's ``Resilience`` (``connectors.resil
 retries, the site's circuit breaker and its concurrency limit, with the call's ``operation``
 name for metrics and traces. A write that may have been applied (sent, then no definite answer)
 is never sent again; its error says so (``outcome_unknown``).
+
+With ``api_url`` (OAuth 2.0 bearer tokens) the calls go to Atlassian's API gateway,
+``{api_url}/ex/jira/{cloudId}``, after one ``accessible-resources`` lookup (``cloud``) the
+factory's ``CloudIds`` remembers; otherwise straight to the site.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -20,9 +25,10 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
-from connectors.answers import Scrubber, scrubbed
+from connectors.answers import Scrubber, host_of, scrubbed
 from connectors.errors import GatewayError, ItsmError, TicketNotFound
 from connectors.jira.answers import json_body, rate_limited, refusal
+from connectors.jira.cloud import ACCESSIBLE_RESOURCES, CloudIds, cloud_id_of
 from connectors.resilience import (
     Resilience,
     Target,
@@ -37,7 +43,8 @@ def segment(value: str) -> str:
 
 
 class JiraClient:
-    """Calls ``{site}/rest/...`` for one connector (one request of the gateway)."""
+    """Calls ``{site}/rest/...`` (or ``{api_url}/ex/jira/{cloudId}/rest/...``) for one
+    connector (one request of the gateway)."""
 
     def __init__(
         self,
@@ -48,10 +55,16 @@ class JiraClient:
         headers: Mapping[str, str],
         scrub: Scrubber,
         resilience: Resilience,
+        api_url: str | None = None,
+        cloud_ids: CloudIds | None = None,
     ) -> None:
         self._http = http
-        self._base = site_url
+        self._site = site_url
         self.host = host
+        self._api_url = api_url
+        self._cloud_ids = cloud_ids if cloud_ids is not None else CloudIds()
+        # The calls of one fetch run together: the first looks the cloudId up, the others wait.
+        self._lookup_lock = asyncio.Lock()
         self._headers = {**headers, "Accept": "application/json"}
         self._scrub = scrub
         self._resilience = resilience
@@ -75,15 +88,48 @@ class JiraClient:
         default for retries (a Jira edit that sets fields is safe to send twice).
         """
         try:
-            response = await self._send(method, path, params or {}, body, operation, idempotent)
+            base = await self._base()
+            response = await self._send(
+                method, f"{base}{path}", params or {}, body, operation, idempotent
+            )
             return self._result(method, response, not_found, idempotent)
         except GatewayError as exc:
             raise scrubbed(exc, self._scrub) from None
 
+    async def _base(self) -> str:
+        """The site itself, or Atlassian's API gateway for the site's cloudId."""
+        if self._api_url is None:
+            return self._site
+        cloud_id = self._cloud_ids.get(self._site)
+        if cloud_id is None:
+            async with self._lookup_lock:
+                cloud_id = self._cloud_ids.get(self._site)
+                if cloud_id is None:
+                    cloud_id = await self._look_up_cloud_id(self._api_url)
+                    self._cloud_ids.put(self._site, cloud_id)
+        return f"{self._api_url}/ex/jira/{segment(cloud_id)}"
+
+    async def _look_up_cloud_id(self, api_url: str) -> str:
+        """``GET /oauth/token/accessible-resources`` with the token: the sites it grants."""
+        api_host = host_of(api_url)
+        target = Target(
+            key=api_url, name=f"Atlassian's API at {api_host}", host=api_host, itsm_type="jira"
+        )
+        url = f"{api_url}{ACCESSIBLE_RESOURCES}"
+        headers = dict(self._headers)
+
+        def attempt() -> Awaitable[httpx.Response]:
+            return self._http.request("GET", url, headers=headers)
+
+        response = await call_or_raise(
+            self._resilience, target, "GET", attempt, operation="oauth_resources"
+        )
+        return cloud_id_of(self._read(response, None, api_host), self._site, api_host)
+
     async def _send(
         self,
         method: str,
-        path: str,
+        url: str,
         params: Mapping[str, str],
         body: Mapping[str, object] | None,
         operation: str,
@@ -95,7 +141,8 @@ class JiraClient:
             headers["Content-Type"] = "application/json"
             content = orjson.dumps(body)
         query = urlencode(params)
-        url = f"{self._base}{path}?{query}" if query else f"{self._base}{path}"
+        if query:
+            url = f"{url}?{query}"
 
         def attempt() -> Awaitable[httpx.Response]:
             return self._http.request(method, url, headers=headers, content=content)
@@ -117,25 +164,26 @@ class JiraClient:
         idempotent: bool | None,
     ) -> Any:
         try:
-            return self._read(response, not_found)
+            return self._read(response, not_found, self.host)
         except GatewayError as error:
             raise flag_if_applied(error, method, response, idempotent=idempotent) from None
 
-    def _read(self, response: httpx.Response, not_found: str | None) -> Any:
+    @staticmethod
+    def _read(response: httpx.Response, not_found: str | None, host: str) -> Any:
         status = response.status_code
         if status == 429:
-            raise rate_limited(response, self.host)
+            raise rate_limited(response, host)
         if status == 401:  # whatever the body is: an HTML page here still means credentials
             try:
-                body: object = json_body(response, self.host)
+                body: object = json_body(response, host)
             except ItsmError:
                 body = None
-            raise refusal(401, body, self.host)
+            raise refusal(401, body, host)
         if response.is_success and not response.content.strip():
             return None  # 204 No Content: edits and transitions
-        body = json_body(response, self.host)
+        body = json_body(response, host)
         if response.is_success:
             return body
         if status == 404 and not_found is not None:
             raise TicketNotFound(not_found)
-        raise refusal(status, body, self.host)
+        raise refusal(status, body, host)

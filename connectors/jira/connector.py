@@ -27,6 +27,7 @@ from connectors.fields import TicketField
 from connectors.jira.adf import text_to_adf
 from connectors.jira.capabilities import JIRA
 from connectors.jira.client import JiraClient, segment
+from connectors.jira.cloud import DEFAULT_API_URL, CloudIds
 from connectors.jira.mapping import (
     JOURNAL_FIELDS,
     issue_fields,
@@ -56,15 +57,28 @@ T = TypeVar("T")
 class JiraConnectorFactory:
     """Long-lived: shares the app's pooled ``httpx.AsyncClient`` and the ``Resilience``
     (retries, a circuit breaker and a concurrency limit per site) every call goes through.
-    Without ``resilience`` every call is sent once, unguarded."""
+    Without ``resilience`` every call is sent once, unguarded.
+
+    ``api_url`` is Atlassian's API gateway, where ``bearer`` (OAuth 2.0 access token) calls go
+    (``connectors.jira.cloud``); the cloudId of each site is looked up once and kept here, for at
+    most ``cloud_id_limit`` sites. ``basic`` calls go straight to the site."""
 
     itsm_type = "jira"
     default_table = "issue"  # what records are called when no project is named
     capabilities = JIRA
 
-    def __init__(self, http: httpx.AsyncClient, *, resilience: Resilience | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        resilience: Resilience | None = None,
+        api_url: str = DEFAULT_API_URL,
+        cloud_id_limit: int = 1024,
+    ) -> None:
         self._http = http
         self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
+        self._api_url = api_url.rstrip("/")
+        self._cloud_ids = CloudIds(cloud_id_limit)
 
     def open(
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
@@ -86,10 +100,8 @@ class JiraConnectorFactory:
             )
         pair = f"{credentials.username}:{credentials.password}".encode()
         basic = base64.b64encode(pair).decode() if credentials.password else ""
-        if credentials.auth_type is AuthType.BASIC:
-            authorization = f"Basic {basic}"
-        else:
-            authorization = f"Bearer {credentials.token}"
+        bearer = credentials.auth_type is AuthType.BEARER
+        authorization = f"Bearer {credentials.token}" if bearer else f"Basic {basic}"
         host = host_of(connection.instance_url)
         client = JiraClient(
             self._http,
@@ -99,6 +111,8 @@ class JiraConnectorFactory:
             # The encoded pair too: a page echoing the Authorization header must not carry it.
             scrub=Scrubber([*credentials.secrets(), basic]),
             resilience=self._resilience,
+            api_url=self._api_url if bearer else None,
+            cloud_ids=self._cloud_ids,
         )
         return JiraConnector(client, project=project)
 

@@ -4,12 +4,15 @@ in front of the Jira emulator (``emulators/jira``), with real signed tokens.
 The gateway, token issuer and ServiceNow emulator are the session's ``stack``; this module adds a
 Jira emulator on loopback (allowed by the stack's ``http://127.0.0.1:*``) whose clock is held at
 the seed's time, so that SLA times left are exact. Its data and request log are reset before
-every test.
+every test. OAuth 2.0 (``bearer``) calls go to Atlassian's API gateway, which the emulator also
+plays: ``oauth_stack`` is a second gateway whose ``ITSM_GATEWAY_JIRA_CLOUD_API_URL`` is the
+emulator.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shlex
 import signal
 from collections.abc import AsyncIterator
@@ -20,13 +23,22 @@ import orjson
 import pytest
 
 from connectors.fields import FIELD_NAMES
-from emulators.jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_TOKEN, JiraState, seed
+from emulators.jira import (
+    CLOUD_ID,
+    DEFAULT_API_TOKEN,
+    DEFAULT_EMAIL,
+    DEFAULT_OAUTH_TOKEN,
+    JiraState,
+    seed,
+)
 from emulators.jira import create_app as create_jira_app
 from emulators.jira.adf import from_text
 from emulators.jira.control import stored
+from gateway.app import create_app
+from gateway.settings import Settings
 from tests.e2e.conftest import Stack
 from tests.e2e.doors import DOOR_IDS, DOORS, NOTE_SUBFIELDS, Outcome
-from tests.support.servers import serving
+from tests.support.servers import serving, wait_until_ready
 
 WRONG_TOKEN = "ATATT-wrong-Secret-token-0042"
 READABLE = [
@@ -74,6 +86,32 @@ async def jira_site() -> AsyncIterator[Jira]:
 def jira(jira_site: Jira) -> Jira:
     jira_site.state.reset()
     return jira_site
+
+
+@pytest.fixture(scope="module")
+async def oauth_stack(stack: Stack, jira_site: Jira) -> AsyncIterator[Stack]:
+    """The stack with a gateway configured, from its environment, to reach Atlassian's API
+    gateway at the emulator."""
+    async with serving(create_app(_oauth_settings(stack, jira_site))) as gateway_url:
+        await wait_until_ready(gateway_url)
+        yield dataclasses.replace(stack, gateway_url=gateway_url)
+
+
+def _oauth_settings(stack: Stack, jira: Jira) -> Settings:
+    assert stack.issuer is not None
+    return Settings.load(
+        {
+            "ITSM_GATEWAY_KEYCLOAK_ISSUER": stack.issuer.issuer,
+            "ITSM_GATEWAY_KEYCLOAK_AUDIENCE": stack.issuer.audience,
+            "ITSM_GATEWAY_ITSM_ALLOWED_URLS": "http://127.0.0.1:*",
+            "ITSM_GATEWAY_JIRA_CLOUD_API_URL": jira.url,
+            "ITSM_GATEWAY_ITSM_READ_TIMEOUT_SECONDS": "5",
+        }
+    )
+
+
+def bearer(jira: Jira, token: str = DEFAULT_OAUTH_TOKEN) -> dict[str, Any]:
+    return jira.connection(authType="bearer", username=None, password=None, token=token)
 
 
 async def graphql(stack: Stack, query: str, variables: dict[str, Any], root: str) -> Outcome:
@@ -203,26 +241,62 @@ async def test_a_pinned_project_hides_other_projects_issues(stack: Stack, jira: 
 @pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
 @pytest.mark.parametrize("auth", ["basic", "bearer"])
 async def test_a_refused_credential_is_502_without_the_secret(
-    door, auth: str, stack: Stack, jira: Jira
+    door, auth: str, stack: Stack, oauth_stack: Stack, jira: Jira
 ) -> None:
-    connection = (
-        jira.connection(password=WRONG_TOKEN)
-        if auth == "basic"
-        else jira.connection(authType="bearer", username=None, password=None, token=WRONG_TOKEN)
-    )
-    outcome = await door.fetch(stack, "DESK-1", ["ticketNumber"], connection=connection)
+    if auth == "basic":
+        outcome = await door.fetch(
+            stack, "DESK-1", ["ticketNumber"], connection=jira.connection(password=WRONG_TOKEN)
+        )
+    else:  # refused at the cloudId lookup
+        outcome = await door.fetch(
+            oauth_stack, "DESK-1", ["ticketNumber"], connection=bearer(jira, WRONG_TOKEN)
+        )
 
     assert outcome.status == 502
     assert "rejected the gateway's credentials (401: You are not authenticated." in outcome.message
     assert outcome.response is not None and WRONG_TOKEN not in outcome.response.text
 
 
-async def test_bearer_token_works(stack: Stack, jira: Jira) -> None:
-    connection = jira.connection(
-        authType="bearer", username=None, password=None, token=DEFAULT_OAUTH_TOKEN
+@pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+async def test_bearer_looks_the_cloud_id_up_once_then_calls_the_api_gateway(
+    door, oauth_stack: Stack, jira: Jira
+) -> None:
+    for _ in range(2):
+        outcome = await door.fetch(oauth_stack, "DESK-1", ["ticketStatus"], connection=bearer(jira))
+        assert outcome.details == {"ticketStatus": "Open"}
+
+    paths = [r.path for r in jira.state.requests]
+    # The lookup may have been made by an earlier test: the gateway keeps the id per site.
+    assert paths.count("/oauth/token/accessible-resources") <= 1
+    issue_calls = [p for p in paths if p != "/oauth/token/accessible-resources"]
+    assert issue_calls == [f"/ex/jira/{CLOUD_ID}/rest/api/3/issue/DESK-1"] * 2
+    assert all(r.account is not None for r in jira.state.requests)
+
+
+async def test_the_first_bearer_call_of_a_site_looks_its_cloud_id_up(
+    stack: Stack, jira: Jira
+) -> None:
+    # A gateway of its own, so that no earlier test has looked the site up already.
+    async with serving(create_app(_oauth_settings(stack, jira))) as gateway_url:
+        await wait_until_ready(gateway_url)
+        own = dataclasses.replace(stack, gateway_url=gateway_url)
+        for _ in range(2):
+            outcome = await DOORS[0].fetch(own, "DESK-1", ["ticketStatus"], connection=bearer(jira))
+            assert outcome.details == {"ticketStatus": "Open"}
+
+    assert [(r.method, r.path) for r in jira.state.requests] == [
+        ("GET", "/oauth/token/accessible-resources"),
+        ("GET", f"/ex/jira/{CLOUD_ID}/rest/api/3/issue/DESK-1"),
+        ("GET", f"/ex/jira/{CLOUD_ID}/rest/api/3/issue/DESK-1"),
+    ]
+
+
+async def test_basic_still_calls_the_site_directly(oauth_stack: Stack, jira: Jira) -> None:
+    outcome = await DOORS[0].fetch(
+        oauth_stack, "DESK-1", ["ticketStatus"], connection=jira.connection()
     )
-    outcome = await DOORS[0].fetch(stack, "DESK-1", ["ticketStatus"], connection=connection)
     assert outcome.details == {"ticketStatus": "Open"}
+    assert [r.path for r in jira.state.requests] == ["/rest/api/3/issue/DESK-1"]
 
 
 async def test_rate_limited_is_429_with_retry_after(stack: Stack, jira: Jira) -> None:

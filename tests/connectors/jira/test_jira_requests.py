@@ -17,13 +17,12 @@ import httpx
 import orjson
 import pytest
 
-from connectors.connection import AuthType
 from connectors.errors import BadInput, TicketNotFound
 from connectors.fields import TicketField
 from connectors.jira import JiraConnectorFactory
 from connectors.jira.adf import text_to_adf
 from connectors.model import Note, WriteRequest
-from tests.connectors.jira.conftest import API_TOKEN, EMAIL, OAUTH_TOKEN, SITE, connection
+from tests.connectors.jira.conftest import API_TOKEN, EMAIL, SITE, connection
 
 F = TicketField
 ISSUE = f"{SITE}/rest/api/3/issue"
@@ -66,24 +65,6 @@ async def test_one_issue_call_with_only_the_needed_fields(httpx_mock, connector)
     expected = base64.b64encode(f"{EMAIL}:{API_TOKEN}".encode()).decode()
     assert request.headers["Authorization"] == f"Basic {expected}"
     assert "Content-Type" not in request.headers
-
-
-async def test_bearer_sends_the_oauth_access_token(httpx_mock, factory) -> None:
-    httpx_mock.add_response(url=DESK1, match_params={"fields": "project"}, json=issue())
-    connector = factory.open(connection(AuthType.BEARER))
-
-    ticket = await connector.fetch("DESK-1", {F.TICKET_NUMBER, F.SYS_ID}, UTC)
-
-    assert ticket.values == {F.TICKET_NUMBER: "DESK-1", F.SYS_ID: "10001"}
-    assert httpx_mock.get_requests()[0].headers["Authorization"] == f"Bearer {OAUTH_TOKEN}"
-
-
-@pytest.mark.parametrize(
-    "auth_type", [AuthType.API_KEY, AuthType.OAUTH_PASSWORD, AuthType.OAUTH_CLIENT_CREDENTIALS]
-)
-def test_other_auth_types_are_refused_before_any_call(factory, auth_type) -> None:
-    with pytest.raises(BadInput, match="use basic"):
-        factory.open(connection(auth_type))
 
 
 async def test_comments_and_sla_are_read_only_when_asked_and_concurrently(
