@@ -49,6 +49,14 @@ def host_of(instance_url: str) -> str:
     return f"{url.host}:{url.port}" if url.port else url.host
 
 
+def not_json(response: httpx.Response) -> str:
+    """What an answer that is not JSON holds, for a message: "an HTML page" (a login, maintenance
+    or hibernation page) or "non-JSON content (<type>)"."""
+    content_type = response.headers.get("Content-Type", "")
+    looks_html = "html" in content_type or response.content.lstrip()[:1] == b"<"
+    return "an HTML page" if looks_html else f"non-JSON content ({content_type or 'no type'})"
+
+
 def transport_error(exc: httpx.TransportError, name: str) -> GatewayError:
     """A request to ``name`` ("ServiceNow at acme.service-now.com") that got no HTTP answer. The
     exception text is not quoted: it can carry URLs."""

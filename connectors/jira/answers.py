@@ -11,6 +11,7 @@ from __future__ import annotations
 import httpx
 import orjson
 
+from connectors.answers import not_json
 from connectors.answers import transport_error as core_transport_error
 from connectors.errors import GatewayError, ItsmError, RateLimited
 
@@ -41,9 +42,7 @@ def json_body(response: httpx.Response, host: str) -> object:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError:
         pass
-    content_type = response.headers.get("Content-Type", "")
-    looks_html = "html" in content_type or response.content.lstrip()[:1] == b"<"
-    what = "an HTML page" if looks_html else f"non-JSON content ({content_type or 'no type'})"
+    what = not_json(response)
     raise ItsmError(
         f"Jira at {host} answered {response.status_code} with {what} instead of JSON (the site "
         "may be asking for a login or be in maintenance); check the site in a browser and retry"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import httpx
 import orjson
 
+from connectors.answers import not_json
 from connectors.errors import GatewayError, ItsmError, RateLimited
 
 # A quote from RT is cut to this length: enough for its one-line messages, never a payload.
@@ -32,9 +33,7 @@ def json_body(response: httpx.Response, name: str) -> object:
         )
     if not response.content.strip():
         raise ItsmError(f"{name} answered {status} with an empty body")
-    content_type = response.headers.get("Content-Type", "")
-    looks_html = "html" in content_type or response.content.lstrip()[:1] == b"<"
-    what = "an HTML page" if looks_html else f"non-JSON content ({content_type or 'no type'})"
+    what = not_json(response)
     raise ItsmError(
         f"{name} answered {status} with {what} instead of JSON; check that the instance URL is "
         "RT's base URL and that REST 2.0 is served there"

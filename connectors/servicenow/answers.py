@@ -10,6 +10,7 @@ from __future__ import annotations
 import httpx
 import orjson
 
+from connectors.answers import not_json
 from connectors.answers import transport_error as core_transport_error
 from connectors.errors import GatewayError, ItsmError, RateLimited
 
@@ -49,9 +50,7 @@ def json_body(response: httpx.Response, host: str) -> object:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError:
         pass
-    content_type = response.headers.get("Content-Type", "")
-    looks_html = "html" in content_type or response.content.lstrip()[:1] == b"<"
-    what = "an HTML page" if looks_html else f"non-JSON content ({content_type or 'no type'})"
+    what = not_json(response)
     raise ItsmError(
         f"ServiceNow at {host} answered {response.status_code} with {what} instead of JSON "
         "(the instance may be hibernating or asking for a login); check the instance in a "
