@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-tools lint schema clean bench
+.PHONY: demo test test-tools lint typecheck schema clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench: $(STAMP)
 		fi; \
 	}
 	$(BIN)/python -m bench.load
+
+# The type checker alone (its settings are in pyproject.toml).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 schema: $(STAMP)
 	$(BIN)/itsm-gateway export-schema
