@@ -157,8 +157,9 @@ def mark_outcome_unknown(error: GatewayError, method: str) -> GatewayError:
 
 class ResilienceObserver:
     """What ``Resilience`` reports as it works, for metrics, logs and traces; every method does
-    nothing here, and the gateway overrides them (``gateway.metrics``). ``operation`` is a small
-    fixed vocabulary (``read_ticket``, ``read_journal``, ``create_ticket``, ``oauth_token``...),
+    nothing here, and the gateway overrides them (``gateway.observability.metrics``).
+    ``operation`` is a small fixed vocabulary (``read_ticket``, ``read_journal``,
+    ``create_ticket``, ``oauth_token``...),
     ``outcome`` an HTTP status (``"200"``) or the kind of transport error (``"ConnectTimeout"``)."""
 
     def itsm_call(self, target: Target, operation: str, outcome: str, seconds: float) -> None:

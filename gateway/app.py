@@ -30,13 +30,13 @@ from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.auth.shared_exchanges import SharedExchanges
 from gateway.health import healthz, readyz
 from gateway.idempotency_redis import RedisIdempotencyStore
-from gateway.metrics import Metrics, metrics_handler
 from gateway.middleware import authentication, request_context
-from gateway.outbound import CookielessClient, guarded_transport
+from gateway.observability.metrics import Metrics, metrics_handler
+from gateway.observability.tracing import TRACER_NAME, tracer_provider_for
+from gateway.outbound.transport import CookielessClient, guarded_transport
 from gateway.profiles import connection_resolver
 from gateway.request_keys import request_id_of
 from gateway.settings import Settings
-from gateway.tracing import TRACER_NAME, tracer_provider_for
 from graph.limits import GraphQLLimits
 from graph.view import GraphQLView
 from resolvers.connections import ConnectionResolver

@@ -18,10 +18,10 @@ from opentelemetry import trace
 
 from connectors.errors import GatewayError, PayloadTooLarge
 from gateway.auth.authenticator import OFFLINE_TOKEN_HEADER, Authenticator
-from gateway.logs import request_id_var
-from gateway.metrics import Metrics
+from gateway.observability.logs import request_id_var
+from gateway.observability.metrics import Metrics
+from gateway.observability.tracing import incoming_context, records
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
-from gateway.tracing import incoming_context, records
 from resolvers.trail import Trail, start_trail
 
 log = logging.getLogger("itsm_gateway.access")

@@ -31,8 +31,7 @@ from typing import Any
 
 from connectors.connection import REQUIRED_CREDENTIALS, AuthType, Credentials
 from connectors.errors import BadInput
-from gateway.settings import Settings, SettingsError
-from resolvers.addresses import (
+from gateway.outbound.addresses import (
     HostNotFound,
     HostResolver,
     InternalAddress,
@@ -44,9 +43,10 @@ from resolvers.addresses import (
     refuse_internal,
     resolve_with_system,
 )
+from gateway.outbound.url_policy import AllowedUrl, UrlPolicy
+from gateway.settings import Settings, SettingsError
 from resolvers.connections import ConnectionResolver, is_table_name
 from resolvers.profiles import ConnectionProfile
-from resolvers.url_policy import AllowedUrl, UrlPolicy
 
 log = logging.getLogger("itsm_gateway")
 

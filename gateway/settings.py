@@ -27,7 +27,7 @@ from pydantic import (
 )
 from redis.connection import parse_url
 
-from resolvers.url_policy import DEFAULT_ALLOWED_URLS, UrlPolicy
+from gateway.outbound.url_policy import DEFAULT_ALLOWED_URLS, UrlPolicy
 
 PREFIX = "ITSM_GATEWAY_"
 

@@ -38,7 +38,7 @@ from aiohttp import web
 from prometheus_client import multiprocess
 from prometheus_client import values as prometheus_values
 
-from gateway.metrics import MULTIPROCESS_DIR
+from gateway.observability.metrics import MULTIPROCESS_DIR
 from gateway.settings import Settings
 
 log = logging.getLogger("itsm_gateway")

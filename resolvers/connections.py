@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from connectors.connection import AuthType, Connection, Credentials
 from connectors.errors import BadInput, Unavailable
-from resolvers.addresses import (
+from gateway.outbound.addresses import (
     HostNotFound,
     HostResolver,
     InternalAddress,
@@ -15,8 +15,8 @@ from resolvers.addresses import (
     refuse_internal,
     resolve_host,
 )
+from gateway.outbound.url_policy import FIELD, AllowedUrl, UrlPolicy
 from resolvers.profiles import ConnectionProfile
-from resolvers.url_policy import FIELD, AllowedUrl, UrlPolicy
 
 # The longest value a caller may send for each connectionDetails key: generous for any real value,
 # they stop a megabyte "password" from travelling to the ITSM. Both doors enforce these numbers,

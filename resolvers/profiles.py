@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from connectors.connection import Connection, Credentials
 from connectors.errors import BadInput, Forbidden
-from resolvers.url_policy import AllowedUrl
+from gateway.outbound.url_policy import AllowedUrl
 
 
 @dataclass(frozen=True, slots=True)

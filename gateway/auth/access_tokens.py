@@ -35,7 +35,7 @@ from connectors.errors import Unauthenticated
 from gateway.auth.claims_cache import ClaimsCache
 from gateway.auth.jwks import JwksCache
 from gateway.auth.principal import Principal
-from gateway.metrics import Metrics
+from gateway.observability.metrics import Metrics
 
 DEFAULT_ALGORITHMS: tuple[str, ...] = (
     "RS256",

@@ -28,7 +28,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import Key, import_key
 
 from connectors.errors import Unavailable
-from gateway.metrics import Metrics
+from gateway.observability.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.credentials import unverified_claims
 from gateway.auth.principal import Principal
 from gateway.auth.shared_exchanges import SharedExchange, SharedExchanges
-from gateway.metrics import Metrics
+from gateway.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from emulators.servicenow import create_app as create_emulator_app
 from emulators.token_issuer import TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
 from gateway.app import create_app
-from gateway.logs import configure_logging
+from gateway.observability.logs import configure_logging
 from gateway.settings import Settings
 from tests.support.servers import serving, wait_until_ready
 

@@ -24,7 +24,7 @@ import pytest
 
 from emulators.token_issuer import TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
-from gateway.demo import RT_DEMO_COMMENT, RT_DEMO_REPLY, RT_DEMO_SUBJECT
+from gateway.commands.demo import RT_DEMO_COMMENT, RT_DEMO_REPLY, RT_DEMO_SUBJECT
 from tests.support import rt
 from tests.support.servers import serving
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from emulators.servicenow.seed import INC_NEW, INC_SLAS, NEXT_NUMBER
-from gateway.cli import schema_sdl
+from gateway.commands.cli import schema_sdl
 from tests.e2e.conftest import Stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -17,10 +17,10 @@ import pytest
 from aiohttp import web
 
 from gateway.app import create_app
-from gateway.outbound import guarded_transport
+from gateway.outbound.addresses import HostResolver
+from gateway.outbound.transport import guarded_transport
 from gateway.profiles import connection_resolver
 from gateway.settings import Settings
-from resolvers.addresses import HostResolver
 from tests.e2e.conftest import SN_PASSWORD, SN_USER, Stack
 from tests.e2e.doors import DOOR_IDS, DOORS
 from tests.resolvers.test_ssrf import FakeDns

@@ -13,9 +13,9 @@ from connectors.errors import BadInput
 from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, WriteRequest
 from connectors.registry import ConnectorRegistry
+from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.tickets import CallContext, TicketService
-from resolvers.url_policy import UrlPolicy
 
 NARROW = Capabilities(
     itsm_type="narrow",

@@ -22,12 +22,12 @@ from connectors.fields import TicketField
 from connectors.model import Note, Ticket, WriteRequest
 from connectors.registry import ConnectorRegistry
 from connectors.servicenow.capabilities import SERVICENOW
+from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, IdempotentCall, parse_idempotency_key
 from resolvers.idempotency_records import decode_ticket, encode_ticket
 from resolvers.idempotency_store import MemoryIdempotencyStore
 from resolvers.tickets import CallContext, TicketService
-from resolvers.url_policy import UrlPolicy
 
 # -- the key ---------------------------------------------------------------------------------
 

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from connectors.errors import BadInput, Forbidden, Unavailable
+from gateway.outbound.url_policy import UrlPolicy
 from gateway.profiles import connection_resolver, load_profiles
 from gateway.settings import Settings, SettingsError
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.profiles import ConnectionProfile
-from resolvers.url_policy import UrlPolicy
 from tests.resolvers.test_ssrf import FakeDns
 
 SECRET = "s3cr3t-Sentinel-\u00e9-9f1c"  # never in a message, a repr or a log

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from connectors.errors import BadInput
 from connectors.fields import ALL_FIELDS, FIELD_NAMES, TicketField, WritableField
 from connectors.model import WriteRequest
+from gateway.outbound.url_policy import DEFAULT_ALLOWED_URLS, UrlPolicy
 from resolvers.field_sets import parse_ticket_fields
 from resolvers.limits import InputLimits
-from resolvers.url_policy import DEFAULT_ALLOWED_URLS, UrlPolicy
 
 PROPERTY = settings(
     max_examples=300,

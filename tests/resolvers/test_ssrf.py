@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import pytest
 
 from connectors.errors import BadInput, Unavailable
-from resolvers.addresses import RememberingResolver, internal_kind
+from gateway.outbound.addresses import RememberingResolver, internal_kind
+from gateway.outbound.url_policy import FIELD, UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
-from resolvers.url_policy import FIELD, UrlPolicy
 
 # Wildcards only: every refusal below comes from the SSRF rules, not from a missing pattern.
 ANYWHERE = UrlPolicy.from_text("http://*:*,https://*:*")

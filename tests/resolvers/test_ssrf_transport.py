@@ -1,5 +1,5 @@
-"""The ITSM transport (``gateway.outbound``) checks addresses again when it connects: refused
-URLs never reach a socket, DNS rebinding between the check and the connection is caught, the
+"""The ITSM transport (``gateway.outbound.transport``) checks addresses again when it connects:
+refused URLs never reach a socket, DNS rebinding between the check and the connection is caught, the
 connection goes to the checked address, and TLS still verifies the host name."""
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from cryptography.x509.oid import NameOID
 from connectors.errors import BadInput, GatewayError
 from connectors.registry import ConnectorRegistry
 from connectors.servicenow.connector import ServiceNowConnectorFactory
-from gateway.outbound import AddressRefused, GuardedTransport
+from gateway.outbound.transport import AddressRefused, GuardedTransport
+from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.tickets import CallContext, TicketService
-from resolvers.url_policy import UrlPolicy
 from tests.resolvers.test_ssrf import FakeDns
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"

@@ -3,7 +3,7 @@ backend and the standalone server, installed with apt-get when missing (as root)
 a fresh temporary folder per test session and served on a free loopback port.
 
 Initialising, seeding, serving and stopping RT is the product's launcher,
-``emulators/request_tracker.py`` (the demo uses it too; its names are re-exported here). This
+``emulators/rt_launcher.py`` (the demo uses it too; its names are re-exported here). This
 module adds what only the tests do: installing the packages, the session fixture, the skip or
 failure when RT cannot be had, and the terminal summary.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from emulators import request_tracker as launcher
-from emulators.request_tracker import (
+from emulators.rt_launcher import (
     AGENT,
     AGENT_NAME,
     API_USER,
@@ -47,7 +47,7 @@ from emulators.request_tracker import (
     RtUnavailable,
     rt_version,
 )
-from emulators.request_tracker import is_installed as installed
+from emulators.rt_launcher import is_installed as installed
 
 __all__ = [
     "AGENT",

@@ -7,15 +7,19 @@ import logging
 import sys
 from pathlib import Path
 
-from gateway import check_connection, config_commands
 from gateway.app import create_app
-from gateway.demo import run_demo
-from gateway.logs import configure_logging
+from gateway.commands import check_connection, config_commands
+from gateway.observability.logs import configure_logging
 from gateway.settings import Settings, SettingsError
 from gateway.workers import run, run_workers
 from graph.schema import build_schema
 
 log = logging.getLogger("itsm_gateway")
+
+EMULATORS_MISSING = (
+    "itsm-gateway demo: the emulators are not installed (they stay out of a production install); "
+    "from a clone of the repository run `make demo`, or `pip install -e ./emulators`"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(args.host, args.port, args.workers)
     if args.command == "demo":
-        return run_demo(args.port, args.emulator_port, args.issuer_port, rt_port=args.rt_port)
+        return _demo(args.port, args.emulator_port, args.issuer_port, args.rt_port)
     if args.command == "config":
         return config_commands.run(args)
     if args.command == "check-connection":
@@ -77,6 +81,19 @@ def _serve(host: str | None, port: int | None, workers: int | None) -> int:
     run(app, settings)
     log.info("stopped")
     return 0
+
+
+def _demo(port: int, emulator_port: int, issuer_port: int, rt_port: int | None) -> int:
+    # Imported here, not at the top: the demo needs the emulators, a separate distribution that
+    # a production install does not have, and `serve` must never load them.
+    try:
+        from gateway.commands.demo import run_demo
+    except ModuleNotFoundError as error:
+        if error.name != "emulators" and not (error.name or "").startswith("emulators."):
+            raise
+        print(EMULATORS_MISSING, file=sys.stderr)
+        return 2
+    return run_demo(port, emulator_port, issuer_port, rt_port=rt_port)
 
 
 def schema_sdl() -> str:

@@ -36,12 +36,12 @@ from connectors.connection import REQUIRED_CREDENTIALS, AuthType
 from connectors.errors import BadInput, Unavailable
 from connectors.servicenow.connector import DEFAULT_TABLE, ServiceNowConnectorFactory
 from connectors.servicenow.probe import Check, Verdict, check_names, probe, skipped
-from gateway.outbound import guarded_transport
+from gateway.outbound.addresses import resolve_with_system
+from gateway.outbound.transport import guarded_transport
+from gateway.outbound.url_policy import AllowedUrl, UrlPolicy
 from gateway.profiles import load_profiles
 from gateway.settings import Settings, SettingsError
-from resolvers.addresses import resolve_with_system
 from resolvers.connections import ConnectionDetails, ConnectionResolver, is_table_name
-from resolvers.url_policy import AllowedUrl, UrlPolicy
 
 USABLE, UNUSABLE, BAD_USAGE = 0, 1, 2
 URL_CHECK = "instance URL"

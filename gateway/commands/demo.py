@@ -7,7 +7,7 @@ loopback. The token issuer signs real RS256 tokens and the gateway verifies them
 issuer's JWKS exactly as in production: the demo changes the partners, not the code path.
 
 When Debian's Request Tracker 5 is installed, a real RT joins them (on the emulator's port plus
-two unless given), started by ``emulators/request_tracker.py`` with its data in a temporary
+two unless given), started by ``emulators/rt_launcher.py`` with its data in a temporary
 folder removed at exit, and one demo ticket seeded; when it is not, the banner says how to get
 it. The demo never installs anything.
 """
@@ -32,7 +32,7 @@ from emulators.jira import DEFAULT_API_TOKEN as JIRA_API_TOKEN
 from emulators.jira import DEFAULT_EMAIL as JIRA_EMAIL
 from emulators.jira import SEED_NOW, JiraState, running_from
 from emulators.jira import create_app as create_jira_app
-from emulators.request_tracker import (
+from emulators.rt_launcher import (
     AGENT,
     API_USER,
     CALLER_EMAIL,
@@ -47,7 +47,7 @@ from emulators.servicenow import create_app as create_emulator_app
 from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
 from gateway.app import create_app
-from gateway.logs import configure_logging
+from gateway.observability.logs import configure_logging
 from gateway.settings import Settings
 
 HOST = "127.0.0.1"

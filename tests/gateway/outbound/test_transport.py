@@ -1,6 +1,7 @@
-"""The ITSM transport (``gateway.outbound``) carries httpx requests over aiohttp: what it sends
-is what the connector built, answers come back as httpx would give them, nothing is kept between
-callers, and aiohttp's failures become the httpx errors that say whether anything was sent."""
+"""The ITSM transport (``gateway.outbound.transport``) carries httpx requests over aiohttp: what
+it sends is what the connector built, answers come back as httpx would give them, nothing is
+kept between callers, and aiohttp's failures become the httpx errors that say whether anything
+was sent."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import httpx
 import pytest
 
 from connectors.resilience import judge
-from gateway.outbound import CookielessClient, GuardedTransport
-from resolvers.url_policy import UrlPolicy
+from gateway.outbound.transport import CookielessClient, GuardedTransport
+from gateway.outbound.url_policy import UrlPolicy
 
 Answer = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]
 

@@ -1,7 +1,7 @@
 import pytest
 
 from connectors.errors import BadInput
-from resolvers.url_policy import DEFAULT_ALLOWED_URLS, UrlPattern, UrlPolicy
+from gateway.outbound.url_policy import DEFAULT_ALLOWED_URLS, UrlPattern, UrlPolicy
 
 DEFAULT = UrlPolicy.from_text(DEFAULT_ALLOWED_URLS)
 

@@ -12,7 +12,7 @@ it resolves to; a wildcard vouches for nothing, so ``https://*.example.com`` nev
 internal address. The strings are compared, not the addresses: ``127.1`` is not ``127.0.0.1``.
 
 This module judges the URL's text; ``ConnectionResolver`` then resolves the host, and the HTTP
-transport (``gateway.outbound``) checks the addresses again when it connects.
+transport (``gateway.outbound.transport``) checks the addresses again when it connects.
 
 The text is parsed strictly, by this module rather than ``urllib``, because a parser that is
 lenient in a different way from the HTTP client's is how allow-lists get bypassed: no spaces or
@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connectors.errors import BadInput
-from resolvers.addresses import internal_kind, ip_literal
+from gateway.outbound.addresses import internal_kind, ip_literal
 
 # api.atlassian.com: Atlassian's API gateway, where Jira calls with OAuth 2.0 tokens go.
 DEFAULT_ALLOWED_URLS = (

@@ -12,10 +12,11 @@ The SSRF guard lives in the session's resolver. ``ConnectionResolver`` resolves 
 and refuses internal addresses before any call, but DNS may answer differently a moment later,
 when the connection is opened (DNS rebinding: a short TTL, first a public address, then
 127.0.0.1). So aiohttp's resolver is ours: it resolves with the same resolver, checks every
-address with the same rules (``resolvers.addresses``) and gives aiohttp only checked addresses;
-aiohttp connects to them, not to the name (its DNS cache is off so every new connection asks
-again). TLS still uses the name for SNI and certificate verification. aiohttp skips the resolver
-for an IP literal, so literals are checked here before the request is handed over.
+address with the same rules (``gateway.outbound.addresses``) and gives aiohttp only checked
+addresses; aiohttp connects to them, not to the name (its DNS cache is off so every new
+connection asks again). TLS still uses the name for SNI and certificate verification. aiohttp
+skips the resolver for an IP literal, so literals are checked here before the request is handed
+over.
 
 A refused address raises ``AddressRefused`` (400, like the refusal before the call). Nothing is
 sent. aiohttp's errors become httpx's (``_httpx_error``), so the connectors' judgement of what was
@@ -28,8 +29,8 @@ session serves every caller and every instance, and a cookie an ITSM set for one
 never ride along on another's request. No proxy from the environment either: a proxy would
 resolve the host itself, out of reach of the check.
 
-Each attempt is a client span (``gateway.tracing``: method, host, path, status; never the query)
-and carries ``traceparent``, so the ITSM's logs can join the caller's trace.
+Each attempt is a client span (``gateway.observability.tracing``: method, host, path, status;
+never the query) and carries ``traceparent``, so the ITSM's logs can join the caller's trace.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ from opentelemetry import trace
 from yarl import URL
 
 from connectors.errors import BadInput
-from gateway.tracing import in_a_trace, outgoing_headers, records
-from resolvers.addresses import (
+from gateway.observability.tracing import in_a_trace, outgoing_headers, records
+from gateway.outbound.addresses import (
     HostNotFound,
     HostResolver,
     InternalAddress,
@@ -59,7 +60,7 @@ from resolvers.addresses import (
     resolve_host,
     resolve_with_system,
 )
-from resolvers.url_policy import UrlPolicy
+from gateway.outbound.url_policy import UrlPolicy
 
 # Headers aiohttp must set itself from what it actually sends (or that describe this hop only).
 _HOP_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})

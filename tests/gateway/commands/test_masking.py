@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.masking import MASK, masked_clients, masked_profile, masked_settings, masked_url
+from gateway.commands.masking import (
+    MASK,
+    masked_clients,
+    masked_profile,
+    masked_settings,
+    masked_url,
+)
 from gateway.settings import Settings
 
 SECRET = "s3cr3t-Value"

@@ -8,7 +8,7 @@ the ITSMs are not contacted. So ``check`` refuses exactly what ``serve`` would r
 every problem at once.
 
 ``show`` prints the effective settings and where each value came from, with every secret masked
-(``gateway.masking``).
+(``gateway.commands.masking``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gateway.app import create_app
-from gateway.masking import masked_settings, masked_url
+from gateway.commands.masking import masked_settings, masked_url
 from gateway.settings import (
     ENVIRONMENT,
     PREFIX,

@@ -146,7 +146,7 @@ class RtServer:
 def _site_config(workdir: Path, port: int) -> str:
     # Paths RT compiles in (RT::Generated) are package variables, not options: set them directly.
     return f"""\
-# Written by emulators/request_tracker.py for one run; RT_SITE_CONFIG points here.
+# Written by emulators/rt_launcher.py for one run; RT_SITE_CONFIG points here.
 Set($rtname, 'rt-test.localhost');
 Set($Organization, 'test.localhost');
 Set($WebDomain, '{HOST}');
