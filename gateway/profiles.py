@@ -43,6 +43,7 @@ from gateway.outbound.addresses import (
     refuse_internal,
     resolve_with_system,
 )
+from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import AllowedUrl, UrlPolicy
 from gateway.settings import Settings, SettingsError
 from resolvers.connections import ConnectionResolver, is_table_name
@@ -89,9 +90,8 @@ def connection_resolver(
     profiles = load_profiles(
         settings.connections, policy, itsm_types, environ=environ, resolve=resolve_at_start
     )
-    return ConnectionResolver(
-        policy, itsm_types, profiles=profiles, resolve_host=RememberingResolver(resolve_host)
-    )
+    guard = AddressGuard(policy, resolve_host=RememberingResolver(resolve_host))
+    return ConnectionResolver(guard, itsm_types, profiles=profiles)
 
 
 def load_profiles(

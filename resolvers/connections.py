@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 
 from connectors.connection import AuthType, Connection, Credentials
 from connectors.errors import BadInput, Unavailable
-from gateway.outbound.addresses import (
+from resolvers.instance_guard import (
+    FIELD,
+    AdmittedUrl,
     HostNotFound,
-    HostResolver,
+    InstanceGuard,
     InternalAddress,
     ResolutionFailed,
-    refuse_internal,
-    resolve_host,
 )
-from gateway.outbound.url_policy import FIELD, AllowedUrl, UrlPolicy
 from resolvers.profiles import ConnectionProfile
 
 # The longest value a caller may send for each connectionDetails key: generous for any real value,
@@ -44,14 +43,13 @@ class ConnectionDetails:
 
 
 _AUTH_TYPES = ", ".join(t.value for t in AuthType)
-DNS_TIMEOUT_SECONDS = 5.0
 
 
 class ConnectionResolver:
     """Turns a caller's ``connectionDetails`` into a checked ``Connection``.
 
     Either the caller names the instance and credentials (``instanceUrl`` and the rest, checked
-    against the URL policy), or it names a server-side profile (``connectionId``; the rules are
+    by the guard's URL policy), or it names a server-side profile (``connectionId``; the rules are
     in ``resolvers.profiles``). Either way the instance's host is then resolved and refused if
     any of its addresses is internal (unless the policy vouches for it), before any connection
     is made. The HTTP transport checks the addresses again when it connects, since DNS may
@@ -60,25 +58,22 @@ class ConnectionResolver:
     A caller's URL that cannot be used is the caller's to fix (400); a profile's, the
     operator's (503): callers of a profile cannot change its URL.
 
-    ``resolve_host`` does the DNS step (``addresses.resolve_with_system`` in the gateway, a fake
-    in tests); ``None`` skips it and judges only the URL's text, for tests whose ITSM is a fake
-    transport. The use cases do no I/O of their own choosing: the gateway wires it.
+    ``guard`` is the SSRF guard behind its port (``resolvers.instance_guard``): the gateway's
+    ``gateway.outbound.guard.AddressGuard``, which does the DNS step with the system resolver
+    (or only judges the URL's text, for tests whose ITSM is a fake transport). The use cases do
+    no I/O of their own choosing: the gateway wires it.
     """
 
     def __init__(
         self,
-        policy: UrlPolicy,
+        guard: InstanceGuard,
         known_types: tuple[str, ...],
         *,
         profiles: Mapping[str, ConnectionProfile] | None = None,
-        resolve_host: HostResolver | None = None,
-        dns_timeout_seconds: float = DNS_TIMEOUT_SECONDS,
     ) -> None:
-        self._policy = policy
+        self._guard = guard
         self._known_types = known_types
         self._profiles = dict(profiles or {})
-        self._resolve_host = resolve_host
-        self._dns_timeout = dns_timeout_seconds
 
     async def resolve(self, details: ConnectionDetails, roles: frozenset[str]) -> Connection:
         """``roles``: the caller's realm roles and ``client:role`` client roles."""
@@ -87,7 +82,7 @@ class ConnectionResolver:
             connection = profile.connection(table=_checked_table(details.table))
             await self._check_profile_addresses(profile)
             return connection
-        connection, url = _from_details(details, self._policy, self._known_types)
+        connection, url = _from_details(details, self._guard, self._known_types)
         await self._check_caller_addresses(details.instance_url or "", url)
         return connection
 
@@ -117,10 +112,10 @@ class ConnectionResolver:
             )
         return profile
 
-    async def _check_caller_addresses(self, given: str, url: AllowedUrl) -> None:
+    async def _check_caller_addresses(self, given: str, url: AdmittedUrl) -> None:
         subject = f"{FIELD} {given!r}"
         try:
-            await self._check_addresses(url)
+            await self._guard.check_addresses(url)
         except HostNotFound:
             raise BadInput(
                 f"{subject}: cannot resolve host {url.host} (no such name); check the URL"
@@ -139,7 +134,7 @@ class ConnectionResolver:
     async def _check_profile_addresses(self, profile: ConnectionProfile) -> None:
         subject = f"connection profile {profile.name!r}: host {profile.url.host}"
         try:
-            await self._check_addresses(profile.url)
+            await self._guard.check_addresses(profile.url)
         except HostNotFound:
             problem = "cannot be resolved (no such name)"
         except ResolutionFailed:
@@ -151,14 +146,6 @@ class ConnectionResolver:
         raise Unavailable(
             f"{subject} {problem}; the gateway's operator must check the profile's instance_url"
         )
-
-    async def _check_addresses(self, url: AllowedUrl) -> None:
-        if url.vouched or self._resolve_host is None:
-            return
-        addresses = await resolve_host(
-            url.host, url.port, self._resolve_host, limit_seconds=self._dns_timeout
-        )
-        refuse_internal(url.host, addresses)
 
 
 def _profile_owned(details: ConnectionDetails) -> list[tuple[str, str | None]]:
@@ -176,8 +163,8 @@ def _profile_owned(details: ConnectionDetails) -> list[tuple[str, str | None]]:
 
 
 def _from_details(
-    details: ConnectionDetails, policy: UrlPolicy, known_types: tuple[str, ...]
-) -> tuple[Connection, AllowedUrl]:
+    details: ConnectionDetails, guard: InstanceGuard, known_types: tuple[str, ...]
+) -> tuple[Connection, AdmittedUrl]:
     if not details.itsm_type:
         raise BadInput(
             f"connectionDetails.itsmType is required; use one of: {', '.join(known_types)}"
@@ -192,7 +179,7 @@ def _from_details(
         raise BadInput(
             "connectionDetails.instanceUrl is required, e.g. https://acme.service-now.com"
         )
-    url = policy.admit(details.instance_url)
+    url = guard.admit(details.instance_url)
     if not details.auth_type:
         raise BadInput(f"connectionDetails.authType is required; use one of: {_AUTH_TYPES}")
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from connectors.connection import Connection, Credentials
 from connectors.errors import BadInput, Forbidden
-from gateway.outbound.url_policy import AllowedUrl
+from resolvers.instance_guard import AdmittedUrl
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class ConnectionProfile:
 
     name: str
     itsm_type: str
-    url: AllowedUrl
+    url: AdmittedUrl
     credentials: Credentials
     table: str | None = None
     roles: tuple[str, ...] = ()  # realm roles or client:role; empty: anyone may use it

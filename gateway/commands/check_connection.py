@@ -37,6 +37,7 @@ from connectors.errors import BadInput, Unavailable
 from connectors.servicenow.connector import DEFAULT_TABLE, ServiceNowConnectorFactory
 from connectors.servicenow.probe import Check, Verdict, check_names, probe, skipped
 from gateway.outbound.addresses import resolve_with_system
+from gateway.outbound.guard import AddressGuard
 from gateway.outbound.transport import guarded_transport
 from gateway.outbound.url_policy import AllowedUrl, UrlPolicy
 from gateway.profiles import load_profiles
@@ -192,7 +193,7 @@ def _profile_plan(
     return _Plan(
         settings=settings,
         resolver=ConnectionResolver(
-            policy, ITSM_TYPES, profiles=profiles, resolve_host=resolve_with_system
+            AddressGuard(policy, resolve_host=resolve_with_system), ITSM_TYPES, profiles=profiles
         ),
         details=ConnectionDetails(connection_id=name, table=args.table),
         roles=frozenset(profile.roles),  # the operator stands for every caller of the profile
@@ -234,7 +235,9 @@ def _url_plan(
     )
     return _Plan(
         settings=settings,
-        resolver=ConnectionResolver(policy, ITSM_TYPES, resolve_host=resolve_with_system),
+        resolver=ConnectionResolver(
+            AddressGuard(policy, resolve_host=resolve_with_system), ITSM_TYPES
+        ),
         details=details,
         roles=frozenset(),
         url=args.target,

@@ -18,6 +18,10 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+# The guard's verdicts are declared by the port the use cases call (resolvers.instance_guard),
+# so that ConnectionResolver can tell them apart without importing the gateway.
+from resolvers.instance_guard import HostNotFound, InternalAddress, ResolutionFailed
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # ``host, port -> addresses as text``; raises ``socket.gaierror`` when the name cannot be
@@ -39,23 +43,6 @@ _NOT_FOUND = {
     for name in ("EAI_NONAME", "EAI_NODATA", "EAI_ADDRFAMILY")
     if hasattr(socket, name)
 }
-
-
-class HostNotFound(Exception):
-    """DNS answered that the name does not exist (or has no address)."""
-
-
-class ResolutionFailed(Exception):
-    """DNS did not answer (timeout, temporary failure): the name may well exist."""
-
-
-class InternalAddress(Exception):
-    """The host is, or resolves to, an address the gateway does not connect to."""
-
-    def __init__(self, host: str, kind: str) -> None:
-        super().__init__(f"{host} resolves to a {kind} address")
-        self.host = host
-        self.kind = kind
 
 
 def internal_kind(address: IPAddress) -> str | None:

@@ -31,13 +31,13 @@ from dataclasses import dataclass
 
 from connectors.errors import BadInput
 from gateway.outbound.addresses import internal_kind, ip_literal
+from resolvers.instance_guard import FIELD
 
 # api.atlassian.com: Atlassian's API gateway, where Jira calls with OAuth 2.0 tokens go.
 DEFAULT_ALLOWED_URLS = (
     "https://*.service-now.com,https://*.servicenowservices.com,https://*.atlassian.net,"
     "https://api.atlassian.com"
 )
-FIELD = "connectionDetails.instanceUrl"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _INTERNAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")

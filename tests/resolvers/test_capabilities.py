@@ -13,6 +13,7 @@ from connectors.errors import BadInput
 from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, WriteRequest
 from connectors.registry import ConnectorRegistry
+from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.tickets import CallContext, TicketService
@@ -73,7 +74,8 @@ def itsm() -> NarrowItsm:
 
 @pytest.fixture
 def service(itsm: NarrowItsm) -> TicketService:
-    resolver = ConnectionResolver(UrlPolicy.from_text("https://desk.example.com"), ("narrow",))
+    guard = AddressGuard(UrlPolicy.from_text("https://desk.example.com"))
+    resolver = ConnectionResolver(guard, ("narrow",))
     return TicketService(ConnectorRegistry([itsm]), resolver)
 
 

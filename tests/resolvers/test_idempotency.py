@@ -22,6 +22,7 @@ from connectors.fields import TicketField
 from connectors.model import Note, Ticket, WriteRequest
 from connectors.registry import ConnectorRegistry
 from connectors.servicenow.capabilities import SERVICENOW
+from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, IdempotentCall, parse_idempotency_key
@@ -252,7 +253,8 @@ def itsm() -> FakeItsm:
 @pytest.fixture
 def service(itsm: FakeItsm) -> TicketService:
     registry = ConnectorRegistry([itsm])
-    resolver = ConnectionResolver(UrlPolicy.from_text("https://*.service-now.com"), ("servicenow",))
+    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
+    resolver = ConnectionResolver(guard, ("servicenow",))
     return TicketService(registry, resolver, deadline_seconds=5)
 
 
@@ -332,7 +334,8 @@ async def test_a_malformed_key_is_400_before_the_itsm(
 
 async def test_a_create_cut_short_by_the_deadline_is_never_sent_again(itsm: FakeItsm) -> None:
     registry = ConnectorRegistry([itsm])
-    resolver = ConnectionResolver(UrlPolicy.from_text("https://*.service-now.com"), ("servicenow",))
+    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
+    resolver = ConnectionResolver(guard, ("servicenow",))
     service = TicketService(registry, resolver, deadline_seconds=0.01)
     itsm.gate.clear()  # the ITSM never answers
     with pytest.raises(ItsmTimeout) as first:
@@ -358,7 +361,8 @@ async def test_a_definite_itsm_refusal_lets_the_retry_create(
 async def test_the_service_uses_the_store_it_is_given(itsm: FakeItsm) -> None:
     store = MemoryIdempotencyStore()
     registry = ConnectorRegistry([itsm])
-    resolver = ConnectionResolver(UrlPolicy.from_text("https://*.service-now.com"), ("servicenow",))
+    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
+    resolver = ConnectionResolver(guard, ("servicenow",))
     first = TicketService(registry, resolver, idempotency=store)
     second = TicketService(registry, resolver, idempotency=store)
     assert await create(first, "k1") == await create(second, "k1")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from connectors.errors import BadInput, Forbidden, Unavailable
+from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import UrlPolicy
 from gateway.profiles import connection_resolver, load_profiles
 from gateway.settings import Settings, SettingsError
@@ -254,7 +255,7 @@ roles = ["itsm-lab"]
 def resolver_with(dns: FakeDns | None = None, **changes: Any) -> ConnectionResolver:
     profiles = load({"acme": acme(**changes)})
     dns = dns or FakeDns({"acme.service-now.com": ["149.96.5.10"]})
-    return ConnectionResolver(POLICY, TYPES, profiles=profiles, resolve_host=dns)
+    return ConnectionResolver(AddressGuard(POLICY, resolve_host=dns), TYPES, profiles=profiles)
 
 
 async def test_a_request_naming_a_profile_gets_its_connection() -> None:

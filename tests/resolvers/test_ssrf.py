@@ -13,6 +13,7 @@ import pytest
 
 from connectors.errors import BadInput, Unavailable
 from gateway.outbound.addresses import RememberingResolver, internal_kind
+from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import FIELD, UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 
@@ -208,7 +209,8 @@ POLICY = UrlPolicy.from_text("https://*.example.com,https://itsm.corp.example")
 
 
 def resolver(dns: FakeDns = DNS) -> ConnectionResolver:
-    return ConnectionResolver(POLICY, ("servicenow",), resolve_host=dns, dns_timeout_seconds=0.2)
+    guard = AddressGuard(POLICY, resolve_host=dns, dns_timeout_seconds=0.2)
+    return ConnectionResolver(guard, ("servicenow",))
 
 
 def details(url: str) -> ConnectionDetails:
@@ -272,11 +274,11 @@ async def test_bad_input_is_reported_before_any_dns_question() -> None:
 
 
 async def test_without_a_resolver_only_the_text_is_judged() -> None:
-    plain = ConnectionResolver(POLICY, ("servicenow",))
+    plain = ConnectionResolver(AddressGuard(POLICY), ("servicenow",))
     connection = await plain.resolve(details("https://evil.example.com"), frozenset())
     assert connection.instance_url == "https://evil.example.com"
     with pytest.raises(BadInput, match="internal address"):
-        await ConnectionResolver(ANYWHERE, ("servicenow",)).resolve(
+        await ConnectionResolver(AddressGuard(ANYWHERE), ("servicenow",)).resolve(
             details("http://127.0.0.1"), frozenset()
         )
 

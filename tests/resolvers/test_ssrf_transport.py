@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from connectors.errors import BadInput, GatewayError
 from connectors.registry import ConnectorRegistry
 from connectors.servicenow.connector import ServiceNowConnectorFactory
+from gateway.outbound.guard import AddressGuard
 from gateway.outbound.transport import AddressRefused, GuardedTransport
 from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
@@ -70,7 +71,8 @@ def service(
         transport=GuardedTransport(policy, resolve=connect_dns), follow_redirects=False
     )
     registry = ConnectorRegistry([ServiceNowConnectorFactory(http)])
-    resolver = ConnectionResolver(policy, registry.itsm_types, resolve_host=request_dns)
+    guard = AddressGuard(policy, resolve_host=request_dns)
+    resolver = ConnectionResolver(guard, registry.itsm_types)
     return TicketService(registry, resolver), http
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from emulators import request_tracker as launcher
+from emulators import rt_launcher as launcher
 from emulators.rt_launcher import (
     AGENT,
     AGENT_NAME,
