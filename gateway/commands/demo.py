@@ -20,7 +20,7 @@ import shlex
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +95,7 @@ async def _run(
     port: int, emulator_port: int, issuer_port: int, jira_port: int, rt_port: int
 ) -> None:
     issuer = TokenIssuer()
-    issuer.bind(f"http://{HOST}:{issuer_port}")
+    issuer_url = issuer.bind(f"http://{HOST}:{issuer_port}")
     emulator_url = f"http://{HOST}:{emulator_port}"
     jira_url = f"http://{HOST}:{jira_port}"
     gateway_url = f"http://{HOST}:{port}"
@@ -117,7 +117,7 @@ async def _run(
             parts.append(_rt_part(gateway_url, rt, ticket))
             allowed.append(rt.url)
         settings = Settings(
-            keycloak_issuer=issuer.issuer,
+            keycloak_issuer=issuer_url,
             keycloak_audience=issuer.audience,
             host=HOST,
             port=port,
@@ -130,7 +130,7 @@ async def _run(
         token = issuer.mint("smartops.operator", lifetime=DEMO_TOKEN_LIFETIME)
         offline_token = issuer.mint_offline("smartops.operator")
         print(
-            _banner(gateway_url, emulator_url, issuer.issuer, token, offline_token, parts),
+            _banner(gateway_url, emulator_url, issuer_url, token, offline_token, parts),
             flush=True,
         )
 
@@ -199,7 +199,7 @@ def _curl(
     gateway: str,
     method: str,
     path: str,
-    body: dict[str, object],
+    body: Mapping[str, object],
     credential: str = "Authorization: Bearer $TOKEN",
 ) -> str:
     return (
@@ -303,7 +303,7 @@ def _banner(
     def curl(
         method: str,
         path: str,
-        body: dict[str, object],
+        body: Mapping[str, object],
         credential: str = "Authorization: Bearer $TOKEN",
     ) -> str:
         return _curl(gateway, method, path, body, credential)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -219,7 +220,9 @@ class Metrics(ResilienceObserver):
         return generate_latest(self.registry)
 
 
-def metrics_handler(metrics: Metrics, token: str | None) -> web.Handler:
+def metrics_handler(
+    metrics: Metrics, token: str | None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
     """``GET /metrics``; with ``token``, only for ``Authorization: Bearer <token>``."""
     expected = f"Bearer {token}".encode() if token else None
 
