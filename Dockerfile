@@ -10,14 +10,14 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/itsm-gateway
 WORKDIR /src
-# What the distribution ships (pyproject.toml lists the packages; tests/ and bench/ stay out).
+# What the distribution ships (pyproject.toml lists the packages; tests/ and bench/ stay out, and
+# so do the emulators and the demo's token issuer, a distribution of their own).
 COPY pyproject.toml README.md ./
 COPY gateway/ gateway/
 COPY graph/ graph/
 COPY rest_compat/ rest_compat/
 COPY resolvers/ resolvers/
 COPY connectors/ connectors/
-COPY emulators/ emulators/
 RUN /opt/itsm-gateway/bin/pip install .
 
 FROM ${PYTHON_IMAGE}

@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-tools lint typecheck schema clean bench
 
-$(STAMP): pyproject.toml
+# The gateway and, beside it, the emulators' own distribution (emulators/pyproject.toml: the demo
+# and the tests need them; a production install does not have them).
+$(STAMP): pyproject.toml emulators/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./emulators
 	touch $(STAMP)
 
 demo: $(STAMP)
