@@ -4,6 +4,11 @@ a folder the caller gives and served on loopback. The tests (``tests/support/rt.
 installs the packages when it may) and ``itsm-gateway demo`` use it; nothing here installs
 anything.
 
+Why it lives in ``emulators/`` although it emulates nothing: it belongs with the demo's and the
+tests' tooling, outside the production install (the gateway never starts an ITSM), yet both the
+demo command and the tests must import it; the emulators' distribution is exactly that place.
+Its name says what it is: it launches the real RT.
+
 Nothing outside that folder is read or written by the running RT: its configuration comes from
 ``RT_SITE_CONFIG`` (our file) and ``RT_SITE_CONFIG_DIR`` (an empty folder, so Debian's
 ``/etc/request-tracker5`` is never loaded), and its database, Mason cache, sessions and mbox
