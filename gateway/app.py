@@ -33,7 +33,8 @@ from gateway.idempotency_redis import RedisIdempotencyStore
 from gateway.middleware import authentication, request_context
 from gateway.observability.metrics import Metrics, metrics_handler
 from gateway.observability.tracing import TRACER_NAME, tracer_provider_for
-from gateway.outbound.transport import CookielessClient, guarded_transport
+from gateway.outbound.client import CookielessClient
+from gateway.outbound.transport import guarded_transport
 from gateway.profiles import connection_resolver
 from gateway.request_keys import request_id_of
 from gateway.settings import Settings

@@ -12,7 +12,7 @@ it resolves to; a wildcard vouches for nothing, so ``https://*.example.com`` nev
 internal address. The strings are compared, not the addresses: ``127.1`` is not ``127.0.0.1``.
 
 This module judges the URL's text; ``ConnectionResolver`` then resolves the host, and the HTTP
-transport (``gateway.outbound.transport``) checks the addresses again when it connects.
+transport (``gateway.outbound.connect_guard``) checks the addresses again when it connects.
 
 The text is parsed strictly, by this module rather than ``urllib``, because a parser that is
 lenient in a different way from the HTTP client's is how allow-lists get bypassed: no spaces or

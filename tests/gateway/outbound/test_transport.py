@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from connectors.resilience import judge
-from gateway.outbound.transport import CookielessClient, GuardedTransport
+from gateway.outbound.client import CookielessClient
+from gateway.outbound.transport import GuardedTransport
 from gateway.outbound.url_policy import UrlPolicy
 
 Answer = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]

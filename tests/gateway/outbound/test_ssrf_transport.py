@@ -21,8 +21,9 @@ from cryptography.x509.oid import NameOID
 from connectors.errors import BadInput, GatewayError
 from connectors.registry import ConnectorRegistry
 from connectors.servicenow.connector import ServiceNowConnectorFactory
+from gateway.outbound.connect_guard import AddressRefused
 from gateway.outbound.guard import AddressGuard
-from gateway.outbound.transport import AddressRefused, GuardedTransport
+from gateway.outbound.transport import GuardedTransport
 from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.tickets import CallContext, TicketService
