@@ -24,35 +24,30 @@ from __future__ import annotations
 import logging
 import os
 import re
-import socket
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from connectors.connection import REQUIRED_CREDENTIALS, AuthType, Credentials
 from connectors.errors import BadInput
 from gateway.outbound.addresses import (
+    BlockingResolver,
     HostNotFound,
     HostResolver,
     InternalAddress,
     RememberingResolver,
     ResolutionFailed,
     dns_failure,
-    ip_literal,
-    parse_answers,
-    refuse_internal,
+    resolve_blocking_with_system,
     resolve_with_system,
 )
-from gateway.outbound.guard import AddressGuard
+from gateway.outbound.guard import AddressGuard, check_at_start
 from gateway.outbound.url_policy import AllowedUrl, UrlPolicy
 from gateway.settings import Settings, SettingsError
 from resolvers.connections import ConnectionResolver, is_table_name
 from resolvers.profiles import ConnectionProfile
 
 log = logging.getLogger("itsm_gateway")
-
-# The start-up resolver: blocking is fine before the gateway serves.
-BlockingResolver = Callable[[str, int], Sequence[str]]
 
 _SECRETS = {  # Credentials attribute -> the caller's connectionDetails key
     "password": "password",
@@ -107,7 +102,7 @@ def load_profiles(
         policy,
         tuple(itsm_types),
         os.environ if environ is None else environ,
-        resolve or _getaddrinfo,
+        resolve or resolve_blocking_with_system,
     )
     profiles = {}
     for name, table in tables.items():
@@ -119,10 +114,6 @@ def load_profiles(
     if profiles:
         log.info("connection profiles: %s", ", ".join(sorted(profiles)))
     return profiles
-
-
-def _getaddrinfo(host: str, port: int) -> Sequence[str]:
-    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
 class _ProfileReader:
@@ -224,10 +215,8 @@ class _ProfileReader:
         except BadInput as error:
             self.problems.append(error.message)
             return None
-        if url.vouched or ip_literal(url.host) is not None:
-            return url
         try:
-            refuse_internal(url.host, parse_answers(url.host, self._resolve(url.host, url.port)))
+            check_at_start(url, self._resolve)
         except OSError as error:
             failure = dns_failure(url.host, error)
             if isinstance(failure, ResolutionFailed):

@@ -27,6 +27,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # ``host, port -> addresses as text``; raises ``socket.gaierror`` when the name cannot be
 # resolved. Injected in tests; production uses ``resolve_with_system``.
 HostResolver = Callable[[str, int], Awaitable[Sequence[str]]]
+# The same, blocking: for the start-up checks, before the gateway serves.
+BlockingResolver = Callable[[str, int], Sequence[str]]
 
 # Not ``is_global`` in Python 3.11's tables, or global there but never an ITSM: checked
 # explicitly so that the answer does not depend on the Python version's IANA table.
@@ -86,6 +88,11 @@ def ip_literal(host: str) -> IPAddress | None:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return None
+
+
+def resolve_blocking_with_system(host: str, port: int) -> Sequence[str]:
+    """The system resolver, blocking (``getaddrinfo``; /etc/hosts included)."""
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
 async def resolve_with_system(host: str, port: int) -> Sequence[str]:

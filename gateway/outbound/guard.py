@@ -10,7 +10,14 @@ its own field rather than a refused connection.
 
 from __future__ import annotations
 
-from gateway.outbound.addresses import HostResolver, refuse_internal, resolve_host
+from gateway.outbound.addresses import (
+    BlockingResolver,
+    HostResolver,
+    ip_literal,
+    parse_answers,
+    refuse_internal,
+    resolve_host,
+)
 from gateway.outbound.url_policy import AllowedUrl, UrlPolicy
 from resolvers.instance_guard import FIELD, AdmittedUrl
 
@@ -43,3 +50,14 @@ class AddressGuard:
             url.host, url.port, self._resolve_host, limit_seconds=self._dns_timeout
         )
         refuse_internal(url.host, addresses)
+
+
+def check_at_start(url: AllowedUrl, resolve: BlockingResolver) -> None:
+    """A connection profile's address check at start-up (``gateway.profiles``), blocking, before
+    the gateway serves: the same rule as ``AddressGuard.check_addresses`` (a vouched host or an IP
+    literal, already judged by its text, is not resolved). Raises what ``resolve`` raises
+    (``OSError``; ``addresses.dns_failure`` reads it), ``HostNotFound`` for an empty answer, or
+    ``InternalAddress``."""
+    if url.vouched or ip_literal(url.host) is not None:
+        return
+    refuse_internal(url.host, parse_answers(url.host, resolve(url.host, url.port)))
