@@ -31,11 +31,11 @@ from pathlib import Path
 import httpx
 import orjson
 
-from connectors.answers import Scrubber
 from connectors.connection import REQUIRED_CREDENTIALS, AuthType
 from connectors.errors import BadInput, Unavailable
+from connectors.http import Scrubber
 from connectors.servicenow.connector import DEFAULT_TABLE, ServiceNowConnectorFactory
-from connectors.servicenow.probe import Check, Verdict, check_names, probe, skipped
+from connectors.servicenow.probe import Check, CheckVerdict, check_names, probe, skipped
 from gateway.outbound import guarded_transport
 from gateway.profiles import load_profiles
 from gateway.settings import Settings, SettingsError
@@ -298,7 +298,7 @@ async def _check(plan: _Plan) -> Report:
         connection = await plan.resolver.resolve(plan.details, plan.roles)
     except (BadInput, Unavailable) as error:
         table = plan.details.table or DEFAULT_TABLE
-        verdict = Verdict.REFUSED if isinstance(error, BadInput) else Verdict.FAILED
+        verdict = CheckVerdict.REFUSED if isinstance(error, BadInput) else CheckVerdict.FAILED
         refused = Check(URL_CHECK, verdict, error.message, blocking=True)
         return report(table, (refused, *skipped(check_names(table), f"{URL_CHECK} {verdict}")))
     settings = plan.settings
@@ -321,7 +321,7 @@ def _url_ok(url: AllowedUrl) -> Check:
         if url.vouched
         else "allowed by ITSM_GATEWAY_ITSM_ALLOWED_URLS, and resolves to public addresses"
     )
-    return Check(URL_CHECK, Verdict.OK, f"{url.base} is {how}", blocking=True)
+    return Check(URL_CHECK, CheckVerdict.OK, f"{url.base} is {how}", blocking=True)
 
 
 @dataclass(frozen=True)
@@ -341,7 +341,7 @@ class Report:
         return [
             c.name
             for c in self.checks
-            if c.verdict in (Verdict.REFUSED, Verdict.FAILED) and not c.blocking
+            if c.verdict in (CheckVerdict.REFUSED, CheckVerdict.FAILED) and not c.blocking
         ]
 
     @property
@@ -354,12 +354,16 @@ class Report:
         width = max(len(check.name) for check in self.checks) + 1
         for check in self.checks:
             name = f"{check.name + ':':<{width}}"
-            if check.verdict is Verdict.SKIPPED:
+            if check.verdict is CheckVerdict.SKIPPED:
                 lines.append(f"{name} skipped ({check.message})")
                 continue
             verdict = check.verdict.value + (f" ({check.status})" if check.status else "")
             lines.append(f"{name} {verdict}: {check.message}")
-            if check.verdict is not Verdict.OK and check.detail and check.detail != check.message:
+            if (
+                check.verdict is not CheckVerdict.OK
+                and check.detail
+                and check.detail != check.message
+            ):
                 lines.append(f"{'':<{width}} ({check.detail})")
         lines.append(self._result())
         return "\n".join(lines)

@@ -10,7 +10,7 @@ One ``Metrics`` per app, with its own registry, so tests start from zero. With s
 each worker writes its values there, and ``/metrics`` answers the sum over the workers, whichever
 worker the scrape reaches (prometheus-client's multiprocess mode).
 
-``Metrics`` is also the ITSM call observer (``connectors.resilience.ResilienceObserver``): it
+``Metrics`` is also the ITSM call observer (``connectors.http.ResilienceObserver``): it
 counts each attempt, adds it to the request's trail (``resolvers.trail``), and logs it at debug.
 """
 
@@ -32,7 +32,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from connectors.resilience import ResilienceObserver, Target
+from connectors.http import ResilienceObserver, Target
 from resolvers.trail import current_trail
 
 log = logging.getLogger("itsm_gateway.itsm")

@@ -19,7 +19,7 @@ for an IP literal, so literals are checked here before the request is handed ove
 
 A refused address raises ``AddressRefused`` (400, like the refusal before the call). Nothing is
 sent. aiohttp's errors become httpx's (``_httpx_error``), so the connectors' judgement of what was
-sent (``connectors.resilience.judge``) reads them as before: a failure to connect is
+sent (``connectors.http.outcomes.judge``) reads them as before: a failure to connect is
 ``httpx.ConnectError``/``ConnectTimeout`` (not sent), one after sending is a read error, timeout
 or protocol error (maybe applied).
 

@@ -1,15 +1,8 @@
-"""One Jira REST call: build the request, authenticate, check the answer, map its errors.
+"""One Jira REST call, on the connectors' HTTP spine (``connectors.http.client``): Jira's quirks
+only.
 
-Every call sends ``Accept: application/json`` (and ``Content-Type: application/json`` with a
-body), the credential and the app's extra headers (``X-Request-ID``). Every error message is
-scrubbed of the connection's secrets and of the credential actually sent.
-
-Each HTTP exchange goes through the factory's ``Resilience`` (``connectors.resilience``):
-retries, the site's circuit breaker and its concurrency limit, with the call's ``operation``
-name for metrics and traces. A write that may have been applied (sent, then no definite answer)
-is never sent again; its error says so (``outcome_unknown``).
-
-With ``api_url`` (OAuth 2.0 bearer tokens) the calls go to Atlassian's API gateway,
+A 2xx with an empty body (204 No Content: edits and transitions) means done, and reads as
+``None``. With ``api_url`` (OAuth 2.0 bearer tokens) the calls go to Atlassian's API gateway,
 ``{api_url}/ex/jira/{cloudId}``, after one ``accessible-resources`` lookup (``cloud``) the
 factory's ``CloudIds`` remembers; otherwise straight to the site.
 """
@@ -20,21 +13,21 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import quote as url_quote
-from urllib.parse import urlencode
 
 import httpx
-import orjson
 
-from connectors.answers import Scrubber, host_of, scrubbed
-from connectors.errors import GatewayError, ItsmError, TicketNotFound
-from connectors.jira.answers import json_body, rate_limited, refusal
-from connectors.jira.cloud import ACCESSIBLE_RESOURCES, CloudIds, cloud_id_of
-from connectors.resilience import (
+from connectors.errors import GatewayError
+from connectors.http import (
     Resilience,
+    Scrubber,
     Target,
-    call_or_raise,
-    flag_if_applied,
+    VendorClient,
+    host_of,
+    scrubbed,
+    with_query,
 )
+from connectors.jira.answers import ANSWERS
+from connectors.jira.cloud import ACCESSIBLE_RESOURCES, CloudIds, cloud_id_of
 
 
 def segment(value: str) -> str:
@@ -42,9 +35,11 @@ def segment(value: str) -> str:
     return url_quote(value, safe="")
 
 
-class JiraClient:
+class JiraClient(VendorClient[Any]):
     """Calls ``{site}/rest/...`` (or ``{api_url}/ex/jira/{cloudId}/rest/...``) for one
     connector (one request of the gateway)."""
+
+    answers = ANSWERS
 
     def __init__(
         self,
@@ -58,19 +53,20 @@ class JiraClient:
         api_url: str | None = None,
         cloud_ids: CloudIds | None = None,
     ) -> None:
-        self._http = http
+        super().__init__(
+            http,
+            target=Target(key=site_url, name=f"Jira at {host}", host=host, itsm_type="jira"),
+            headers=headers,
+            scrub=scrub,
+            resilience=resilience,
+        )
         self._site = site_url
-        self.host = host
         self._api_url = api_url
         self._cloud_ids = cloud_ids if cloud_ids is not None else CloudIds()
         # The calls of one fetch run together: the first looks the cloudId up, the others wait.
         self._lookup_lock = asyncio.Lock()
-        self._headers = {**headers, "Accept": "application/json"}
-        self._scrub = scrub
-        self._resilience = resilience
-        self._target = Target(key=site_url, name=f"Jira at {host}", host=host, itsm_type="jira")
 
-    async def call(
+    def call(
         self,
         method: str,
         path: str,
@@ -80,34 +76,60 @@ class JiraClient:
         body: Mapping[str, object] | None = None,
         not_found: str | None = None,
         idempotent: bool | None = None,
-    ) -> Any:
-        """The decoded answer, ``None`` for an empty one (204).
+    ) -> Awaitable[Any]:
+        """The decoded answer, ``None`` for an empty one (204) (``VendorClient.exchange``).
 
-        ``not_found`` is the message of the ``TicketNotFound`` a 404 becomes; without it a 404
-        is an ``ItsmError`` like any other refusal. ``idempotent`` overrides the method's
-        default for retries (a Jira edit that sets fields is safe to send twice).
+        ``idempotent`` overrides the method's default for retries (a Jira edit that sets fields
+        is safe to send twice). Straight to the site, a plain method returning the exchange, so
+        that a call costs no extra coroutine.
         """
-        try:
-            base = await self._base()
-            response = await self._send(
-                method, f"{base}{path}", params or {}, body, operation, idempotent
+        if self._api_url is None:
+            return self.exchange(
+                method,
+                with_query(self._site + path, params),
+                operation=operation,
+                body=body,
+                not_found=not_found,
+                idempotent=idempotent,
             )
-            return self._result(method, response, not_found, idempotent)
+        return self._call_through_api(
+            self._api_url, method, path, operation, params, body, not_found, idempotent
+        )
+
+    async def _call_through_api(
+        self,
+        api_url: str,
+        method: str,
+        path: str,
+        operation: str,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, object] | None,
+        not_found: str | None,
+        idempotent: bool | None,
+    ) -> Any:
+        try:
+            base = await self._api_base(api_url)
         except GatewayError as exc:
             raise scrubbed(exc, self._scrub) from None
+        return await self.exchange(
+            method,
+            with_query(base + path, params),
+            operation=operation,
+            body=body,
+            not_found=not_found,
+            idempotent=idempotent,
+        )
 
-    async def _base(self) -> str:
-        """The site itself, or Atlassian's API gateway for the site's cloudId."""
-        if self._api_url is None:
-            return self._site
+    async def _api_base(self, api_url: str) -> str:
+        """Atlassian's API gateway (``api_url``) for the site's cloudId."""
         cloud_id = self._cloud_ids.get(self._site)
         if cloud_id is None:
             async with self._lookup_lock:
                 cloud_id = self._cloud_ids.get(self._site)
                 if cloud_id is None:
-                    cloud_id = await self._look_up_cloud_id(self._api_url)
+                    cloud_id = await self._look_up_cloud_id(api_url)
                     self._cloud_ids.put(self._site, cloud_id)
-        return f"{self._api_url}/ex/jira/{segment(cloud_id)}"
+        return f"{api_url}/ex/jira/{segment(cloud_id)}"
 
     async def _look_up_cloud_id(self, api_url: str) -> str:
         """``GET /oauth/token/accessible-resources`` with the token: the sites it grants."""
@@ -115,75 +137,16 @@ class JiraClient:
         target = Target(
             key=api_url, name=f"Atlassian's API at {api_host}", host=api_host, itsm_type="jira"
         )
-        url = f"{api_url}{ACCESSIBLE_RESOURCES}"
-        headers = dict(self._headers)
-
-        def attempt() -> Awaitable[httpx.Response]:
-            return self._http.request("GET", url, headers=headers)
-
-        response = await call_or_raise(
-            self._resilience, target, "GET", attempt, operation="oauth_resources"
+        response = await self.send(
+            "GET",
+            f"{api_url}{ACCESSIBLE_RESOURCES}",
+            None,
+            operation="oauth_resources",
+            target=target,
         )
-        return cloud_id_of(self._read(response, None, api_host), self._site, api_host)
+        return cloud_id_of(self.read(response, None, f"Jira at {api_host}"), self._site, api_host)
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, str],
-        body: Mapping[str, object] | None,
-        operation: str,
-        idempotent: bool | None,
-    ) -> httpx.Response:
-        headers = dict(self._headers)
-        content = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            content = orjson.dumps(body)
-        query = urlencode(params)
-        if query:
-            url = f"{url}?{query}"
-
-        def attempt() -> Awaitable[httpx.Response]:
-            return self._http.request(method, url, headers=headers, content=content)
-
-        return await call_or_raise(
-            self._resilience,
-            self._target,
-            method,
-            attempt,
-            operation=operation,
-            idempotent=idempotent,
-        )
-
-    def _result(
-        self,
-        method: str,
-        response: httpx.Response,
-        not_found: str | None,
-        idempotent: bool | None,
-    ) -> Any:
-        try:
-            return self._read(response, not_found, self.host)
-        except GatewayError as error:
-            raise flag_if_applied(error, method, response, idempotent=idempotent) from None
-
-    @staticmethod
-    def _read(response: httpx.Response, not_found: str | None, host: str) -> Any:
-        status = response.status_code
-        if status == 429:
-            raise rate_limited(response, host)
-        if status == 401:  # whatever the body is: an HTML page here still means credentials
-            try:
-                body: object = json_body(response, host)
-            except ItsmError:
-                body = None
-            raise refusal(401, body, host)
-        if response.is_success and not response.content.strip():
+    def success(self, response: httpx.Response, name: str) -> Any:
+        if not response.content.strip():
             return None  # 204 No Content: edits and transitions
-        body = json_body(response, host)
-        if response.is_success:
-            return body
-        if status == 404 and not_found is not None:
-            raise TicketNotFound(not_found)
-        raise refusal(status, body, host)
+        return self.answers.json_body(response, name)

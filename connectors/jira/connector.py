@@ -19,11 +19,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from connectors.answers import Scrubber, host_of
-from connectors.concurrency import together
 from connectors.connection import AuthType, Connection
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.jira.adf import text_to_adf
 from connectors.jira.capabilities import JIRA
 from connectors.jira.client import JiraClient, segment
@@ -37,7 +36,6 @@ from connectors.jira.mapping import (
 )
 from connectors.jira.writes import NewComment, StatusTarget, WritePlan, plan_write
 from connectors.model import Ticket, WriteRequest
-from connectors.resilience import Resilience, ResiliencePolicy
 
 API = "/rest/api/3"
 SERVICE_DESK_API = "/rest/servicedeskapi"

@@ -23,13 +23,11 @@ from typing import Any, TypeVar
 
 import httpx
 
-from connectors.answers import Scrubber, host_of
-from connectors.concurrency import together
 from connectors.connection import Connection
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Ticket, WriteRequest
-from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.rt.answers import quote
 from connectors.rt.capabilities import REQUEST_TRACKER
 from connectors.rt.client import Answer, RestClient, auth_header

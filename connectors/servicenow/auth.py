@@ -35,17 +35,18 @@ from typing import Protocol
 
 import httpx
 
-from connectors.answers import Scrubber, scrubbed
 from connectors.connection import AuthType, Credentials
 from connectors.errors import GatewayError, ItsmError
-from connectors.resilience import Resilience, ResiliencePolicy, Target
-from connectors.servicenow.answers import json_body, quote, rate_limited, refusal, transport_error
+from connectors.http import Resilience, ResiliencePolicy, Scrubber, Target, call_or_raise, scrubbed
+from connectors.servicenow.answers import ANSWERS
 
 DEFAULT_LIFETIME = 1800.0  # seconds; ServiceNow's default, used if an answer omits expires_in
 REFRESH_MARGIN = 60.0  # seconds before expiry at which a cached token is replaced
 
 
-class Authenticator(Protocol):
+class ServiceNowAuth(Protocol):
+    """How one connection authenticates its Table API calls (``servicenow_auth`` makes one)."""
+
     async def headers(self) -> dict[str, str]:
         """The headers that authenticate one Table API call."""
         ...
@@ -182,6 +183,7 @@ class OAuthTokenCache:
         self, grant: OAuthGrant, *, host: str, headers: Mapping[str, str]
     ) -> tuple[str, float]:
         target = Target(key=grant.instance_url, name=f"ServiceNow at {host}", host=host)
+        name = target.name
 
         def attempt() -> Awaitable[httpx.Response]:
             return self._http.post(
@@ -190,28 +192,26 @@ class OAuthTokenCache:
                 headers={**headers, "Accept": "application/json"},
             )
 
-        try:
-            response = await self._resilience.call(
-                target, "POST", attempt, idempotent=True, operation="oauth_token"
-            )
-        except httpx.TransportError as exc:
-            raise transport_error(exc, host) from None
+        # Idempotent: a second token, if the first was issued after all, harms nothing.
+        response = await call_or_raise(
+            self._resilience, target, "POST", attempt, idempotent=True, operation="oauth_token"
+        )
         if response.status_code == 429:
-            raise rate_limited(response, host)
-        body = json_body(response, host)
+            raise ANSWERS.rate_limited(response, name)
+        body = ANSWERS.json_body(response, name)
         if response.status_code in (400, 401):
             needs = "clientId and clientSecret"
             if grant.grant_type == "password":
                 needs = "clientId, clientSecret, username and password"
             raise ItsmError(
-                f"ServiceNow at {host} refused the gateway's OAuth credentials ({quote(body)}); "
+                f"{name} refused the gateway's OAuth credentials ({ANSWERS.quote(body)}); "
                 f"check connectionDetails {needs}"
             )
         if not response.is_success:
-            raise refusal(response.status_code, body, host)
+            raise ANSWERS.refusal(response.status_code, body, name)
         token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise ItsmError(f"ServiceNow at {host} answered its token endpoint without a token")
+        if not isinstance(token, str) or not token or not isinstance(body, dict):
+            raise ItsmError(f"{name} answered its token endpoint without a token")
         return token, _lifetime(body)
 
 
@@ -254,7 +254,7 @@ class OAuthAuth:
         return True
 
 
-def authenticator(
+def servicenow_auth(
     credentials: Credentials,
     instance_url: str,
     cache: OAuthTokenCache,
@@ -262,7 +262,7 @@ def authenticator(
     host: str,
     scrub: Scrubber,
     headers: Mapping[str, str],
-) -> Authenticator:
+) -> ServiceNowAuth:
     kind = credentials.auth_type
     if kind is AuthType.BASIC:
         pair = f"{credentials.username or ''}:{credentials.password or ''}".encode()

@@ -1,40 +1,30 @@
-"""One Table API call: build the request, authenticate, check the answer, map its errors.
+"""One Table API call, on the connectors' HTTP spine (``connectors.http.client``): ServiceNow's
+quirks only.
 
-Every call sends ``Accept: application/json`` (and ``Content-Type: application/json`` with a
-body) plus the app's extra headers (``X-Request-ID``). A 401 is retried once when the
-authenticator can fetch a new credential (OAuth); every error message is scrubbed of the
-connection's secrets and of the authentication headers actually sent.
-
-Each HTTP exchange goes through the factory's ``Resilience`` (``connectors.resilience``): retries,
-the instance's circuit breaker and its concurrency limit. A write that may have been applied
-(sent, then no definite answer) is never sent again; its error says so (``outcome_unknown``).
-The credential is fetched before a concurrency slot is taken, so a Table API call never holds a
-slot while it waits for the OAuth token fetch, which needs one too.
+The authentication headers are fetched per call (an OAuth token can change between calls), and
+a 401 is retried once when the authenticator can fetch a new credential (OAuth); the error
+messages are also scrubbed of the authentication headers actually sent. The credential is
+fetched before a concurrency slot is taken, so a Table API call never holds a slot while it
+waits for the OAuth token fetch, which needs one too. A 2xx must carry a ``result``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
-import orjson
 
-from connectors.answers import Scrubber, scrubbed
-from connectors.errors import GatewayError, ItsmError, TicketNotFound
-from connectors.resilience import (
-    Resilience,
-    Target,
-    call_or_raise,
-    flag_if_applied,
-)
-from connectors.servicenow.answers import json_body, rate_limited, refusal
-from connectors.servicenow.auth import Authenticator
+from connectors.errors import GatewayError, ItsmError
+from connectors.http import Resilience, Scrubber, Target, VendorClient, scrubbed, with_query
+from connectors.servicenow.answers import ANSWERS
+from connectors.servicenow.auth import ServiceNowAuth
 
 
-class TableClient:
+class TableClient(VendorClient[Any]):
     """Calls ``{instance}/api/now/table/...`` for one connector (one request of the gateway)."""
+
+    answers = ANSWERS
 
     def __init__(
         self,
@@ -42,19 +32,20 @@ class TableClient:
         *,
         instance_url: str,
         host: str,
-        auth: Authenticator,
+        auth: ServiceNowAuth,
         scrub: Scrubber,
         headers: Mapping[str, str],
         resilience: Resilience,
     ) -> None:
-        self._http = http
-        self._base = f"{instance_url}/api/now/table"
-        self.host = host
-        self._resilience = resilience
-        self._target = Target(key=instance_url, name=f"ServiceNow at {host}", host=host)
+        super().__init__(
+            http,
+            target=Target(key=instance_url, name=f"ServiceNow at {host}", host=host),
+            headers=headers,
+            scrub=scrub,
+            resilience=resilience,
+        )
+        self._base = f"{instance_url}/api/now/table/"
         self._auth = auth
-        self._scrub = scrub
-        self._headers = dict(headers)
 
     async def call(
         self,
@@ -73,65 +64,23 @@ class TableClient:
         auth: dict[str, str] = {}
         try:
             auth = await self._auth.headers()
-            response = await self._send(method, path, params, body, auth)
+            url = with_query(self._base + path, params)
+            operation = operation_of(method, path)
+            response = await self.send(method, url, body, operation=operation, auth=auth)
             if response.status_code == 401 and self._auth.forget(auth):
                 # Nothing was written on a 401, so even a POST is safe to send again.
                 auth = await self._auth.headers()
-                response = await self._send(method, path, params, body, auth)
-            return self._result(method, response, not_found)
+                response = await self.send(method, url, body, operation=operation, auth=auth)
+            return self.result(method, response, not_found)
         except GatewayError as exc:
             raise scrubbed(exc, self._scrub.with_secrets(_header_secrets(auth))) from None
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, str],
-        body: Mapping[str, object] | None,
-        auth: Mapping[str, str],
-    ) -> httpx.Response:
-        headers = {**self._headers, **auth, "Accept": "application/json"}
-        content = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            content = orjson.dumps(body)
-        # The query is encoded here exactly as httpx would (``+`` for spaces), so that httpx
-        # parses one URL rather than a URL and then the URL merged with its parameters.
-        query = urlencode(params)
-        url = f"{self._base}/{path}?{query}" if query else f"{self._base}/{path}"
-
-        def attempt() -> Awaitable[httpx.Response]:
-            return self._http.request(method, url, headers=headers, content=content)
-
-        return await call_or_raise(
-            self._resilience, self._target, method, attempt, operation=operation_of(method, path)
-        )
-
-    def _result(self, method: str, response: httpx.Response, not_found: str | None) -> Any:
-        try:
-            return self._read(response, not_found)
-        except GatewayError as error:
-            raise flag_if_applied(error, method, response) from None
-
-    def _read(self, response: httpx.Response, not_found: str | None) -> Any:
-        status = response.status_code
-        if status == 429:
-            raise rate_limited(response, self.host)
-        if status == 401:  # whatever the body is: a login page here still means credentials
-            try:
-                body: object = json_body(response, self.host)
-            except ItsmError:
-                body = None
-            raise refusal(401, body, self.host)
-        body = json_body(response, self.host)
-        if response.is_success:
-            result = body.get("result") if isinstance(body, dict) else None
-            if not isinstance(result, list | dict):
-                raise ItsmError(f"ServiceNow at {self.host} answered {status} without a result")
-            return result
-        if status == 404 and not_found is not None:
-            raise TicketNotFound(not_found)
-        raise refusal(status, body, self.host)
+    def success(self, response: httpx.Response, name: str) -> Any:
+        body = self.answers.json_body(response, name)
+        result = body.get("result") if isinstance(body, dict) else None
+        if not isinstance(result, list | dict):
+            raise ItsmError(f"{name} answered {response.status_code} without a result")
+        return result
 
 
 # The tables the gateway reads besides the ticket's own (which a connection may choose).

@@ -16,15 +16,13 @@ from typing import Any, TypeVar
 
 import httpx
 
-from connectors.answers import Scrubber, host_of
-from connectors.concurrency import together
 from connectors.connection import Connection
 from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Note, Ticket, WriteRequest
-from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.servicenow.answers import AccessDenied
-from connectors.servicenow.auth import REFRESH_MARGIN, OAuthTokenCache, authenticator
+from connectors.servicenow.auth import REFRESH_MARGIN, OAuthTokenCache, servicenow_auth
 from connectors.servicenow.capabilities import SERVICENOW
 from connectors.servicenow.client import TableClient
 from connectors.servicenow.display_journal import COMMENTS, WORK_NOTES, notes_from_display
@@ -87,7 +85,7 @@ class ServiceNowConnectorFactory:
         host = host_of(connection.instance_url)
         scrub = Scrubber(credentials.secrets())
         headers = dict(extra_headers or {})
-        auth = authenticator(
+        auth = servicenow_auth(
             credentials,
             connection.instance_url,
             self._tokens,

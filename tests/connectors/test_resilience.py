@@ -1,4 +1,4 @@
-"""``connectors.resilience``: retries, the circuit breaker and the concurrency limit, against a
+"""``connectors.http``: retries, the circuit breaker and the concurrency limit, against a
 fake instance behind ``httpx.MockTransport``. Sleep, clock and random are injected: nothing here
 waits or measures time."""
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from connectors.errors import Unavailable
-from connectors.resilience import (
+from connectors.http import (
     CircuitBreaker,
     Health,
     Resilience,

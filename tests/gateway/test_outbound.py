@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from connectors.resilience import judge
+from connectors.http import judge
 from gateway.outbound import CookielessClient, GuardedTransport
 from resolvers.url_policy import UrlPolicy
 

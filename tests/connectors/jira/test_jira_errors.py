@@ -20,9 +20,9 @@ from connectors.errors import (
     Unavailable,
 )
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResilienceObserver, ResiliencePolicy, Target
 from connectors.jira import JiraConnectorFactory
 from connectors.model import WriteRequest
-from connectors.resilience import Resilience, ResilienceObserver, ResiliencePolicy, Target
 from tests.connectors.jira.conftest import API_TOKEN, EMAIL, OAUTH_TOKEN, SITE, connection
 
 F = TicketField
