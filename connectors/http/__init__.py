@@ -18,12 +18,15 @@ What a vendor supplies (its own folder, ``connectors/<vendor>/``), and nothing m
    message), ``not_json_advice`` and ``credentials_advice`` (its advice text), and, only where
    its wording differs, ``refusal`` (what a 401/403/4xx refusal says: ServiceNow's 403
    ``AccessDenied``) or ``not_json_error`` (RT's redirect to its login page);
-2. ``client.py``: a ``VendorClient[T]`` subclass: the ``Target`` (its name in messages, its
-   ``itsm_type`` metrics label), the base URL and the URLs of its calls, the fixed headers
-   (a static ``Authorization``, a ``User-Agent``) or per-call ``auth`` headers (a token that
-   can change), ``success`` (what a 2xx means: a ``result`` wrapper, ``None`` for an empty 204),
-   and a ``call`` with the signature its connector wants, which hands the URL to ``exchange``;
-3. the connector, its mapping and its writes, which never touch ``httpx`` answers themselves.
+2. ``client.py``: a ``VendorClient[T]`` subclass declaring ``vendor`` (its name in messages:
+   "Jira" at acme.atlassian.net), ``itsm_type`` (the metrics label), ``api_path`` (from the
+   instance URL to its API), ``answers`` and ``fixed_headers`` (RT's ``User-Agent``), and
+   implementing ``success`` (what a 2xx means: a ``result`` wrapper, ``None`` for an empty
+   204); ``look_up_base`` only when its calls go elsewhere than the instance (Jira's OAuth);
+3. its authentication: a static header the connector passes with the extra headers, or a
+   ``RequestAuth`` (a credential fetched per call, dropped on a 401: ServiceNow's OAuth);
+4. the connector, its mapping and its writes, which call ``request(method, path, operation=...)``
+   and never touch ``httpx`` answers themselves.
 """
 
 from connectors.http.answers import (
@@ -35,7 +38,7 @@ from connectors.http.answers import (
     transport_error,
 )
 from connectors.http.breaker import Admission, CircuitBreaker
-from connectors.http.client import VendorClient, call_or_raise, with_query
+from connectors.http.client import RequestAuth, VendorClient, call_or_raise, with_query
 from connectors.http.concurrency import together
 from connectors.http.observer import ResilienceObserver, Target
 from connectors.http.outcomes import (
@@ -57,6 +60,7 @@ __all__ = [
     "AttemptVerdict",
     "CircuitBreaker",
     "Health",
+    "RequestAuth",
     "Resilience",
     "ResilienceObserver",
     "ResiliencePolicy",

@@ -103,15 +103,15 @@ class JiraConnectorFactory:
         host = host_of(connection.instance_url)
         client = JiraClient(
             self._http,
-            site_url=connection.instance_url,
+            instance_url=connection.instance_url,
             host=host,
             headers={**(extra_headers or {}), "Authorization": authorization},
             # The encoded pair too: a page echoing the Authorization header must not carry it.
             scrub=Scrubber([*credentials.secrets(), basic]),
             resilience=self._resilience,
-            api_url=self._api_url if bearer else None,
-            cloud_ids=self._cloud_ids,
         )
+        if bearer:
+            client.through_api(self._api_url, self._cloud_ids)
         return JiraConnector(client, project=project)
 
     async def aclose(self) -> None:
@@ -145,7 +145,7 @@ class JiraConnector:
         self, id_or_key: str, field_list: str, not_found: str, *, expand: str | None = None
     ) -> Mapping[str, Any]:
         params = {"fields": field_list, **({"expand": expand} if expand else {})}
-        issue = await self._client.call(
+        issue = await self._client.request(
             "GET",
             f"{API}/issue/{segment(id_or_key)}",
             operation="read_ticket",
@@ -167,7 +167,7 @@ class JiraConnector:
     async def _comments(self, id_or_key: str) -> list[Mapping[str, Any]]:
         comments: list[Mapping[str, Any]] = []
         for _ in range(_MAX_PAGES):
-            page = await self._client.call(
+            page = await self._client.request(
                 "GET",
                 f"{API}/issue/{segment(id_or_key)}/comment",
                 operation="read_journal",
@@ -192,7 +192,7 @@ class JiraConnector:
         slas: list[Mapping[str, Any]] = []
         for _ in range(_MAX_PAGES):
             try:
-                page = await self._client.call(
+                page = await self._client.request(
                     "GET",
                     f"{SERVICE_DESK_API}/request/{segment(id_or_key)}/sla",
                     operation="read_sla",
@@ -226,7 +226,7 @@ class JiraConnector:
             **({} if "issuetype" in plan.fields else {"issuetype": _default_type(project)}),
             **plan.fields,
         }
-        created = await self._client.call(
+        created = await self._client.request(
             "POST", f"{API}/issue", operation="create_ticket", body={"fields": body_fields}
         )
         issue_id = created.get("id") if isinstance(created, Mapping) else None
@@ -241,7 +241,7 @@ class JiraConnector:
         return await self._read_back(str(issue_id), key, "created", fields)
 
     async def _project_details(self, project: str) -> Mapping[str, Any]:
-        details = await self._client.call(
+        details = await self._client.request(
             "GET",
             f"{API}/project/{segment(project)}",
             operation="read_project",
@@ -283,7 +283,7 @@ class JiraConnector:
         done: list[str],
     ) -> None:
         if plan.fields:
-            await self._client.call(
+            await self._client.request(
                 "PUT",
                 f"{API}/issue/{segment(issue_id)}",
                 operation="update_ticket",
@@ -296,7 +296,7 @@ class JiraConnector:
             body: dict[str, object] = {"transition": {"id": str(transition.get("id"))}}
             if plan.resolution is not None:
                 body["fields"] = {"resolution": plan.resolution}
-            await self._client.call(
+            await self._client.request(
                 "POST",
                 f"{API}/issue/{segment(issue_id)}/transitions",
                 operation="transition",
@@ -312,7 +312,7 @@ class JiraConnector:
         for comment in comments:
             if comment.public:
                 body = comment.body if isinstance(comment.body, dict) else text_to_adf(comment.body)
-                await self._client.call(
+                await self._client.request(
                     "POST",
                     f"{API}/issue/{segment(issue_id)}/comment",
                     operation="add_comment",
@@ -322,7 +322,7 @@ class JiraConnector:
             else:
                 # The platform API cannot create an internal comment (its jsdPublic is read-only);
                 # Atlassian's reference points to the service desk API, whose body is a string.
-                await self._client.call(
+                await self._client.request(
                     "POST",
                     f"{SERVICE_DESK_API}/request/{segment(issue_id)}/comment",
                     operation="add_comment",

@@ -81,9 +81,8 @@ class RtConnectorFactory:
             self._http,
             instance_url=connection.instance_url,
             host=host_of(connection.instance_url),
-            authorization=auth_header(credentials),
+            headers={**(extra_headers or {}), "Authorization": auth_header(credentials)},
             scrub=Scrubber(credentials.secrets()),
-            headers=dict(extra_headers or {}),
             resilience=self._resilience,
         )
         return RtConnector(client)
@@ -132,7 +131,7 @@ class RtConnector:
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         planned = plan(write, creating=True)
         body = _ticket_body(planned)
-        answer = await self._client.call("POST", "ticket", body=body, operation="create_ticket")
+        answer = await self._client.request("POST", "ticket", body=body, operation="create_ticket")
         progress = _Progress("created", self._created_id(answer), planned)
         return await self._finish(progress, planned, body, [], fields)
 
@@ -144,7 +143,7 @@ class RtConnector:
         body = _ticket_body(planned)
         said: list[str] = []
         if body:
-            answer = await self._client.call(
+            answer = await self._client.request(
                 "PUT",
                 f"ticket/{ticket_id}",
                 body=body,
@@ -241,7 +240,7 @@ class RtConnector:
 
     async def _post(self, ticket_id: str, kind: str, body: dict[str, Any]) -> list[str]:
         body["ContentType"] = "text/plain"
-        answer = await self._client.call(
+        answer = await self._client.request(
             "POST", f"ticket/{ticket_id}/{kind}", body=body, operation="add_journal"
         )
         return _messages(answer.body)
@@ -272,7 +271,7 @@ class RtConnector:
         return Ticket(values={f: values[f] for f in TicketField if f in fields}), item
 
     async def _item(self, ticket_id: str, columns: Set[str]) -> Mapping[str, Any]:
-        answer = await self._client.call(
+        answer = await self._client.request(
             "GET", "tickets", params=search_params(ticket_id, columns), operation="read_ticket"
         )
         # Never trust the query: only the ticket with that very id answers for it.
@@ -288,7 +287,7 @@ class RtConnector:
         found: list[Mapping[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
             params = {"fields": columns, "per_page": str(PER_PAGE), "page": str(page)}
-            answer = await self._client.call("GET", path, params=params, operation=operation)
+            answer = await self._client.request("GET", path, params=params, operation=operation)
             items = _items(answer, self._client.name)
             found.extend(items)
             pages = answer.body.get("pages") if isinstance(answer.body, Mapping) else None

@@ -31,33 +31,29 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import httpx
 
 from connectors.connection import AuthType, Credentials
 from connectors.errors import GatewayError, ItsmError
-from connectors.http import Resilience, ResiliencePolicy, Scrubber, Target, call_or_raise, scrubbed
+from connectors.http import (
+    RequestAuth,
+    Resilience,
+    ResiliencePolicy,
+    Scrubber,
+    Target,
+    call_or_raise,
+    scrubbed,
+)
 from connectors.servicenow.answers import ANSWERS
 
 DEFAULT_LIFETIME = 1800.0  # seconds; ServiceNow's default, used if an answer omits expires_in
 REFRESH_MARGIN = 60.0  # seconds before expiry at which a cached token is replaced
 
 
-class ServiceNowAuth(Protocol):
-    """How one connection authenticates its Table API calls (``servicenow_auth`` makes one)."""
-
-    async def headers(self) -> dict[str, str]:
-        """The headers that authenticate one Table API call."""
-        ...
-
-    def forget(self, sent: Mapping[str, str]) -> bool:
-        """Drop the credential carried by ``sent`` after a 401; ``True`` when a retry may help."""
-        ...
-
-
 class StaticAuth:
-    """Basic, API key or bearer: the same headers every time, nothing to refresh."""
+    """A ``RequestAuth`` for basic, API key or bearer: the same headers every time, nothing to
+    refresh."""
 
     def __init__(self, headers: dict[str, str]) -> None:
         self._headers = headers
@@ -225,7 +221,8 @@ def _lifetime(body: dict[str, object]) -> float:
 
 
 class OAuthAuth:
-    """A bearer token from the factory's cache, dropped on a 401 so the retry fetches anew."""
+    """A ``RequestAuth``: a bearer token from the factory's cache, dropped on a 401 so the retry
+    fetches anew."""
 
     def __init__(
         self,
@@ -262,7 +259,7 @@ def servicenow_auth(
     host: str,
     scrub: Scrubber,
     headers: Mapping[str, str],
-) -> ServiceNowAuth:
+) -> RequestAuth:
     kind = credentials.auth_type
     if kind is AuthType.BASIC:
         pair = f"{credentials.username or ''}:{credentials.password or ''}".encode()

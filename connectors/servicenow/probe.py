@@ -35,9 +35,9 @@ import httpx
 from connectors.connection import AuthType, Connection
 from connectors.errors import BadInput, GatewayError, ItsmError, ItsmTimeout, Unavailable
 from connectors.fields import TicketField
-from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, is_json
+from connectors.http import RequestAuth, Resilience, ResiliencePolicy, Scrubber, host_of, is_json
 from connectors.servicenow.answers import AccessDenied
-from connectors.servicenow.auth import OAuthAuth, OAuthTokenCache, ServiceNowAuth, servicenow_auth
+from connectors.servicenow.auth import OAuthAuth, OAuthTokenCache, servicenow_auth
 from connectors.servicenow.client import TableClient
 from connectors.servicenow.connector import DEFAULT_TABLE
 from connectors.servicenow.mapping import COLUMNS, JOURNAL_FIELDS, cell, incident_columns
@@ -152,7 +152,7 @@ class _Probe:
     def __init__(
         self,
         client: TableClient,
-        auth: ServiceNowAuth,
+        auth: RequestAuth,
         answers: AnswerLog,
         connection: Connection,
     ) -> None:
