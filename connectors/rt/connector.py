@@ -262,7 +262,6 @@ class RtConnector:
             if wants_text
             else None,
         )
-        assert item is not None
         values = values_from_item(item, fields)
         if history is not None:
             values.update(
