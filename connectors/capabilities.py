@@ -11,9 +11,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from connectors.errors import BadInput
 from connectors.fields import TicketField, WritableField
+
+_Field = TypeVar("_Field", TicketField, WritableField)
 
 
 class Operation(enum.StrEnum):
@@ -41,21 +44,26 @@ class Capabilities:
 
     def check_readable(self, fields: Iterable[TicketField]) -> None:
         """``BadInput`` naming the fields this tool cannot provide, and those it can."""
-        asked = set(fields)
-        missing = [f.value for f in TicketField if f in asked and f not in self.readable]
-        if missing:
-            provided = ", ".join(field.value for field in TicketField if field in self.readable)
-            raise BadInput(
-                f"ticketFields: {self.name} (itsmType {self.itsm_type}) cannot provide "
-                f"{', '.join(missing)}; it provides {provided}"
-            )
+        self._check(fields, TicketField, self.readable, "ticketFields", "provide", "it provides")
 
     def check_writable(self, fields: Iterable[WritableField]) -> None:
+        """``BadInput`` naming the fields this tool cannot write, and those it can."""
+        self._check(fields, WritableField, self.writable, "ticketInput", "write", "it can write")
+
+    def _check(
+        self,
+        fields: Iterable[_Field],
+        vocabulary: Iterable[_Field],
+        supported: Mapping[_Field, str],
+        where: str,
+        verb: str,
+        offers: str,
+    ) -> None:
         asked = set(fields)
-        missing = [f.value for f in WritableField if f in asked and f not in self.writable]
+        missing = [f.value for f in vocabulary if f in asked and f not in supported]
         if missing:
-            writable = ", ".join(field.value for field in WritableField if field in self.writable)
+            offered = ", ".join(f.value for f in vocabulary if f in supported)
             raise BadInput(
-                f"ticketInput: {self.name} (itsmType {self.itsm_type}) cannot write "
-                f"{', '.join(missing)}; it can write {writable}"
+                f"{where}: {self.name} (itsmType {self.itsm_type}) cannot {verb} "
+                f"{', '.join(missing)}; {offers} {offered}"
             )
