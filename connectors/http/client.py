@@ -20,7 +20,7 @@ factory's ``Resilience``, map the answer, flag a write whose outcome is unknown,
    credential actually sent, so a 401 page echoing its header cannot carry it into a message).
 
 A vendor's client subclasses ``VendorClient``: it sets ``vendor``, ``itsm_type``, ``api_path``,
-``answers`` (and ``fixed_headers`` if any), implements ``success``, and overrides ``base_url``
+``answers`` (and ``fixed_headers`` if any), implements ``success``, and overrides
 ``look_up_base`` only when the calls do not go to the instance itself (Jira's OAuth calls).
 """
 
