@@ -1,5 +1,33 @@
-"""Errors named after their meaning. Each carries the HTTP status both doors answer with and the
+"""Errors named after their meaning: the ones the port raises (connectors, and the use cases in
+``resolvers/`` that call them). Each carries the HTTP status both doors answer with and the
 GraphQL ``extensions.code``; the doors translate, nothing else inspects them.
+
+    GatewayError          500 INTERNAL          base; never raised as such
+     ├── BadInput          400 BAD_USER_INPUT    the caller can fix the request; nothing written
+     ├── Forbidden         403 FORBIDDEN         the caller lacks a role (a connection profile's,
+     │                                           or the door's read/write roles)
+     ├── TicketNotFound    404 NOT_FOUND         no record with that number or id
+     ├── Conflict          409 CONFLICT          the number matches several records, or an
+     │                                           idempotency key was reused for another request
+     ├── RateLimited       429 RATE_LIMITED      the ITSM's rate limit; Retry-After when it said
+     ├── ItsmError         502 ITSM_ERROR        the ITSM refused the gateway's credentials,
+     │                                           answered 5xx or non-JSON, applied a data policy
+     ├── Unavailable       503 UNAVAILABLE       Keycloak, the ITSM or the idempotency store
+     │                                           cannot be reached (or the breaker is open)
+     └── ItsmTimeout       504 ITSM_TIMEOUT      no answer within the timeout or the deadline
+
+The gateway adds its own (``gateway.errors``: ``Unauthenticated`` 401, ``PayloadTooLarge`` 413).
+
+How each door renders any of them:
+
+- REST (``rest_compat.errors``): HTTP ``status``, body ``{"statusCode": "<status>",
+  "statusMessage": <message>, "ticketDetails": {}}``, the error's ``headers``.
+- GraphQL (``graph.errors``): an entry of ``errors`` with ``message`` and ``extensions``
+  ``{"code": <code>, "statusCode": <status>}`` (``retryAfter`` too for ``RateLimited``); a 401
+  or 403 is also the answer's HTTP status; the ``headers`` go with the answer.
+
+``outcome_unknown`` (any error, usually ``ItsmError``, ``Unavailable`` or ``ItsmTimeout``) marks
+a write that may have been applied although no answer said so.
 
 Messages are written for the caller: they name the field and say how to fix it, and never carry
 a secret (connectors scrub ITSM answers before quoting them).
@@ -29,20 +57,10 @@ class BadInput(GatewayError):
     code = "BAD_USER_INPUT"
 
 
-class PayloadTooLarge(GatewayError):
-    status = 413
-    code = "BAD_USER_INPUT"
-
-
-class Unauthenticated(GatewayError):
-    status = 401
-    code = "UNAUTHENTICATED"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-
-
 class Forbidden(GatewayError):
+    """Here, not in ``gateway.errors``: a use case refuses a connection profile kept for other
+    roles, and use cases may not import the gateway."""
+
     status = 403
     code = "FORBIDDEN"
 
@@ -90,3 +108,9 @@ class Unavailable(GatewayError):
 class ItsmTimeout(GatewayError):
     status = 504
     code = "ITSM_TIMEOUT"
+
+
+def refusal_code(status: int) -> str:
+    """The code of a refusal that is no ``GatewayError``: the web server's or GraphQL server's
+    own (no such path, wrong method, unreadable request)."""
+    return "NOT_FOUND" if status == 404 else "BAD_USER_INPUT"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from connectors.capabilities import Capabilities, Operation
 from connectors.errors import BadInput, ItsmTimeout
@@ -65,6 +66,15 @@ class CallContext:
 
     def headers(self) -> Mapping[str, str]:
         return {"X-Request-ID": self.request_id} if self.request_id else {}
+
+
+RequestT = TypeVar("RequestT")
+
+# What the app gives both doors: checks the caller may perform the operation ("read" or "write")
+# and returns the ``CallContext`` the use cases pass on; raises ``GatewayError`` (401, 403) when
+# not. Generic in the request so that this layer names no web framework: the doors use
+# ``ContextProvider[web.Request]``.
+ContextProvider = Callable[[RequestT, str], Awaitable[CallContext]]
 
 
 class TicketService:
