@@ -19,7 +19,7 @@ from graph.schema import build_schema
 from resolvers.tickets import ContextProvider, TicketService
 
 
-class GraphQLView(StrawberryView):
+class GraphQLView(StrawberryView[GraphContext, None]):
     """``POST /graphql``; by GET, queries (when ``allow_get``) and GraphiQL (when ``graphiql``).
 
     GraphiQL is strawberry's page with its files served by the gateway (:mod:`graph.ide`), so it
