@@ -35,14 +35,26 @@ a secret (connectors scrub ITSM answers before quoting them).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class GatewayError(Exception):
-    status: int = 500
-    code: str = "INTERNAL"
+    """An error a caller may see. Each subclass names its ``status`` and ``code`` in its bases:
+    ``class TicketNotFound(GatewayError, status=404, code="NOT_FOUND")``."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "INTERNAL"
     # True when a write was sent and no definite answer came back (a timeout after sending, a
     # dropped connection, a 5xx): the ITSM may have applied it. Retrying such a write could
     # apply it twice, so retries and idempotency keys treat it apart.
     outcome_unknown: bool = False
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init_subclass__()
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -50,39 +62,28 @@ class GatewayError(Exception):
         self.headers: dict[str, str] = headers or {}
 
 
-class BadInput(GatewayError):
+class BadInput(GatewayError, status=400, code="BAD_USER_INPUT"):
     """The request is wrong and can be fixed by the caller; nothing was written."""
 
-    status = 400
-    code = "BAD_USER_INPUT"
 
-
-class Forbidden(GatewayError):
-    """Here, not in ``gateway.errors``: a use case refuses a connection profile kept for other
-    roles, and use cases may not import the gateway."""
-
-    status = 403
-    code = "FORBIDDEN"
+class Forbidden(GatewayError, status=403, code="FORBIDDEN"):
+    """The caller lacks a role. Here, not in ``gateway.errors``: a use case refuses a connection
+    profile kept for other roles, and use cases may not import the gateway."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
 
 
-class TicketNotFound(GatewayError):
-    status = 404
-    code = "NOT_FOUND"
+class TicketNotFound(GatewayError, status=404, code="NOT_FOUND"):
+    """No record with that number or id in the ITSM (in the table or project asked)."""
 
 
-class Conflict(GatewayError):
+class Conflict(GatewayError, status=409, code="CONFLICT"):
     """The number matches more than one record, or an idempotency key was reused."""
 
-    status = 409
-    code = "CONFLICT"
 
-
-class RateLimited(GatewayError):
-    status = 429
-    code = "RATE_LIMITED"
+class RateLimited(GatewayError, status=429, code="RATE_LIMITED"):
+    """The ITSM's rate limit; ``retry_after`` seconds when the ITSM said."""
 
     def __init__(self, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(
@@ -91,23 +92,16 @@ class RateLimited(GatewayError):
         self.retry_after = retry_after
 
 
-class ItsmError(GatewayError):
+class ItsmError(GatewayError, status=502, code="ITSM_ERROR"):
     """The ITSM failed: refused the gateway's credentials, 5xx, non-JSON, a data policy."""
 
-    status = 502
-    code = "ITSM_ERROR"
 
-
-class Unavailable(GatewayError):
+class Unavailable(GatewayError, status=503, code="UNAVAILABLE"):
     """Keycloak or the ITSM could not be reached and there is nothing to fall back on."""
 
-    status = 503
-    code = "UNAVAILABLE"
 
-
-class ItsmTimeout(GatewayError):
-    status = 504
-    code = "ITSM_TIMEOUT"
+class ItsmTimeout(GatewayError, status=504, code="ITSM_TIMEOUT"):
+    """No answer within the read timeout, or the request's deadline passed."""
 
 
 def refusal_code(status: int) -> str:

@@ -28,21 +28,15 @@ from aiohttp import web
 from connectors.errors import GatewayError
 
 
-class Unauthenticated(GatewayError):
+class Unauthenticated(GatewayError, status=401, code="UNAUTHENTICATED"):
     """No credential, or one that is not valid (expired, wrong issuer or audience ...)."""
-
-    status = 401
-    code = "UNAUTHENTICATED"
 
     def __init__(self, message: str) -> None:
         super().__init__(message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-class PayloadTooLarge(GatewayError):
+class PayloadTooLarge(GatewayError, status=413, code="BAD_USER_INPUT"):
     """The body is larger than the web server accepts; nothing of it was read as a contract."""
-
-    status = 413
-    code = "BAD_USER_INPUT"
 
 
 class ErrorRenderer(Protocol):
