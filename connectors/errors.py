@@ -5,7 +5,8 @@ GraphQL ``extensions.code``; the doors translate, nothing else inspects them.
     GatewayError          500 INTERNAL          base; never raised as such
      ├── BadInput          400 BAD_USER_INPUT    the caller can fix the request; nothing written
      ├── Forbidden         403 FORBIDDEN         the caller lacks a role (a connection profile's,
-     │                                           or the door's read/write roles)
+     │                                           or the door's read/write roles); WWW-Authenticate:
+     │                                           Bearer error="insufficient_scope"
      ├── TicketNotFound    404 NOT_FOUND         no record with that number or id
      ├── Conflict          409 CONFLICT          the number matches several records, or an
      │                                           idempotency key was reused for another request
@@ -17,6 +18,9 @@ GraphQL ``extensions.code``; the doors translate, nothing else inspects them.
      └── ItsmTimeout       504 ITSM_TIMEOUT      no answer within the timeout or the deadline
 
 The gateway adds its own (``gateway.errors``: ``Unauthenticated`` 401, ``PayloadTooLarge`` 413).
+Subclasses elsewhere refine a meaning and keep its status and code (a vendor's
+``connectors.servicenow.answers.AccessDenied`` is an ``ItsmError``). Any other exception is a bug:
+logged once, and answered 500 ``INTERNAL`` with the request id to quote.
 
 How each door renders any of them:
 
