@@ -7,6 +7,7 @@ from types import ModuleType
 
 import orjson
 import pytest
+from aiohttp import web
 
 import connectors.errors
 import gateway.errors
@@ -36,6 +37,11 @@ def _declared(module: ModuleType) -> dict[str, tuple[int, str]]:
     }
 
 
+def _body(response: web.Response) -> object:
+    assert isinstance(response.body, bytes)
+    return orjson.loads(response.body)
+
+
 @pytest.mark.parametrize("module", [connectors.errors, gateway.errors], ids=lambda m: m.__name__)
 def test_the_drawn_tree_is_the_declared_one(module: ModuleType) -> None:
     assert _drawn(module) == _declared(module)
@@ -53,7 +59,7 @@ def test_rest_renders_the_envelope() -> None:
     response = rest_error_response(403, "FORBIDDEN", "no", {"WWW-Authenticate": "Bearer"})
     assert response.status == 403
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert orjson.loads(response.body) == {
+    assert _body(response) == {
         "statusCode": "403",
         "statusMessage": "no",
         "ticketDetails": {},
@@ -64,7 +70,7 @@ def test_graphql_renders_one_error_with_its_extensions() -> None:
     response = graphql_error_response(405, "BAD_USER_INPUT", "POST only", {"Allow": "POST"})
     assert response.status == 405
     assert response.headers["Allow"] == "POST"
-    assert orjson.loads(response.body) == {
+    assert _body(response) == {
         "errors": [
             {"message": "POST only", "extensions": {"code": "BAD_USER_INPUT", "statusCode": 405}}
         ]
@@ -74,6 +80,4 @@ def test_graphql_renders_one_error_with_its_extensions() -> None:
 def test_other_paths_render_the_gateways_shape() -> None:
     response = gateway_error_response(404, "NOT_FOUND", "no such file")
     assert response.status == 404
-    assert orjson.loads(response.body) == {
-        "error": {"code": "NOT_FOUND", "message": "no such file"}
-    }
+    assert _body(response) == {"error": {"code": "NOT_FOUND", "message": "no such file"}}
