@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from connectors.errors import Forbidden, Unauthenticated
+from connectors.errors import Forbidden
 from gateway.auth.principal import Principal
+from gateway.errors import Unauthenticated
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
 from resolvers.tickets import CallContext
 

@@ -33,6 +33,7 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from connectors.http import ResilienceObserver, Target
+from gateway.errors import error_response
 from resolvers.trail import current_trail
 
 log = logging.getLogger("itsm_gateway.itsm")
@@ -227,16 +228,12 @@ def metrics_handler(metrics: Metrics, token: str | None) -> web.Handler:
         if expected is not None:
             given = request.headers.get("Authorization", "").encode()
             if not hmac.compare_digest(given, expected):
-                return web.json_response(
-                    {
-                        "error": {
-                            "code": "UNAUTHENTICATED",
-                            "message": "/metrics needs Authorization: Bearer <the metrics token> "
-                            "(ITSM_GATEWAY_METRICS_TOKEN)",
-                        }
-                    },
-                    status=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                return error_response(
+                    401,
+                    "UNAUTHENTICATED",
+                    "/metrics needs Authorization: Bearer <the metrics token> "
+                    "(ITSM_GATEWAY_METRICS_TOKEN)",
+                    {"WWW-Authenticate": 'Bearer realm="metrics"'},
                 )
         return web.Response(
             body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}

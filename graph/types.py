@@ -1,21 +1,21 @@
 """GraphQL types: the canonical ticket as a client selects it, and the inputs.
 
-Types only; ``graph.tickets`` fills them from the use cases' answers.
+Types only; ``graph.schema`` fills them from the use cases' answers.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import NewType
+from typing import Any, NewType, cast
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from connectors.capabilities import Capabilities, Operation
 from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField
-from connectors.model import Note
-from connectors.model import Ticket as CanonicalTicket
+from connectors.model import Note, Ticket
 from resolvers.connections import (
     MAX_TOKEN_LENGTH,
     MAX_URL_LENGTH,
@@ -32,7 +32,7 @@ def _refuse_input(value: object) -> datetime:
     raise ValueError("UtcDateTime is an output type")
 
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     UtcDateTime: strawberry.scalar(
         name="UtcDateTime",
         description=(
@@ -66,13 +66,17 @@ class ClosureNote:
 
 
 @strawberry.type(
+    name="Ticket",
     description=(
         "A ticket in the canonical model. Only the selected fields are fetched from the ITSM: "
         "selecting comments or workNotes adds one journal call, ticketBusinessTimeLeft one SLA "
         "call. A value the ITSM does not have is null."
-    )
+    ),
 )
-class Ticket:
+class TicketType:
+    """The SDL's ``Ticket``; named apart from :class:`connectors.model.Ticket`, the canonical
+    ticket it is filled from."""
+
     ticket_number: str | None = None
     ticket_status: str | None = None
     ticket_priority: str | None = None
@@ -105,31 +109,38 @@ class Ticket:
     closed_by: str | None = None
 
     @classmethod
-    def from_canonical(cls, ticket: CanonicalTicket) -> Ticket:
-        values: dict[str, object] = {}
+    def from_canonical(cls, ticket: Ticket) -> TicketType:
+        values: dict[str, Any] = {}  # each attribute's own type, as _ATTRIBUTE pairs them
         for field, value in ticket.values.items():
             attribute = _ATTRIBUTE[field]
             kind = field.kind
             if kind is FieldKind.COMMENTS:
                 values[attribute] = [
-                    Comment(comment_by=n.author, comment_time=n.time, comment=n.text)
+                    Comment(comment_by=n.author, comment_time=_shown(n.time), comment=n.text)
                     for n in _notes(value)
                 ]
             elif kind is FieldKind.WORK_NOTES:
                 values[attribute] = [
-                    WorkNote(work_note_by=n.author, work_note_time=n.time, work_note=n.text)
+                    WorkNote(work_note_by=n.author, work_note_time=_shown(n.time), work_note=n.text)
                     for n in _notes(value)
                 ]
             elif kind is FieldKind.CLOSURE_NOTES:
                 values[attribute] = [
                     ClosureNote(
-                        closure_note_by=n.author, closure_note_time=n.time, closure_note=n.text
+                        closure_note_by=n.author,
+                        closure_note_time=_shown(n.time),
+                        closure_note=n.text,
                     )
                     for n in _notes(value)
                 ]
             else:
                 values[attribute] = value
         return cls(**values)
+
+
+def _shown(moment: datetime | None) -> UtcDateTime | None:
+    """A note's time as the scalar shows it (a cast: no conversion happens)."""
+    return cast("UtcDateTime | None", moment)
 
 
 def _notes(value: object) -> tuple[Note, ...]:

@@ -18,6 +18,7 @@ from resolvers.connections import (
     MAX_VALUE_LENGTH,
     ConnectionDetails,
 )
+from resolvers.tickets import MAX_ID_LENGTH
 
 
 class _Strict(BaseModel):
@@ -90,10 +91,13 @@ TicketJson = Annotated[
     dict[str, Any],
     Field(description="the ITSM's own field names and values, sent as given"),
 ]
+# The use case owns these values' rules (``resolvers.tickets``: a ticket number or record id is
+# present and at most MAX_ID_LENGTH long; ``resolvers.timezones``: what a zone is, never echoed).
+# The contract trusts it: it states the limit for the OpenAPI document and does not enforce it.
+_Id = Annotated[str, Field(json_schema_extra={"maxLength": MAX_ID_LENGTH})]
 ZoneOffset = Annotated[
-    str | None,
+    Annotated[str, Field(json_schema_extra={"maxLength": MAX_VALUE_LENGTH})] | None,
     Field(
-        max_length=MAX_VALUE_LENGTH,
         description="the ITSM's local zone: Z, UTC, +05:30, -0400 or an IANA name; absent: UTC",
     ),
 ]
@@ -111,7 +115,7 @@ class CreateRequest(_Strict):
 class UpdateRequest(_Strict):
     """Update the ticket with this ``sysId``; answer with ``ticketFields`` of it."""
 
-    sysId: Annotated[str, Field(max_length=MAX_VALUE_LENGTH, description="the record id")]
+    sysId: Annotated[_Id, Field(description="the record id")]
     connectionDetails: ConnectionDetailsModel
     ticketJSON: TicketJson
     ticketFields: TicketFields = None
@@ -121,9 +125,7 @@ class UpdateRequest(_Strict):
 class FetchRequest(_Strict):
     """Fetch the ticket with this number."""
 
-    ticketNumber: Annotated[
-        str, Field(max_length=MAX_VALUE_LENGTH, description="the human number, INC0010001")
-    ]
+    ticketNumber: Annotated[_Id, Field(description="the human number, INC0010001")]
     connectionDetails: ConnectionDetailsModel
     ticketFields: TicketFields = None
     itsmTimeZoneOffset: ZoneOffset = None

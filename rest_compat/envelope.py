@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import GenericAlias
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -49,7 +50,9 @@ _NOTE_MODELS = {kind: _note_model(keys) for kind, keys in _NOTE_KEYS.items()}
 
 def _detail_type(field: TicketField) -> Any:
     if field.kind in _NOTE_MODELS:
-        return list[_NOTE_MODELS[field.kind]]  # type: ignore[name-defined]
+        return GenericAlias(
+            list, (_NOTE_MODELS[field.kind],)
+        )  # list[Comment] ..., built at run time
     if field.kind is FieldKind.DATETIME:
         return _UtcTime
     return str
@@ -70,7 +73,7 @@ class Envelope(BaseModel):
 
     statusCode: str = Field(pattern=r"^[1-5][0-9]{2}$", description="the HTTP status, as text")
     statusMessage: str = Field(description="what happened, in a sentence a person can act on")
-    ticketDetails: TicketDetails = Field(  # type: ignore[valid-type]
+    ticketDetails: TicketDetails = Field(
         description="exactly the fields asked for (all of them when none were); {} on an error"
     )
 

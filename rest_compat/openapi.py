@@ -105,7 +105,7 @@ _SECURITY_SCHEMES = {
     },
 }
 # Either credential, not both.
-_SECURITY = [{"keycloakAccessToken": []}, {"keycloakOfflineToken": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"keycloakAccessToken": []}, {"keycloakOfflineToken": []}]
 
 _MODELS: tuple[type[BaseModel], ...] = (CreateRequest, UpdateRequest, FetchRequest)
 

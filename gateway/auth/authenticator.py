@@ -8,11 +8,11 @@
 
 from __future__ import annotations
 
-from connectors.errors import Unauthenticated
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.credentials import bearer_token, unverified_claims
 from gateway.auth.offline_tokens import OFFLINE, OfflineTokenExchanger
 from gateway.auth.principal import Principal
+from gateway.errors import Unauthenticated
 
 OFFLINE_TOKEN_HEADER = "X-Offline-Token"  # noqa: S105 - a header name
 

@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 import httpx
 import orjson
 
-from connectors.errors import Unauthenticated, Unavailable
+from connectors.errors import Unavailable
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.credentials import unverified_claims
 from gateway.auth.principal import Principal
 from gateway.auth.shared_exchanges import SharedExchange, SharedExchanges
+from gateway.errors import Unauthenticated
 from gateway.metrics import Metrics
 
 log = logging.getLogger(__name__)

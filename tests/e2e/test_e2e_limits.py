@@ -339,3 +339,23 @@ async def test_too_many_ticket_fields_by_query_parameters_are_refused(stack: Sta
     assert response.json()["statusMessage"] == (
         "ticketFields has 101 entries; at most 100 are accepted"
     )
+
+
+@doors
+@pytest.mark.parametrize("operation", ["fetch", "update"])
+async def test_an_over_long_ticket_number_or_sys_id_is_refused_alike_by_both_doors(
+    stack: Stack, door: Any, operation: str
+) -> None:
+    """One rule, owned by the use case: both doors refuse the same length with the same words,
+    without echoing the value."""
+    value = "INC" + "7" * 1022  # 1025 characters
+    if operation == "fetch":
+        outcome = await door.fetch(stack, value)
+        name = "ticketNumber"
+    else:
+        outcome = await door.update(stack, value, {"short_description": "x"})
+        name = "sysId"
+    assert outcome.status == 400, outcome
+    assert outcome.message == f"{name} is too long; at most 1024 characters are accepted"
+    assert value not in outcome.response.text
+    assert stack.table_requests() == []

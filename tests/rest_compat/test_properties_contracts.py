@@ -33,10 +33,9 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-MODELS = [CreateRequest, UpdateRequest, FetchRequest]
-REAL_KEYS = sorted(
-    {name for model in [*MODELS, ConnectionDetailsModel] for name in model.model_fields}
-)
+MODELS: list[type[BaseModel]] = [CreateRequest, UpdateRequest, FetchRequest]
+_ALL_MODELS: list[type[BaseModel]] = [*MODELS, ConnectionDetailsModel]
+REAL_KEYS = sorted({name for model in _ALL_MODELS for name in model.model_fields})
 
 
 @st.composite
