@@ -329,9 +329,10 @@ async def _token(request: web.Request) -> web.Response:
         )
         return web.json_response(body, status=status)
     elif grant_type == "password":
-        username = form.get("username")
-        if not isinstance(username, str) or not username:
+        given = form.get("username")
+        if not isinstance(given, str) or not given:
             return _oauth_error("invalid_request", "Missing parameter: username")
+        username = given
     else:
         return _oauth_error("unsupported_grant_type", "Unsupported grant_type")
     lifetime = 300

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import orjson
 
@@ -88,7 +88,7 @@ def _decode_value(value: Any) -> FieldValue:
             )
             for note in value["notes"]
         )
-    return value
+    return cast(str | None, value)  # what _encode_value kept as it was
 
 
 def _utc_text(value: datetime) -> str:
