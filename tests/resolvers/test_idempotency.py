@@ -234,6 +234,14 @@ class FakeItsm:
     async def aclose(self) -> None:
         pass
 
+    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        raise AssertionError("this fake only creates")
+
+    async def update(
+        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket:
+        raise AssertionError("this fake only creates")
+
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         self.creates.append(write.native)
         await self.gate.wait()

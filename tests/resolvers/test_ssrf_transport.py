@@ -228,7 +228,7 @@ async def test_tls_uses_the_host_name_while_connecting_to_the_address(
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert_file, key_file)
     names: list[str | None] = []
-    server_context.sni_callback = lambda _sock, name, _ctx: names.append(name)  # type: ignore[assignment,return-value]
+    server_context.sni_callback = lambda _sock, name, _ctx: names.append(name)
     client_context = ssl.create_default_context(cafile=str(cert_file))
 
     counting = CountingServer()

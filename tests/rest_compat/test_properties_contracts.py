@@ -33,9 +33,10 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-MODELS = [CreateRequest, UpdateRequest, FetchRequest]
+MODELS: list[type[BaseModel]] = [CreateRequest, UpdateRequest, FetchRequest]
 REAL_KEYS = sorted(
-    {name for model in [*MODELS, ConnectionDetailsModel] for name in model.model_fields}
+    {name for model in MODELS for name in model.model_fields}
+    | set(ConnectionDetailsModel.model_fields)
 )
 
 
