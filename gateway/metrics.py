@@ -22,6 +22,7 @@ import os
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -220,7 +221,7 @@ class Metrics(ResilienceObserver):
         return generate_latest(self.registry)
 
 
-def metrics_handler(metrics: Metrics, token: str | None) -> web.Handler:
+def metrics_handler(metrics: Metrics, token: str | None) -> Handler:
     """``GET /metrics``; with ``token``, only for ``Authorization: Bearer <token>``."""
     expected = f"Bearer {token}".encode() if token else None
 

@@ -306,12 +306,12 @@ class CookielessClient(httpx.AsyncClient):
         super().__init__(**options)
         self._no_cookies = _NoCookies()
 
-    @property  # type: ignore[override]
+    @property
     def cookies(self) -> httpx.Cookies:
         return self._no_cookies
 
     @cookies.setter
-    def cookies(self, cookies: httpx.Cookies | None) -> None:
+    def cookies(self, cookies: object) -> None:  # whatever httpx's setter takes: all refused
         if cookies:
             raise TypeError("the ITSM client keeps no cookies")
 

@@ -77,7 +77,7 @@ def run(app: web.Application, settings: Settings, sock: socket.socket | None = N
     listen = {"sock": sock} if sock else {"host": settings.host, "port": settings.port}
     web.run_app(
         app,
-        **listen,  # type: ignore[arg-type]
+        **listen,
         shutdown_timeout=grace,
         access_log=None,
         print=None,
@@ -131,8 +131,8 @@ class _Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        for number in range(1, self._settings.workers + 1):
-            self._start(number)
+        for first in range(1, self._settings.workers + 1):
+            self._start(first)
         host, port = self._sock.getsockname()[:2]
         log.info(
             "serving on %s:%s with %d workers",

@@ -8,7 +8,7 @@ the two doors to the same behaviour, which SPEC section 1 requires.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -41,6 +41,41 @@ def _as_rest(value: Any) -> Any:
     if isinstance(value, list):
         return [{k: _as_rest(v) for k, v in item.items()} for item in value]
     return value
+
+
+class Door(Protocol):
+    """What a test may ask of either door."""
+
+    name: str
+
+    async def fetch(
+        self,
+        stack: Any,
+        number: str,
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        zone: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome: ...
+
+    async def create(
+        self,
+        stack: Any,
+        ticket_json: dict[str, Any],
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome: ...
+
+    async def update(
+        self,
+        stack: Any,
+        sys_id: str,
+        ticket_json: dict[str, Any],
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome: ...
 
 
 class RestDoor:
@@ -178,5 +213,5 @@ class GraphQLDoor:
         return Outcome(200, "", {k: _as_rest(v) for k, v in ticket.items()}, response)
 
 
-DOORS = [RestDoor(), GraphQLDoor()]
+DOORS: list[Door] = [RestDoor(), GraphQLDoor()]
 DOOR_IDS = [door.name for door in DOORS]

@@ -221,7 +221,9 @@ async def test_resolving_a_record_without_close_values_is_refused_unwritten(
 
     assert_error(outcome, 400, "close_code", "close_notes", "add")
     assert stack.writes() == []
-    assert stack.emulator.get("incident", NEW_SYS_ID)["state"] == "1"
+    row = stack.emulator.get("incident", NEW_SYS_ID)
+    assert row is not None
+    assert row["state"] == "1"
 
 
 @doors
@@ -353,6 +355,7 @@ BAD_TOKENS = [
 async def test_bad_token(
     stack: Stack, door: Door, mint: dict[str, Any], words: tuple[str, ...]
 ) -> None:
+    assert stack.issuer is not None
     token = stack.issuer.mint("smartops.operator", **mint)
 
     outcome = await door.create(stack, WRITE, headers={"Authorization": f"Bearer {token}"})
@@ -501,6 +504,7 @@ async def test_itsm_unreachable(stack: Stack, door: Door) -> None:
 @pytest.fixture(scope="module")
 async def impatient(stack: Stack) -> AsyncIterator[Stack]:
     """The stack, but served by a second gateway whose ITSM read timeout is 0.3 s."""
+    assert stack.issuer is not None
     settings = Settings(
         keycloak_issuer=stack.issuer.issuer,
         keycloak_audience=stack.issuer.audience,

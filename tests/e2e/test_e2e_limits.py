@@ -37,6 +37,7 @@ MAX_TICKETS = 2
 async def locked(stack: Stack) -> AsyncIterator[Stack]:
     """The stack behind a gateway configured as for production: no GraphiQL, no GraphQL over
     GET, no introspection, and small limits."""
+    assert stack.issuer is not None
     settings = Settings(
         keycloak_issuer=stack.issuer.issuer,
         keycloak_audience=stack.issuer.audience,

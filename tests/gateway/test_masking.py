@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gateway.masking import MASK, masked_clients, masked_profile, masked_settings, masked_url
@@ -15,7 +17,7 @@ def test_every_secret_setting_is_masked() -> None:
     """A setting declared ``repr=False`` is a secret; one added later is masked too."""
     secret_fields = [name for name, field in Settings.model_fields.items() if not field.repr]
     assert {"keycloak_client_secret", "keycloak_clients", "redis_url"} <= set(secret_fields)
-    values = {
+    values: dict[str, Any] = {  # text, as the environment gives it: the settings parse it
         "keycloak_client_secret": SECRET,
         "keycloak_clients": f"batch={SECRET}",
         "redis_url": f"redis://:{SECRET}@redis:6379/0",

@@ -64,7 +64,7 @@ def reply(status: str, body: bytes, *headers: str) -> Answer:
 
 def client(**options: object) -> httpx.AsyncClient:
     transport = GuardedTransport(UrlPolicy.from_text("http://127.0.0.1:*"))
-    return CookielessClient(transport=transport, **options)  # type: ignore[arg-type]
+    return CookielessClient(transport=transport, **options)
 
 
 async def test_the_request_goes_out_as_the_connector_built_it() -> None:
