@@ -1,5 +1,5 @@
-"""Running an adapter's independent calls together (SPEC section 3: calls that do not depend on
-each other run concurrently)."""
+"""Running an adapter's independent calls together (docs/contract.md#canonical-fields: calls that do
+not depend on each other run concurrently)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GraphQL errors with ``extensions.code`` and ``extensions.statusCode`` (SPEC section 6).
+"""GraphQL errors with ``extensions.code`` and ``extensions.statusCode`` (docs/contract.md#errors).
 
 A ``GatewayError`` keeps its message (written for the caller, free of secrets); a GraphQL syntax
 or validation error is the caller's too (400); anything else is a bug: it is logged once here, with

@@ -1,6 +1,6 @@
 """GraphQL types: the canonical ticket as a client selects it, and the inputs.
 
-Types only; ``graph.tickets`` fills them from the use cases' answers.
+Types only; ``graph.schema`` fills them from the use cases' answers.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from resolvers.connections import (
 )
 from resolvers.formatting import format_utc
 
-# A UTC time in SPEC's format; its scalar definition is in ``SCALARS``, given to the schema.
+# A UTC time in the contract's format (docs/contract.md#times); its scalar definition is in
+# ``SCALARS``, given to the schema.
 UtcDateTime = NewType("UtcDateTime", datetime)
 
 
@@ -143,7 +144,7 @@ def _snake(name: str) -> str:
 _ATTRIBUTE: dict[TicketField, str] = {field: _snake(field.value) for field in TicketField}
 
 
-@strawberry.input(description="Where the ITSM is and how to sign in: SPEC's connectionDetails.")
+@strawberry.input(description="Where the ITSM is and how to sign in: REST's connectionDetails.")
 class ConnectionInput:
     itsm_type: str | None = None
     instance_url: str | None = None

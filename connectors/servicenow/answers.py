@@ -2,7 +2,7 @@
 gateway error whose message names ServiceNow and the instance host and carries no secret.
 
 Used by the Table API client and by the OAuth token fetch alike, so that both speak the same way.
-Vendor facts: ``/work/shared/notes/servicenow.md`` ("Answers", "Rate limits").
+Vendor facts: ``docs/connectors/servicenow.md`` ("What ServiceNow does silently").
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ _QUOTE_LIMIT = 300
 
 
 class AccessDenied(ItsmError):
-    """ServiceNow answered 403. Still a 502 for the caller (SPEC section 7: the ITSM refused the
-    gateway's account, or a data policy refused the write); a subclass only so that the journal
-    read can fall back to the incident's display text when ``sys_journal_field`` is refused."""
+    """ServiceNow answered 403. Still a 502 for the caller (docs/contract.md#errors: the ITSM
+    refused the gateway's account, or a data policy refused the write); a subclass only so that
+    the journal read can fall back to the incident's display text when ``sys_journal_field`` is
+    refused."""
 
 
 def transport_error(exc: httpx.TransportError, host: str) -> GatewayError:
