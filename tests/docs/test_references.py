@@ -1,16 +1,18 @@
 """Every reference the documents and the code's docstrings and comments make points at something
 that exists inside this repository.
 
-Scanned: ``README.md``, ``docs/**/*.md``, ``bench/README.md`` (their whole text), and the
-docstrings and comments of every ``.py`` file under the product's packages, ``bench/`` and
-``tests/``. Four kinds of reference are checked:
+Scanned: ``README.md``, ``docs/**/*.md``, ``bench/README.md`` and ``graph/graphiql/README.md``
+(their whole text), the docstrings and comments of every ``.py`` file under the product's
+packages, ``bench/`` and ``tests/``, and the comments of the build, CI and deployment files.
+Four kinds of reference are checked:
 
 - repository paths such as ``gateway/outbound.py``, ``docs/security.md#secrets`` or
   ``connectors/rt/``: the file or folder exists (and, for a page, the heading);
 - dotted names that start with one of the project's packages, such as ``gateway.outbound`` or
   ``connectors.servicenow.mapping.COLUMNS``: the longest prefix that is a module is found with
   ``importlib.util.find_spec``, and the rest must be names that module (or a class in it) defines;
-- markdown links to relative files and ``#anchors``: the file exists and has that heading;
+- markdown links to relative files and ``#anchors``: the file exists and has that heading (and
+  the front page named with a quoted section name must have that heading);
 - documents that live outside the repository (the team's former contract file and vendor notes):
   no mention at all, since a clone does not have them.
 
@@ -54,6 +56,8 @@ _PATH = re.compile(
 _DOTTED = re.compile(
     rf"(?<![\w./:@-])(?P<name>(?:{'|'.join(PYTHON_FOLDERS)})(?:\.[A-Za-z_]\w*)+)(?![\w-])"
 )
+# The front page named with a quoted section after it: its heading, or the start of one.
+_README_SECTION = re.compile(r'\bREADME\b[,:]?\s+(?:section\s+)?"(?P<section>[^"]+)"')
 _LINK = re.compile(r"!?\[[^\]]*\]\((?P<target>[^)\s]+)\)")
 # Built in pieces, so that this file does not mention what it forbids.
 _OUTSIDE = re.compile(
@@ -91,9 +95,17 @@ def markdown_files() -> list[Path]:
     pages = [
         ROOT / "README.md",
         ROOT / "bench" / "README.md",
+        ROOT / "graph" / "graphiql" / "README.md",
         *sorted((ROOT / "docs").rglob("*.md")),
     ]
     return [page for page in pages if page.exists()]
+
+
+def config_files() -> list[Path]:
+    """Files whose ``#`` comments are prose too: the build, CI and deployment files."""
+    files = [ROOT / name for name in ("Dockerfile", "Makefile", "pyproject.toml", ".ci/run")]
+    files += sorted((ROOT / "deploy").rglob("*.yaml"))
+    return [path for path in files if path.exists()]
 
 
 def python_files() -> list[Path]:
@@ -124,6 +136,17 @@ def prose_of_python(path: Path) -> Iterator[Text]:
             yield Text(path, token.start[0], token.string, markdown=False)
 
 
+def prose_of_config(path: Path) -> Iterator[Text]:
+    """The comments of a Dockerfile, Makefile, TOML, YAML or shell file: a whole line, or what
+    follows `` # `` on a line."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = line.lstrip()
+        if stripped.startswith("#"):
+            yield Text(path, number, stripped, markdown=False)
+        elif " # " in line:
+            yield Text(path, number, line.split(" # ", 1)[1], markdown=False)
+
+
 def prose_of_markdown(path: Path) -> Iterator[Text]:
     yield Text(path, 1, path.read_text(encoding="utf-8"), markdown=True)
 
@@ -131,6 +154,7 @@ def prose_of_markdown(path: Path) -> Iterator[Text]:
 def all_prose() -> list[Text]:
     texts = [text for page in markdown_files() for text in prose_of_markdown(page)]
     texts += [text for path in python_files() for text in prose_of_python(path)]
+    texts += [text for path in config_files() for text in prose_of_config(path)]
     return texts
 
 
@@ -283,6 +307,9 @@ def problems_in(text: Text) -> Iterator[str]:
             targets, prose = [], line
         for match in _OUTSIDE.finditer(line):
             yield f"{where}:{number}: {match.group(0)!r} points outside the repository"
+        for match in _README_SECTION.finditer(line):
+            if not any(a.startswith(slug(match["section"])) for a in anchors(ROOT / "README.md")):
+                yield f"{where}:{number}: {match.group(0)!r}: README.md has no such section"
         for match in _PATH.finditer(prose):
             reason = check_path(match["path"], match["anchor"], match["placeholder"])
             if reason:
@@ -367,5 +394,12 @@ def test_documents_outside_the_repository_are_refused() -> None:
         "SP" + "EC section 4",
         "``" + "notes/servicenow.md``",
     ]
+    for mention in forbidden:
+        assert problems_of(f"see {mention}", markdown=False), mention
+
+
+def test_a_front_page_section_that_is_gone_is_reported() -> None:
+    assert problems_of('how to (README, "Two commands")', markdown=False) == []
+    forbidden = ['(README, "Deploying")', 'the README "Benchmarks" section']
     for mention in forbidden:
         assert problems_of(f"see {mention}", markdown=False), mention
