@@ -1,4 +1,5 @@
-"""Where a connector connects and how it authenticates: the SPEC's ``connectionDetails``.
+"""Where a connector connects and how it authenticates: the contract's ``connectionDetails``
+(docs/contract.md#connectiondetails).
 
 Secrets are kept out of ``repr`` so that a connection can be logged or shown in a traceback
 without leaking them.

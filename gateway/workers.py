@@ -14,7 +14,8 @@ its own app, event loop and ITSM connections after the fork) and supervises them
 - a worker whose parent dies gets SIGTERM (Linux ``PR_SET_PDEATHSIG``): no orphans keep the port.
 
 State that must be shared between workers (idempotency keys) goes through Redis when
-``ITSM_GATEWAY_REDIS_URL`` is set; without it each worker keeps its own, which the README says.
+``ITSM_GATEWAY_REDIS_URL`` is set; without it each worker keeps its own
+(docs/operations.md#workers-and-replicas).
 """
 
 from __future__ import annotations

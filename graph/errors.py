@@ -1,5 +1,5 @@
-"""The GraphQL door's one error shape: ``extensions.code`` and ``extensions.statusCode`` (SPEC
-section 6), spelled once in :func:`extensions`.
+"""The GraphQL door's one error shape: ``extensions.code`` and ``extensions.statusCode``
+(docs/contract.md#errors), spelled once in :func:`extensions`.
 
 Two ways an error reaches a caller, both in that shape: inside a GraphQL result (translated by
 :func:`translate_errors`), or as a whole answer when GraphQL never ran (:func:`error_response`:

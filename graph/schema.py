@@ -1,4 +1,4 @@
-"""The schema: one query and two mutations over the canonical ticket (SPEC section 6)."""
+"""The schema: one query and two mutations over the canonical ticket (docs/contract.md#graphql)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ from resolvers.connections import (
 )
 from resolvers.formatting import format_utc
 
-# A UTC time in SPEC's format; its scalar definition is in ``SCALARS``, given to the schema.
+# A UTC time in the contract's format (docs/contract.md#times); its scalar definition is in
+# ``SCALARS``, given to the schema.
 UtcDateTime = NewType("UtcDateTime", datetime)
 
 
@@ -154,7 +155,7 @@ def _snake(name: str) -> str:
 _ATTRIBUTE: dict[TicketField, str] = {field: _snake(field.value) for field in TicketField}
 
 
-@strawberry.input(description="Where the ITSM is and how to sign in: SPEC's connectionDetails.")
+@strawberry.input(description="Where the ITSM is and how to sign in: REST's connectionDetails.")
 class ConnectionInput:
     itsm_type: str | None = None
     instance_url: str | None = None

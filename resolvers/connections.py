@@ -1,4 +1,5 @@
-"""From the caller's ``connectionDetails`` to a checked ``Connection`` (SPEC sections 4 and 8)."""
+"""From the caller's ``connectionDetails`` to a checked ``Connection``
+(docs/contract.md#connectiondetails)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from resolvers.url_policy import FIELD, AllowedUrl, UrlPolicy
 
 # The longest value a caller may send for each connectionDetails key: generous for any real value,
 # they stop a megabyte "password" from travelling to the ITSM. Both doors enforce these numbers,
-# so that they behave alike (SPEC section 1).
+# so that they behave alike (docs/contract.md#doors).
 MAX_URL_LENGTH = 2048
 MAX_VALUE_LENGTH = 1024
 MAX_TOKEN_LENGTH = 8192  # a bearer token for the ITSM may be a JWT, often longer than 1 KB
@@ -28,7 +29,7 @@ MAX_TOKEN_LENGTH = 8192  # a bearer token for the ITSM may be a JWT, often longe
 
 @dataclass(frozen=True, slots=True)
 class ConnectionDetails:
-    """``connectionDetails`` as both doors receive it (SPEC section 4), not yet checked."""
+    """``connectionDetails`` as both doors receive it (docs/contract.md), not yet checked."""
 
     itsm_type: str | None = None
     instance_url: str | None = None

@@ -49,7 +49,7 @@ JIRA = Capabilities(
     record_noun="issue",
     name="Jira Service Management",
     operations=frozenset(Operation),
-    # In the canonical order, so that Query.connectors lists them as SPEC does.
+    # In the canonical order, so that Query.connectors lists them as docs/contract.md does.
     readable={
         field: (_READ_AS | _OTHER_READS)[field]
         for field in TicketField

@@ -3,6 +3,7 @@ spine's common mapping (``connectors.http.answers.VendorAnswers``). Every messag
 ServiceNow and the instance host and carries no secret.
 
 Used by the Table API client and by the OAuth token fetch alike, so that both speak the same way.
+Vendor facts: ``docs/connectors/servicenow.md`` ("What ServiceNow does silently").
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ _QUOTE_LIMIT = 300
 
 
 class AccessDenied(ItsmError):
-    """ServiceNow answered 403. Still a 502 for the caller (the ITSM refused the gateway's
-    account, or a data policy refused the write); a subclass only so that the journal read can
-    fall back to the incident's display text when ``sys_journal_field`` is refused."""
+    """ServiceNow answered 403. Still a 502 for the caller (docs/contract.md#errors: the ITSM
+    refused the gateway's account, or a data policy refused the write); a subclass only so that
+    the journal read can fall back to the incident's display text when ``sys_journal_field`` is
+    refused."""
 
 
 class ServiceNowAnswers(VendorAnswers):

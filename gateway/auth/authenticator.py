@@ -1,4 +1,5 @@
-"""One credential per request (SPEC section 2): an access token, or an offline token.
+"""One credential per request (docs/security.md#authentication): an access token, or an
+offline token.
 
 - ``Authorization: Bearer <token>``: an access token, verified locally; or an offline token,
   recognised by its ``typ`` ``Offline`` and exchanged;

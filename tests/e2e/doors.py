@@ -2,7 +2,7 @@
 
 ``Outcome`` is what both doors promise alike: a status, a message and the ticket's details in
 REST's spelling (GraphQL's ``null`` read as REST's ``""``). Tests parametrised over ``DOORS`` hold
-the two doors to the same behaviour, which SPEC section 1 requires.
+the two doors to the same behaviour, which docs/contract.md#doors requires.
 """
 
 from __future__ import annotations

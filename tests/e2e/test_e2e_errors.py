@@ -1,4 +1,5 @@
-"""Every error status of SPEC section 7 the gateway gives today, end to end, through both doors.
+"""Every error status of docs/contract.md#errors the gateway gives today, end to end, through
+both doors.
 
 Each test runs the same failing request through the REST door and the GraphQL door (``DOORS``)
 and holds them to one behaviour: the status, the GraphQL ``extensions.code`` that goes with it,
@@ -26,7 +27,7 @@ from tests.e2e.conftest import Stack
 from tests.e2e.doors import DOOR_IDS, DOORS, GraphQLDoor, Outcome, RestDoor
 from tests.support.servers import serving, wait_until_ready
 
-# The GraphQL extensions.code that goes with each status (SPEC section 6).
+# The GraphQL extensions.code that goes with each status (docs/contract.md#errors).
 CODES = {
     400: "BAD_USER_INPUT",
     401: "UNAUTHENTICATED",

@@ -1,4 +1,4 @@
-"""Liveness, readiness, request ids and the access log, end to end (SPEC sections 1, 2 and 8)."""
+"""Liveness, readiness, request ids and the access log, end to end (docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 GraphQL: depth, tokens, aliases and tickets per request, each refused as ``BAD_USER_INPUT`` (400)
 before any resolver runs; GraphiQL, GraphQL over GET and introspection switched off. REST: the
 length of ``ticketFields`` and of every ``connectionDetails`` value, with the same connection
-limits through the GraphQL door (SPEC section 1: the doors behave alike).
+limits through the GraphQL door (docs/contract.md#doors: the doors behave alike).
 
 Every refusal is checked at the emulator too: nothing reached the ITSM.
 """

@@ -1,9 +1,9 @@
 """The REST door's OpenAPI 3.1 document at ``/openapi.json`` (issue 4, item 8).
 
 It must be a valid OpenAPI 3.1 document, be made of the very JSON Schemas of the pydantic models
-that validate requests (so it cannot drift), say what SPEC sections 2, 4 and 7 say, and describe
-what the gateway really answers: checked on real answers here, and by Schemathesis, which fuzzes
-every operation from the document with a valid token.
+that validate requests (so it cannot drift), say what docs/contract.md and
+docs/security.md say, and describe what the gateway really answers: checked on real answers
+here, and by Schemathesis, which fuzzes every operation from the document with a valid token.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def test_ticket_details_has_every_canonical_field_and_nothing_else(
             assert schema["type"] == "string", name
 
 
-# -- it says what the SPEC says ------------------------------------------------------------------
+# -- it says what the contract says --------------------------------------------------------------
 
 
 def test_the_three_endpoints_and_the_ways_to_fetch(document: dict[str, Any]) -> None:

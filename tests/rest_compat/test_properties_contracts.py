@@ -1,4 +1,4 @@
-"""Properties of the legacy REST contracts (SPEC section 4): any JSON value as a body parses to a
+"""Properties of the legacy REST contracts (docs/contract.md): any JSON value as a body parses to a
 model or is refused with ``BadInput`` (a 400 whose message says what to fix), never anything else;
 a parsed model survives being dumped and parsed again.
 

@@ -1,4 +1,4 @@
-"""Jira's failures as gateway errors (SPEC section 7): statuses, quoted messages without
+"""Jira's failures as gateway errors (docs/contract.md#errors): statuses, quoted messages without
 secrets, writes that may have been applied, and the resilience layer's view of each call."""
 
 from __future__ import annotations
