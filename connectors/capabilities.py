@@ -9,9 +9,11 @@ each behaviour only where the declaration says it applies.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from connectors.connection_keys import TABLE, key_path
 from connectors.errors import BadInput
 from connectors.fields import TicketField, WritableField
 
@@ -20,6 +22,19 @@ class Operation(enum.StrEnum):
     FETCH = "fetch"
     CREATE = "create"
     UPDATE = "update"
+
+
+@dataclass(frozen=True)
+class TableRule:
+    """A vendor's refinement of the generic table-name rule (``resolvers.tables``): what the
+    tool accepts as ``connectionDetails.table``, and how a message describes it."""
+
+    pattern: re.Pattern[str]
+    described: str  # completes "'X' is not ...": "a ServiceNow table name (lower-case ...)"
+
+    def check(self, table: str, path: str = key_path(TABLE)) -> None:
+        if not self.pattern.fullmatch(table):
+            raise BadInput(f"{path} {table[:80]!r} is not {self.described}")
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,8 @@ class Capabilities:
     # What messages call a ticket when the connection's table does not name it: Jira's "table"
     # is a project key, so its records are "issue"s whatever the project. None: the table.
     record_noun: str | None = None
+    # What the tool accepts as a table, beyond the generic rule; None: the generic rule only.
+    table_rule: TableRule | None = None
 
     def check_operation(self, operation: Operation) -> None:
         if operation not in self.operations:
@@ -59,3 +76,10 @@ class Capabilities:
                 f"ticketInput: {self.name} (itsmType {self.itsm_type}) cannot write "
                 f"{', '.join(missing)}; it can write {writable}"
             )
+
+    def check_table(self, table: str | None, path: str = key_path(TABLE)) -> None:
+        """``BadInput`` when the tool cannot have a table of that name; ``path`` names the key as
+        the caller's door does. The use case checks it before opening, the vendor again when
+        it opens: the same declared rule, so the two layers cannot disagree."""
+        if table is not None and self.table_rule is not None:
+            self.table_rule.check(table, path)

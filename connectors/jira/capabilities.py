@@ -10,7 +10,9 @@ name is not: set ``ticketJSON.assignee`` / ``reporter`` to ``{"accountId": ...}`
 
 from __future__ import annotations
 
-from connectors.capabilities import Capabilities, Operation
+import re
+
+from connectors.capabilities import Capabilities, Operation, TableRule
 from connectors.fields import TicketField
 from connectors.jira.mapping import FIELDS
 from connectors.jira.writes import CANONICAL_FIELDS
@@ -44,6 +46,12 @@ _OTHER_READS = {
 }
 assert set(_READ_AS) == set(FIELDS)
 
+# The table is the project: its key (DESK, upper case in Jira, accepted in any case) or its id.
+PROJECT = TableRule(
+    re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}"),
+    "a Jira project key or id (such as DESK or 10000)",
+)
+
 JIRA = Capabilities(
     itsm_type="jira",
     record_noun="issue",
@@ -56,4 +64,5 @@ JIRA = Capabilities(
         if field in _READ_AS or field in _OTHER_READS
     },
     writable=dict(CANONICAL_FIELDS),
+    table_rule=PROJECT,
 )

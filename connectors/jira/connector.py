@@ -46,7 +46,6 @@ SERVICE_DESK_API = "/rest/servicedeskapi"
 DEFAULT_ISSUE_TYPES = ("[System] Incident", "Incident", "Task")
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[1-9][0-9]*")
 _ID = re.compile(r"[1-9][0-9]{0,18}")
-_PROJECT = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}")
 _COMMENT_PAGE = 100
 _MAX_PAGES = 100  # 10,000 comments, 5,000 SLAs: past it, the rest is not read
 _SLA_PAGE = 50
@@ -93,11 +92,7 @@ class JiraConnectorFactory:
             )
         credentials.check_complete()
         project = connection.table
-        if project is not None and not _PROJECT.fullmatch(project):
-            raise BadInput(
-                f"connectionDetails.table {project[:80]!r} is not a Jira project key or id "
-                "(such as DESK or 10000)"
-            )
+        self.capabilities.check_table(project)
         pair = f"{credentials.username}:{credentials.password}".encode()
         basic = base64.b64encode(pair).decode() if credentials.password else ""
         bearer = credentials.auth_type is AuthType.BEARER

@@ -43,7 +43,6 @@ DEFAULT_TABLE = "incident"
 # characters would change the query, and ServiceNow silently ignores parts it cannot read.
 _NUMBER_UNSAFE = re.compile(r"[\^=,\x00-\x1f\x7f]")
 _SYS_ID = re.compile(r"[0-9a-fA-F]{32}")
-_TABLE = re.compile(r"[a-z][a-z0-9_]{0,79}")
 
 T = TypeVar("T")
 
@@ -79,11 +78,7 @@ class ServiceNowConnectorFactory:
         credentials = connection.credentials
         credentials.check_complete()
         table = connection.table or self.default_table
-        if not _TABLE.fullmatch(table):
-            raise BadInput(
-                f"connectionDetails.table {table[:80]!r} is not a ServiceNow table name "
-                "(lower-case letters, digits and underscores)"
-            )
+        self.capabilities.check_table(table)
         host = host_of(connection.instance_url)
         scrub = Scrubber(credentials.secrets())
         headers = dict(extra_headers or {})
