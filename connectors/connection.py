@@ -7,7 +7,7 @@ a traceback without leaking them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from connectors.connection_keys import (
     CREDENTIAL_KEYS,
@@ -123,3 +123,11 @@ class Connection:
     instance_url: str
     credentials: Credentials
     table: str | None = None
+    # How the caller's door names connectionDetails (REST ``connectionDetails``, GraphQL's
+    # argument ``connection``): a vendor's message about a key names it with ``path``, as the
+    # caller wrote it. Not part of what the connection is.
+    within: str = field(default=REST_OBJECT, compare=False)
+
+    def path(self, key: ConnectionKey) -> str:
+        """``connectionDetails.table`` or ``connection.table``, as the caller's door names it."""
+        return key_path(key, self.within)

@@ -267,5 +267,6 @@ def _from_details(
         instance_url=url.base,
         credentials=credentials,
         table=checked_table(details.table, details.path(TABLE)),
+        within=details.within,
     )
     return connection, url

@@ -54,4 +54,5 @@ class ConnectionProfile:
             instance_url=self.url.base,
             credentials=self.credentials,
             table=self.table or table,
+            within=within,
         )

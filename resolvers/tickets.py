@@ -207,7 +207,7 @@ class TicketService:
         the others answered as having no value."""
         connection = await self._connections.resolve(details, context.roles)
         capabilities = self._registry.capabilities(connection)
-        capabilities.check_table(connection.table, details.path(TABLE))
+        capabilities.check_table(connection.table, connection.path(TABLE))
         capabilities.check_operation(operation)
         if explicit:
             capabilities.check_readable(asked)

@@ -22,6 +22,7 @@ import httpx
 from connectors.answers import Scrubber, host_of
 from connectors.concurrency import together
 from connectors.connection import AuthType, Connection
+from connectors.connection_keys import TABLE
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.jira.adf import text_to_adf
@@ -92,7 +93,7 @@ class JiraConnectorFactory:
             )
         credentials.check_complete()
         project = connection.table
-        self.capabilities.check_table(project)
+        self.capabilities.check_table(project, connection.path(TABLE))
         pair = f"{credentials.username}:{credentials.password}".encode()
         basic = base64.b64encode(pair).decode() if credentials.password else ""
         bearer = credentials.auth_type is AuthType.BEARER

@@ -19,6 +19,7 @@ import httpx
 from connectors.answers import Scrubber, host_of
 from connectors.concurrency import together
 from connectors.connection import Connection
+from connectors.connection_keys import TABLE
 from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.model import Note, Ticket, WriteRequest
@@ -78,7 +79,7 @@ class ServiceNowConnectorFactory:
         credentials = connection.credentials
         credentials.check_complete()
         table = connection.table or self.default_table
-        self.capabilities.check_table(table)
+        self.capabilities.check_table(table, connection.path(TABLE))
         host = host_of(connection.instance_url)
         scrub = Scrubber(credentials.secrets())
         headers = dict(extra_headers or {})

@@ -167,15 +167,15 @@ BAD_INPUT: list[Any] = [
     ),
     pytest.param(
         fetch_with(password=None),
-        ("basic", "connectionDetails.password"),
+        ("basic", "<connection>.password"),
         id="basic-without-password",
     ),
     pytest.param(
         fetch_with(authType="oauth_client_credentials", clientSecret=None),
         (
             "oauth_client_credentials",
-            "connectionDetails.clientId",
-            "connectionDetails.clientSecret",
+            "<connection>.clientId",
+            "<connection>.clientSecret",
         ),
         id="oauth-without-client",
     ),
@@ -194,7 +194,10 @@ async def test_bad_input_is_refused_before_any_itsm_call(
 ) -> None:
     outcome = await call(door, stack)
 
-    assert_error(outcome, 400, *words)
+    # A connection key is named as the door names its object: connectionDetails.<key> (REST),
+    # connection.<key> (GraphQL's argument), whichever layer refused it.
+    named = (word.replace("<connection>", door.connection_object) for word in words)
+    assert_error(outcome, 400, *named)
     assert stack.emulator.requests == []
 
 
