@@ -22,7 +22,7 @@ import httpx
 from connectors.answers import Scrubber, host_of
 from connectors.concurrency import together
 from connectors.connection import AuthType, Connection
-from connectors.connection_keys import TABLE
+from connectors.connection_keys import TABLE, key_path
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.jira.adf import text_to_adf
@@ -110,16 +110,19 @@ class JiraConnectorFactory:
             api_url=self._api_url if bearer else None,
             cloud_ids=self._cloud_ids,
         )
-        return JiraConnector(client, project=project)
+        return JiraConnector(client, project=project, project_key=connection.path(TABLE))
 
     async def aclose(self) -> None:
         """Nothing of its own: the HTTP client belongs to the app, which closes it."""
 
 
 class JiraConnector:
-    def __init__(self, client: JiraClient, *, project: str | None = None) -> None:
+    def __init__(
+        self, client: JiraClient, *, project: str | None = None, project_key: str = key_path(TABLE)
+    ) -> None:
         self._client = client
         self._project = project
+        self._project_key = project_key  # connectionDetails.table, as the caller's door names it
 
     @property
     def _host(self) -> str:
@@ -213,7 +216,7 @@ class JiraConnector:
         plan = plan_write(write, creating=True)
         if self._project is None:
             raise BadInput(
-                "connectionDetails.table must name the Jira project to create the issue in "
+                f"{self._project_key} must name the Jira project to create the issue in "
                 "(its key, e.g. DESK)"
             )
         project = await self._project_details(self._project)
@@ -243,7 +246,7 @@ class JiraConnector:
             "GET",
             f"{API}/project/{segment(project)}",
             operation="read_project",
-            not_found=f"connectionDetails.table: no Jira project {project} in {self._host}",
+            not_found=f"{self._project_key}: no Jira project {project} in {self._host}",
         )
         if not isinstance(details, Mapping):
             raise ItsmError(f"Jira at {self._host} answered a project that is not an object")

@@ -26,6 +26,7 @@ import httpx
 from connectors.answers import Scrubber, host_of
 from connectors.concurrency import together
 from connectors.connection import Connection
+from connectors.connection_keys import TABLE
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.model import Ticket, WriteRequest
@@ -75,7 +76,7 @@ class RtConnectorFactory:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
         if connection.table is not None:
             raise BadInput(
-                "connectionDetails.table does not apply to Request Tracker, which has queues, "
+                f"{connection.path(TABLE)} does not apply to Request Tracker, which has queues, "
                 "not tables: name the queue in ticketJSON.Queue (creates go to General otherwise)"
             )
         credentials = connection.credentials
