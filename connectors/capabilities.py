@@ -26,15 +26,17 @@ class Operation(enum.StrEnum):
 
 @dataclass(frozen=True)
 class TableRule:
-    """A vendor's refinement of the generic table-name rule (``resolvers.tables``): what the
-    tool accepts as ``connectionDetails.table``, and how a message describes it."""
+    """A vendor's refinement of the generic table-name rule (``resolvers.tables``): which names
+    the tool accepts as ``connectionDetails.table`` (``pattern``; ``None``: the tool has no
+    tables, so none), and the refusal, a template with ``{path}`` (the key as the caller's door
+    names it) and ``{table}`` (the name, quoted and cut to 80 characters)."""
 
-    pattern: re.Pattern[str]
-    described: str  # completes "'X' is not ...": "a ServiceNow table name (lower-case ...)"
+    pattern: re.Pattern[str] | None
+    refusal: str
 
     def check(self, table: str, path: str = key_path(TABLE)) -> None:
-        if not self.pattern.fullmatch(table):
-            raise BadInput(f"{path} {table[:80]!r} is not {self.described}")
+        if self.pattern is None or not self.pattern.fullmatch(table):
+            raise BadInput(self.refusal.format(path=path, table=repr(table[:80])))
 
 
 @dataclass(frozen=True)

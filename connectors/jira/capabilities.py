@@ -49,7 +49,7 @@ assert set(_READ_AS) == set(FIELDS)
 # The table is the project: its key (DESK, upper case in Jira, accepted in any case) or its id.
 PROJECT = TableRule(
     re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}"),
-    "a Jira project key or id (such as DESK or 10000)",
+    "{path} {table} is not a Jira project key or id (such as DESK or 10000)",
 )
 
 JIRA = Capabilities(

@@ -7,11 +7,18 @@ severity and closure notes are ticket custom fields of those names (an RT admin 
 
 from __future__ import annotations
 
-from connectors.capabilities import Capabilities, Operation
+from connectors.capabilities import Capabilities, Operation, TableRule
 from connectors.fields import TicketField, WritableField
 
 F = TicketField
 W = WritableField
+
+# RT has queues, not tables: any connectionDetails.table is refused, before any call.
+NO_TABLES = TableRule(
+    None,
+    "{path} does not apply to Request Tracker, which has queues, not tables: name the queue in "
+    "ticketJSON.Queue (creates go to General otherwise)",
+)
 
 REQUEST_TRACKER = Capabilities(
     itsm_type="rt",
@@ -57,4 +64,5 @@ REQUEST_TRACKER = Capabilities(
         W.WORK_NOTES: "a Comment transaction (appends one internal comment)",
         W.CLOSURE_NOTES: "custom field ClosureNotes",
     },
+    table_rule=NO_TABLES,
 )

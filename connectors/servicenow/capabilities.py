@@ -24,7 +24,7 @@ _SPECIAL = {
 # "Invalid table name" for any other, after a round trip the gateway can spare.
 TABLE_NAME = TableRule(
     re.compile(r"[a-z][a-z0-9_]{0,79}"),
-    "a ServiceNow table name (lower-case letters, digits and underscores)",
+    "{path} {table} is not a ServiceNow table name (lower-case letters, digits and underscores)",
 )
 
 SERVICENOW = Capabilities(
