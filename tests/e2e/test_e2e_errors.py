@@ -179,6 +179,18 @@ BAD_INPUT: list[Any] = [
         ),
         id="oauth-without-client",
     ),
+    pytest.param(
+        # ServiceNow's table names are lower case: its rule, declared on its capabilities,
+        # refuses this at the use case, before any call, whichever door it came through.
+        fetch_with(table="Incident"),
+        ("<connection>.table 'Incident' is not a ServiceNow table name",),
+        id="table-name-not-servicenows",
+    ),
+    pytest.param(
+        fetch_with(table="sys user"),
+        ("<connection>.table 'sys user' is not a table name",),
+        id="table-name-not-a-name",
+    ),
     pytest.param(create({}), ("ticketJSON", "at least one field"), id="empty-ticket-json-create"),
     pytest.param(update({}), ("ticketJSON", "at least one field"), id="empty-ticket-json-update"),
     pytest.param(
