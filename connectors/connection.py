@@ -10,12 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from connectors.connection_keys import (
+    API_KEY,
+    CLIENT_ID,
+    CLIENT_SECRET,
     CREDENTIAL_KEYS,
+    PASSWORD,
     REQUIRED_CREDENTIALS,
     REST_OBJECT,
+    TOKEN,
+    USERNAME,
     AuthType,
     ConnectionKey,
+    KeyValue,
     key_path,
+    key_values,
+    shown_values,
 )
 from connectors.errors import BadInput
 
@@ -29,7 +38,7 @@ class Credentials:
     """The account's credentials: ``Credentials(AuthType.BASIC, username=..., password=...)``,
     one keyword per credential key (``connection_keys.CREDENTIAL_KEYS``, snake_case).
 
-    A vendor reads a key with ``value(KEY)``; the properties below name the keys the present
+    A vendor reads a key with ``value(KEY)``; the attributes below name the keys the present
     vendors read. ``values`` holds one value per credential key, in the table's order (a field
     rather than one per key, so that a key added to the table needs no edit here); it is a
     parameter only so that ``dataclasses.replace`` works.
@@ -45,46 +54,18 @@ class Credentials:
         values: tuple[str | None, ...] | None = None,
         **keys: str | None,
     ) -> None:
-        unknown = set(keys) - set(_POSITION)
-        if unknown:
-            raise TypeError(f"Credentials has no key {', '.join(sorted(unknown))}")
-        before = values or (None,) * len(CREDENTIAL_KEYS)
-        merged = tuple(
-            keys[key.attribute] if key.attribute in keys else old
-            for key, old in zip(CREDENTIAL_KEYS, before, strict=True)
-        )
         object.__setattr__(self, "auth_type", auth_type)
-        object.__setattr__(self, "values", merged)
+        object.__setattr__(self, "values", key_values(CREDENTIAL_KEYS, keys, values, "Credentials"))
 
     def value(self, key: ConnectionKey) -> str | None:
         return self.values[_POSITION[key.attribute]]
 
-    @property
-    def username(self) -> str | None:
-        return self._get("username")
-
-    @property
-    def password(self) -> str | None:
-        return self._get("password")
-
-    @property
-    def client_id(self) -> str | None:
-        return self._get("client_id")
-
-    @property
-    def client_secret(self) -> str | None:
-        return self._get("client_secret")
-
-    @property
-    def api_key(self) -> str | None:
-        return self._get("api_key")
-
-    @property
-    def token(self) -> str | None:
-        return self._get("token")
-
-    def _get(self, attribute: str) -> str | None:
-        return self.values[_POSITION[attribute]]
+    username = KeyValue(USERNAME)
+    password = KeyValue(PASSWORD)
+    client_id = KeyValue(CLIENT_ID)
+    client_secret = KeyValue(CLIENT_SECRET)
+    api_key = KeyValue(API_KEY)
+    token = KeyValue(TOKEN)
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, so that error messages quoting an ITSM can be scrubbed of them."""
@@ -103,11 +84,7 @@ class Credentials:
             raise BadInput(f"authType {self.auth_type.value} needs {names}; add them and retry")
 
     def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{key.attribute}={value!r}"
-            for key in CREDENTIAL_KEYS
-            if not key.secret and (value := self.value(key)) is not None
-        )
+        shown = shown_values(CREDENTIAL_KEYS, self)
         return f"Credentials(auth_type={self.auth_type!r}{', ' if shown else ''}{shown})"
 
 

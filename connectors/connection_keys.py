@@ -19,7 +19,9 @@ argument is ``connection``. ``key_path`` spells it; no message writes the prefix
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol, overload
 
 
 class AuthType(enum.StrEnum):
@@ -34,7 +36,7 @@ class AuthType(enum.StrEnum):
 # megabyte "password" from travelling to the ITSM. Both doors enforce them, so they behave alike.
 MAX_VALUE_LENGTH = 1024
 MAX_URL_LENGTH = 2048
-MAX_TOKEN_LENGTH = 8192  # a bearer token for the ITSM may be a JWT, often longer than 1 KB
+MAX_TOKEN_LENGTH = 8192
 
 # What REST names the object and what GraphQL names its argument.
 REST_OBJECT = "connectionDetails"
@@ -63,13 +65,17 @@ class ConnectionKey:
     """
 
     name: str
-    attribute: str
     description: str
     role: KeyRole = KeyRole.CREDENTIAL
     secret: bool = False
     max_length: int = MAX_VALUE_LENGTH
     needed_by: frozenset[AuthType] = frozenset()
     profile_owned: bool = True
+
+    @property
+    def attribute(self) -> str:
+        """``clientSecret`` -> ``client_secret``."""
+        return "".join(f"_{c.lower()}" if c.isupper() else c for c in self.name)
 
     @property
     def in_profile(self) -> bool:
@@ -84,68 +90,41 @@ class ConnectionKey:
 
 _BASIC_AND_PASSWORD = frozenset({AuthType.BASIC, AuthType.OAUTH_PASSWORD})
 _OAUTH = frozenset({AuthType.OAUTH_PASSWORD, AuthType.OAUTH_CLIENT_CREDENTIALS})
+_API_KEY, _BEARER = frozenset({AuthType.API_KEY}), frozenset({AuthType.BEARER})
+_SETTING, _PROFILE_NAME = KeyRole.SETTING, KeyRole.PROFILE_NAME
 
-ITSM_TYPE = ConnectionKey(
-    "itsmType",
-    "itsm_type",
-    "servicenow; case-insensitive",
-    role=KeyRole.SETTING,
-    profile_owned=False,  # may repeat the profile's own
-)
+# profile_owned=False: itsmType may repeat the profile's own; a profile without a table leaves
+# it to callers (resolvers.profiles).
+ITSM_TYPE = ConnectionKey("itsmType", "servicenow; case-insensitive", _SETTING, profile_owned=False)
 INSTANCE_URL = ConnectionKey(
     "instanceUrl",
-    "instance_url",
     "base URL of the instance, https://acme.service-now.com",
-    role=KeyRole.SETTING,
+    _SETTING,
     max_length=MAX_URL_LENGTH,
 )
 AUTH_TYPE = ConnectionKey(
-    "authType",
-    "auth_type",
-    "basic, oauth_password, oauth_client_credentials, api_key or bearer",
-    role=KeyRole.SETTING,
+    "authType", "basic, oauth_password, oauth_client_credentials, api_key or bearer", _SETTING
 )
-USERNAME = ConnectionKey(
-    "username", "username", "for basic and oauth_password", needed_by=_BASIC_AND_PASSWORD
-)
+USERNAME = ConnectionKey("username", "for basic and oauth_password", needed_by=_BASIC_AND_PASSWORD)
 PASSWORD = ConnectionKey(
-    "password",
-    "password",
-    "for basic and oauth_password",
-    secret=True,
-    needed_by=_BASIC_AND_PASSWORD,
+    "password", "for basic and oauth_password", secret=True, needed_by=_BASIC_AND_PASSWORD
 )
-CLIENT_ID = ConnectionKey("clientId", "client_id", "for the OAuth types", needed_by=_OAUTH)
-CLIENT_SECRET = ConnectionKey(
-    "clientSecret", "client_secret", "for the OAuth types", secret=True, needed_by=_OAUTH
-)
+CLIENT_ID = ConnectionKey("clientId", "for the OAuth types", needed_by=_OAUTH)
+CLIENT_SECRET = ConnectionKey("clientSecret", "for the OAuth types", secret=True, needed_by=_OAUTH)
 API_KEY = ConnectionKey(
-    "apiKey",
-    "api_key",
-    "for api_key (ServiceNow x-sn-apikey)",
-    secret=True,
-    needed_by=frozenset({AuthType.API_KEY}),
+    "apiKey", "for api_key (ServiceNow x-sn-apikey)", secret=True, needed_by=_API_KEY
 )
+# A bearer token for the ITSM may be a JWT, often longer than 1 KB.
 TOKEN = ConnectionKey(
-    "token",
-    "token",
-    "for bearer",
-    secret=True,
-    max_length=MAX_TOKEN_LENGTH,
-    needed_by=frozenset({AuthType.BEARER}),
+    "token", "for bearer", secret=True, max_length=MAX_TOKEN_LENGTH, needed_by=_BEARER
 )
 TABLE = ConnectionKey(
-    "table",
-    "table",
-    "the ITSM table or project; ServiceNow default incident",
-    role=KeyRole.SETTING,
-    profile_owned=False,  # a profile without a table leaves it to callers (resolvers.profiles)
+    "table", "the ITSM table or project; ServiceNow default incident", _SETTING, profile_owned=False
 )
 CONNECTION_ID = ConnectionKey(
     "connectionId",
-    "connection_id",
     "the name of a connection configured on the gateway",
-    role=KeyRole.PROFILE_NAME,
+    _PROFILE_NAME,
     profile_owned=False,
 )
 
@@ -179,3 +158,54 @@ def key_path(key: ConnectionKey, within: str = REST_OBJECT) -> str:
     """How a door names the key: ``connectionDetails.password`` (REST), ``connection.password``
     (GraphQL, whose argument is ``connection``)."""
     return f"{within}.{key.name}"
+
+
+def key_values(
+    keys: tuple[ConnectionKey, ...],
+    given: Mapping[str, str | None],
+    before: tuple[str | None, ...] | None,
+    owner: str,
+) -> tuple[str | None, ...]:
+    """One value per key of ``keys``, in their order: ``given`` (snake_case names) over
+    ``before`` (the values being replaced, for ``dataclasses.replace``). A name that is not one
+    of ``keys`` is a ``TypeError``, as a misspelt keyword argument would be."""
+    attributes = {key.attribute for key in keys}
+    unknown = sorted(name for name in given if name not in attributes)
+    if unknown:
+        raise TypeError(f"{owner} has no key {', '.join(unknown)}")
+    previous = before or (None,) * len(keys)
+    return tuple(
+        given[key.attribute] if key.attribute in given else old
+        for key, old in zip(keys, previous, strict=True)
+    )
+
+
+class _HoldsValues(Protocol):
+    def value(self, key: ConnectionKey) -> str | None: ...
+
+
+def shown_values(keys: tuple[ConnectionKey, ...], holder: _HoldsValues) -> str:
+    """``itsm_type='servicenow', username='u'``: the given values that are not secrets, for a
+    ``repr`` that can be logged."""
+    return ", ".join(
+        f"{key.attribute}={value!r}"
+        for key in keys
+        if not key.secret and (value := holder.value(key)) is not None
+    )
+
+
+class KeyValue:
+    """``password = KeyValue(PASSWORD)`` in a class with ``value(key)``: reads that key's value
+    as an attribute, for the keys code names often; any key can be read with ``value``."""
+
+    def __init__(self, key: ConnectionKey) -> None:
+        self.key = key
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> KeyValue: ...
+
+    @overload
+    def __get__(self, instance: _HoldsValues, owner: type[Any]) -> str | None: ...
+
+    def __get__(self, instance: _HoldsValues | None, owner: type[Any]) -> KeyValue | str | None:
+        return self if instance is None else instance.value(self.key)

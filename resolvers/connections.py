@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from connectors.connection import AuthType, Connection, Credentials
 from connectors.connection_keys import (
     AUTH_TYPE,
-    BY_ATTRIBUTE,
     CONNECTION_ID,
     CONNECTION_KEYS,
     CREDENTIAL_KEYS,
@@ -17,7 +16,10 @@ from connectors.connection_keys import (
     REST_OBJECT,
     TABLE,
     ConnectionKey,
+    KeyValue,
     key_path,
+    key_values,
+    shown_values,
 )
 from connectors.errors import BadInput, Unavailable
 from resolvers.addresses import (
@@ -58,15 +60,9 @@ class ConnectionDetails:
         values: tuple[str | None, ...] | None = None,
         **keys: str | None,
     ) -> None:
-        unknown = set(keys) - set(BY_ATTRIBUTE)
-        if unknown:
-            raise TypeError(f"ConnectionDetails has no key {', '.join(sorted(unknown))}")
-        before = values or (None,) * len(CONNECTION_KEYS)
-        merged = tuple(
-            keys[key.attribute] if key.attribute in keys else old
-            for key, old in zip(CONNECTION_KEYS, before, strict=True)
+        object.__setattr__(
+            self, "values", key_values(CONNECTION_KEYS, keys, values, "ConnectionDetails")
         )
-        object.__setattr__(self, "values", merged)
         object.__setattr__(self, "within", within)
 
     def value(self, key: ConnectionKey) -> str | None:
@@ -76,33 +72,14 @@ class ConnectionDetails:
         """``connectionDetails.password`` or ``connection.password``, as the door names it."""
         return key_path(key, self.within)
 
-    @property
-    def itsm_type(self) -> str | None:
-        return self.value(ITSM_TYPE)
-
-    @property
-    def instance_url(self) -> str | None:
-        return self.value(INSTANCE_URL)
-
-    @property
-    def auth_type(self) -> str | None:
-        return self.value(AUTH_TYPE)
-
-    @property
-    def table(self) -> str | None:
-        return self.value(TABLE)
-
-    @property
-    def connection_id(self) -> str | None:
-        return self.value(CONNECTION_ID)
+    itsm_type = KeyValue(ITSM_TYPE)
+    instance_url = KeyValue(INSTANCE_URL)
+    auth_type = KeyValue(AUTH_TYPE)
+    table = KeyValue(TABLE)
+    connection_id = KeyValue(CONNECTION_ID)
 
     def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{key.attribute}={value!r}"
-            for key in CONNECTION_KEYS
-            if not key.secret and (value := self.value(key)) is not None
-        )
-        return f"ConnectionDetails({shown})"
+        return f"ConnectionDetails({shown_values(CONNECTION_KEYS, self)})"
 
 
 _POSITION = {key.attribute: index for index, key in enumerate(CONNECTION_KEYS)}

@@ -46,12 +46,6 @@ _OTHER_READS = {
 }
 assert set(_READ_AS) == set(FIELDS)
 
-# The table is the project: its key (DESK, upper case in Jira, accepted in any case) or its id.
-PROJECT = TableRule(
-    re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}"),
-    "{path} {table} is not a Jira project key or id (such as DESK or 10000)",
-)
-
 JIRA = Capabilities(
     itsm_type="jira",
     record_noun="issue",
@@ -64,5 +58,9 @@ JIRA = Capabilities(
         if field in _READ_AS or field in _OTHER_READS
     },
     writable=dict(CANONICAL_FIELDS),
-    table_rule=PROJECT,
+    # The table is the project: its key (DESK; upper case in Jira, accepted in any case) or id.
+    table_rule=TableRule(
+        re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}"),
+        "{path} {table} is not a Jira project key or id (such as DESK or 10000)",
+    ),
 )

@@ -13,13 +13,6 @@ from connectors.fields import TicketField, WritableField
 F = TicketField
 W = WritableField
 
-# RT has queues, not tables: any connectionDetails.table is refused, before any call.
-NO_TABLES = TableRule(
-    None,
-    "{path} does not apply to Request Tracker, which has queues, not tables: name the queue in "
-    "ticketJSON.Queue (creates go to General otherwise)",
-)
-
 REQUEST_TRACKER = Capabilities(
     itsm_type="rt",
     name="Request Tracker",
@@ -64,5 +57,10 @@ REQUEST_TRACKER = Capabilities(
         W.WORK_NOTES: "a Comment transaction (appends one internal comment)",
         W.CLOSURE_NOTES: "custom field ClosureNotes",
     },
-    table_rule=NO_TABLES,
+    # RT has queues, not tables: any table is refused, before any call.
+    table_rule=TableRule(
+        None,
+        "{path} does not apply to Request Tracker, which has queues, not tables: name the queue "
+        "in ticketJSON.Queue (creates go to General otherwise)",
+    ),
 )

@@ -20,13 +20,6 @@ _SPECIAL = {
     TicketField.CLOSURE_NOTES: "incident.close_notes with resolved_by/resolved_at, closed_by/_at",
 }
 
-# ServiceNow's table names are lower case (incident, sc_req_item); the Table API answers 400
-# "Invalid table name" for any other, after a round trip the gateway can spare.
-TABLE_NAME = TableRule(
-    re.compile(r"[a-z][a-z0-9_]{0,79}"),
-    "{path} {table} is not a ServiceNow table name (lower-case letters, digits and underscores)",
-)
-
 SERVICENOW = Capabilities(
     itsm_type="servicenow",
     name="ServiceNow",
@@ -40,5 +33,11 @@ SERVICENOW = Capabilities(
         + (" (appends one entry)" if field.value in ("comments", "workNotes") else "")
         for field, column in CANONICAL_COLUMNS.items()
     },
-    table_rule=TABLE_NAME,
+    # Table names are lower case (incident, sc_req_item); the Table API answers 400 "Invalid
+    # table name" for any other, after a round trip the gateway can spare.
+    table_rule=TableRule(
+        re.compile(r"[a-z][a-z0-9_]{0,79}"),
+        "{path} {table} is not a ServiceNow table name (lower-case letters, digits and "
+        "underscores)",
+    ),
 )
