@@ -216,12 +216,14 @@ def _url_plan(
         if value is None and needed:
             value = _prompt(key, auth_type)
         values[key.attribute] = value
-    details = ConnectionDetails(
-        itsm_type=ITSM_TYPES[0],
-        instance_url=args.target,
-        auth_type=auth_type.value,
-        table=args.table,
-        **values,
+    details = ConnectionDetails.of(
+        {
+            "itsm_type": ITSM_TYPES[0],
+            "instance_url": args.target,
+            "auth_type": auth_type.value,
+            "table": args.table,
+            **values,
+        }
     )
     secrets = tuple(value for key in SECRET_KEYS if (value := values[key.attribute]))
     return _Plan(

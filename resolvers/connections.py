@@ -65,6 +65,11 @@ class ConnectionDetails:
         )
         object.__setattr__(self, "within", within)
 
+    @classmethod
+    def of(cls, keys: Mapping[str, str | None], within: str = REST_OBJECT) -> ConnectionDetails:
+        """From a mapping of snake_case key names, as ``ConnectionDetails(**keys)``."""
+        return cls(within=within, values=key_values(CONNECTION_KEYS, keys, None, cls.__name__))
+
     def value(self, key: ConnectionKey) -> str | None:
         return self.values[_POSITION[key.attribute]]
 
@@ -80,6 +85,12 @@ class ConnectionDetails:
 
     def __repr__(self) -> str:
         return f"ConnectionDetails({shown_values(CONNECTION_KEYS, self)})"
+
+
+def replace(details: ConnectionDetails, **keys: str | None) -> ConnectionDetails:
+    """``details`` with some keys given anew: ``dataclasses.replace``, which works too, but typed
+    by key (a type checker sees only the ``values`` field)."""
+    return ConnectionDetails(within=details.within, values=details.values, **keys)
 
 
 _POSITION = {key.attribute: index for index, key in enumerate(CONNECTION_KEYS)}
