@@ -1,16 +1,19 @@
-"""The connection vocabulary, declared once: every key of the SPEC's ``connectionDetails``.
+"""The connection vocabulary, declared once: every key of ``connectionDetails``, where the ITSM
+is and how the gateway signs in there, as both doors take it.
 
 Everything that names a connection key is derived from ``CONNECTION_KEYS``: the use cases'
 ``ConnectionDetails`` and ``Credentials`` (``connectors.connection``), REST's
 ``ConnectionDetailsModel`` and so its OpenAPI, the profile keys of the settings file and their
-``*_env``/``*_file`` secret forms (``gateway.profiles``), what ``config show`` masks
-(``gateway.masking``), the options of ``check-connection``, and which auth type needs which key.
+``*_env``/``*_file`` secret forms (``gateway.profiles``), what ``config show`` masks, the
+options of ``check-connection``, and which auth type needs which key.
 GraphQL's ``ConnectionInput`` is written out (strawberry needs a class for its SDL) and a test
 holds it to this table.
 
-Adding a credential key is one ``ConnectionKey`` here, one field in ``graph.types.ConnectionInput``
-(a test fails until it is there), and its use in the vendor's folder
-(``connection.credentials.value(KEY)``).
+Adding a credential key is: one ``ConnectionKey`` here, listed in ``CONNECTION_KEYS``; one field
+in ``graph.types.ConnectionInput`` (a test fails until it is there) and ``schema.graphql``
+exported again; and its use in the vendor's folder (``connection.credentials.value(KEY)``).
+REST's model and OpenAPI, the profile keys, masking, ``check-connection``'s options, the
+"needs" checks and secret scrubbing follow by themselves.
 
 A door names a key as ``<object>.<name>``: REST's object is ``connectionDetails``, GraphQL's
 argument is ``connection``. ``key_path`` spells it; no message writes the prefix by hand.
