@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from connectors.connection_keys import TABLE, key_path
+from connectors.connection import Connection
+from connectors.connection_keys import AUTH_TYPE, TABLE, AuthType, key_path
 from connectors.errors import BadInput
 from connectors.fields import TicketField, WritableField
 
@@ -40,6 +41,20 @@ class TableRule:
 
 
 @dataclass(frozen=True)
+class AuthRule:
+    """The auth types a tool works with (``allowed``), and the refusal of any other, a template
+    with ``{path}`` (``connectionDetails.authType`` as the caller's door names it) and
+    ``{auth_type}``."""
+
+    allowed: frozenset[AuthType]
+    refusal: str
+
+    def check(self, auth_type: AuthType, path: str = key_path(AUTH_TYPE)) -> None:
+        if auth_type not in self.allowed:
+            raise BadInput(self.refusal.format(path=path, auth_type=auth_type.value))
+
+
+@dataclass(frozen=True)
 class Capabilities:
     itsm_type: str  # as callers name it in connectionDetails.itsmType
     name: str  # as people name the tool ("ServiceNow")
@@ -51,6 +66,8 @@ class Capabilities:
     record_noun: str | None = None
     # What the tool accepts as a table, beyond the generic rule; None: the generic rule only.
     table_rule: TableRule | None = None
+    # The auth types the tool works with; None: every one.
+    auth_rule: AuthRule | None = None
 
     def check_operation(self, operation: Operation) -> None:
         if operation not in self.operations:
@@ -79,9 +96,12 @@ class Capabilities:
                 f"{', '.join(missing)}; it can write {writable}"
             )
 
-    def check_table(self, table: str | None, path: str = key_path(TABLE)) -> None:
-        """``BadInput`` when the tool cannot have a table of that name; ``path`` names the key as
-        the caller's door does. The use case checks it before opening, the vendor again when
-        it opens: the same declared rule, so the two layers cannot disagree."""
-        if table is not None and self.table_rule is not None:
-            self.table_rule.check(table, path)
+    def check_connection(self, connection: Connection) -> None:
+        """``BadInput`` when the tool cannot work with this connection's table or auth type,
+        naming the key as the caller's door does. The use case checks it before opening the
+        connector, the connector again when it opens: one declaration, so the two layers
+        cannot disagree."""
+        if self.auth_rule is not None:
+            self.auth_rule.check(connection.credentials.auth_type, connection.path(AUTH_TYPE))
+        if connection.table is not None and self.table_rule is not None:
+            self.table_rule.check(connection.table, connection.path(TABLE))

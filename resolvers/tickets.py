@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
 from connectors.capabilities import Capabilities, Operation
-from connectors.connection_keys import TABLE
 from connectors.errors import BadInput, ItsmTimeout
 from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, WriteRequest
@@ -207,7 +206,7 @@ class TicketService:
         the others answered as having no value."""
         connection = await self._connections.resolve(details, context.roles)
         capabilities = self._registry.capabilities(connection)
-        capabilities.check_table(connection.table, connection.path(TABLE))
+        capabilities.check_connection(connection)
         capabilities.check_operation(operation)
         if explicit:
             capabilities.check_readable(asked)

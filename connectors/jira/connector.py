@@ -84,16 +84,10 @@ class JiraConnectorFactory:
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
     ) -> JiraConnector:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
+        self.capabilities.check_connection(connection)
         credentials = connection.credentials
-        if credentials.auth_type not in (AuthType.BASIC, AuthType.BEARER):
-            raise BadInput(
-                f"authType {credentials.auth_type.value} is not supported for Jira: use basic "
-                "(username = the Atlassian account's email, password = an API token) or bearer "
-                "(token = an OAuth 2.0 access token)"
-            )
-        credentials.check_complete()
+        credentials.check_complete(connection.within)
         project = connection.table
-        self.capabilities.check_table(project, connection.path(TABLE))
         pair = f"{credentials.username}:{credentials.password}".encode()
         basic = base64.b64encode(pair).decode() if credentials.password else ""
         bearer = credentials.auth_type is AuthType.BEARER

@@ -26,7 +26,6 @@ import httpx
 from connectors.answers import Scrubber, host_of
 from connectors.concurrency import together
 from connectors.connection import Connection
-from connectors.connection_keys import TABLE
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.model import Ticket, WriteRequest
@@ -74,7 +73,7 @@ class RtConnectorFactory:
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
     ) -> RtConnector:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
-        self.capabilities.check_table(connection.table, connection.path(TABLE))
+        self.capabilities.check_connection(connection)
         credentials = connection.credentials
         client = RestClient(
             self._http,

@@ -19,7 +19,6 @@ import httpx
 from connectors.answers import Scrubber, host_of
 from connectors.concurrency import together
 from connectors.connection import Connection
-from connectors.connection_keys import TABLE
 from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.model import Note, Ticket, WriteRequest
@@ -77,9 +76,9 @@ class ServiceNowConnectorFactory:
     ) -> ServiceNowConnector:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
         credentials = connection.credentials
-        credentials.check_complete()
+        credentials.check_complete(connection.within)
         table = connection.table or self.default_table
-        self.capabilities.check_table(table, connection.path(TABLE))
+        self.capabilities.check_connection(connection)
         host = host_of(connection.instance_url)
         scrub = Scrubber(credentials.secrets())
         headers = dict(extra_headers or {})
