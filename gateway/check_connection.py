@@ -31,7 +31,8 @@ from pathlib import Path
 import httpx
 import orjson
 
-from connectors.connection import REQUIRED_CREDENTIALS, AuthType
+from connectors.connection import AuthType
+from connectors.connection_keys import CREDENTIAL_KEYS, SECRET_KEYS, ConnectionKey
 from connectors.errors import BadInput, Unavailable
 from connectors.http import Scrubber
 from connectors.servicenow.connector import DEFAULT_TABLE, ServiceNowConnectorFactory
@@ -40,7 +41,8 @@ from gateway.outbound import guarded_transport
 from gateway.profiles import load_profiles
 from gateway.settings import Settings, SettingsError
 from resolvers.addresses import resolve_with_system
-from resolvers.connections import ConnectionDetails, ConnectionResolver, is_table_name
+from resolvers.connections import ConnectionDetails, ConnectionResolver
+from resolvers.tables import GENERIC_RULE, is_table_name
 from resolvers.url_policy import AllowedUrl, UrlPolicy
 
 USABLE, UNUSABLE, BAD_USAGE = 0, 1, 2
@@ -49,15 +51,9 @@ ITSM_TYPES = (ServiceNowConnectorFactory.itsm_type,)
 # The check never calls Keycloak, so its issuer, required to serve, is not required here.
 _UNUSED_ISSUER = "https://keycloak.not-used-by-check-connection.invalid"
 
-# Credentials: connectionDetails key -> (option, Credentials attribute, secret?)
-_OPTIONS = {
-    "username": ("--username", "username", False),
-    "clientId": ("--client-id", "client_id", False),
-    "password": ("--password", "password", True),
-    "clientSecret": ("--client-secret", "client_secret", True),
-    "apiKey": ("--api-key", "api_key", True),
-    "token": ("--token", "token", True),
-}
+# The credential options, from the connection vocabulary: --username, --client-id, then the
+# secrets, each only as --<x>-env or --<x>-file (a secret on the command line is refused).
+_CREDENTIALS = sorted(CREDENTIAL_KEYS, key=lambda key: key.secret)
 
 
 class UsageError(Exception):
@@ -85,10 +81,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=[t.value for t in AuthType],
         help="with a URL: how to authenticate (default basic)",
     )
-    parser.add_argument("--username", help="with a URL: for basic and oauth_password")
-    parser.add_argument("--client-id", help="with a URL: for the OAuth types")
-    for option, _, secret in _OPTIONS.values():
-        if not secret:
+    for key in _CREDENTIALS:
+        option = key.option
+        if not key.secret:
+            parser.add_argument(option, help=f"with a URL: {key.description}")
             continue
         what = option.removeprefix("--").replace("-", " ")
         group = parser.add_mutually_exclusive_group()
@@ -159,7 +155,7 @@ def _plan(args: argparse.Namespace, env: Mapping[str, str]) -> _Plan:
     settings = Settings.load(env, keycloak_issuer=_UNUSED_ISSUER)
     policy = settings.url_policy()
     if args.table is not None and not is_table_name(args.table):
-        raise UsageError("--table must be a table name (letters, digits and '_')")
+        raise UsageError(f"--table must be a table name ({GENERIC_RULE})")
     if "://" in args.target:
         return _url_plan(args, env, settings, policy)
     return _profile_plan(args, env, settings, policy)
@@ -211,27 +207,25 @@ def _url_plan(
             "or --password-file instead"
         )
     auth_type = AuthType(args.auth_type or AuthType.BASIC.value)
-    needed = REQUIRED_CREDENTIALS[auth_type]
     values: dict[str, str | None] = {}
-    for key, (option, attribute, secret) in _OPTIONS.items():
-        value = _secret(args, option, attribute, env) if secret else getattr(args, attribute)
-        if value is not None and key not in needed:
-            raise UsageError(f"--auth-type {auth_type.value} does not use {_shown(option, secret)}")
-        if value is None and key in needed:
-            value = _prompt(option, secret, auth_type)
-        values[attribute] = value
-    details = ConnectionDetails(
-        itsm_type=ITSM_TYPES[0],
-        instance_url=args.target,
-        auth_type=auth_type.value,
-        table=args.table,
-        **values,
+    for key in _CREDENTIALS:
+        value = _secret(args, key, env) if key.secret else getattr(args, key.attribute)
+        needed = auth_type in key.needed_by
+        if value is not None and not needed:
+            raise UsageError(f"--auth-type {auth_type.value} does not use {_shown(key)}")
+        if value is None and needed:
+            value = _prompt(key, auth_type)
+        values[key.attribute] = value
+    details = ConnectionDetails.of(
+        {
+            "itsm_type": ITSM_TYPES[0],
+            "instance_url": args.target,
+            "auth_type": auth_type.value,
+            "table": args.table,
+            **values,
+        }
     )
-    secrets = tuple(
-        value
-        for _, attribute, secret in _OPTIONS.values()
-        if secret and (value := values[attribute])
-    )
+    secrets = tuple(value for key in SECRET_KEYS if (value := values[key.attribute]))
     return _Plan(
         settings=settings,
         resolver=ConnectionResolver(policy, ITSM_TYPES, resolve_host=resolve_with_system),
@@ -245,24 +239,25 @@ def _url_plan(
 
 def _given_options(args: argparse.Namespace) -> list[str]:
     given = ["--auth-type"] if args.auth_type is not None else []
-    for option, attribute, secret in _OPTIONS.values():
-        names = (f"{attribute}_env", f"{attribute}_file") if secret else (attribute,)
+    for key in _CREDENTIALS:
+        names = (
+            (f"{key.attribute}_env", f"{key.attribute}_file") if key.secret else (key.attribute,)
+        )
         if any(getattr(args, name) is not None for name in names):
-            given.append(_shown(option, secret))
+            given.append(_shown(key))
     return given
 
 
-def _shown(option: str, secret: bool) -> str:
-    return f"{option}-env/{option}-file" if secret else option
+def _shown(key: ConnectionKey) -> str:
+    return f"{key.option}-env/{key.option}-file" if key.secret else key.option
 
 
-def _secret(
-    args: argparse.Namespace, option: str, attribute: str, env: Mapping[str, str]
-) -> str | None:
+def _secret(args: argparse.Namespace, key: ConnectionKey, env: Mapping[str, str]) -> str | None:
     """The secret named by ``--<x>-env`` or ``--<x>-file``. Neither the variable's name nor the
     value is quoted in messages: a secret typed there by mistake must not be echoed."""
-    variable: str | None = getattr(args, f"{attribute}_env")
-    path: Path | None = getattr(args, f"{attribute}_file")
+    option = key.option
+    variable: str | None = getattr(args, f"{key.attribute}_env")
+    path: Path | None = getattr(args, f"{key.attribute}_file")
     if variable is not None:
         value = env.get(variable)
         if not value:
@@ -281,14 +276,14 @@ def _secret(
     return None
 
 
-def _prompt(option: str, secret: bool, auth_type: AuthType) -> str:
+def _prompt(key: ConnectionKey, auth_type: AuthType) -> str:
     """A missing secret is asked for on a terminal; anything else missing is a usage error."""
-    what = option.removeprefix("--").replace("-", " ")
-    if secret and sys.stdin.isatty():
+    what = key.option.removeprefix("--").replace("-", " ")
+    if key.secret and sys.stdin.isatty():
         value = getpass.getpass(f"{what}: ")
         if value:
             return value
-    raise UsageError(f"--auth-type {auth_type.value} needs {_shown(option, secret)}")
+    raise UsageError(f"--auth-type {auth_type.value} needs {_shown(key)}")
 
 
 async def _check(plan: _Plan) -> Report:

@@ -5,7 +5,6 @@ Types only; ``graph.schema`` fills them from the use cases' answers.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Any, NewType, cast
 
@@ -13,15 +12,11 @@ import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
 from connectors.capabilities import Capabilities, Operation
+from connectors.connection_keys import CONNECTION_KEYS, GRAPHQL_ARGUMENT, key_path
 from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField
 from connectors.model import Note, Ticket
-from resolvers.connections import (
-    MAX_TOKEN_LENGTH,
-    MAX_URL_LENGTH,
-    MAX_VALUE_LENGTH,
-    ConnectionDetails,
-)
+from resolvers.connections import ConnectionDetails
 from resolvers.formatting import format_utc
 
 # A UTC time in the contract's format (docs/contract.md#times); its scalar definition is in
@@ -157,6 +152,10 @@ _ATTRIBUTE: dict[TicketField, str] = {field: _snake(field.value) for field in Ti
 
 @strawberry.input(description="Where the ITSM is and how to sign in: REST's connectionDetails.")
 class ConnectionInput:
+    """Written out because strawberry needs a class for the SDL; the connection vocabulary
+    (``connectors.connection_keys``) is the source, and a test holds this class to it: a key
+    added there fails that test until it is added here, with the same name and nullability."""
+
     itsm_type: str | None = None
     instance_url: str | None = None
     auth_type: str | None = None
@@ -170,26 +169,18 @@ class ConnectionInput:
     connection_id: str | None = None
 
     def to_details(self) -> ConnectionDetails:
-        # The same keys, snake_cased, as the use cases' ConnectionDetails.
-        values = dataclasses.asdict(self)
-        for name, value in values.items():
-            most = _CONNECTION_MAX_LENGTH.get(name, _CONNECTION_MAX_VALUE_LENGTH)
-            if value is not None and len(value) > most:
+        """The use cases' ``ConnectionDetails``, whose messages name keys as this door does
+        (``connection.password``: the argument is ``connection``)."""
+        values = {key.attribute: getattr(self, key.attribute) for key in CONNECTION_KEYS}
+        for key in CONNECTION_KEYS:
+            value = values[key.attribute]
+            if value is not None and len(value) > key.max_length:
                 # Never the value: it may be a password.
                 raise BadInput(
-                    f"connection.{_camel(name)} is too long; at most {most} characters are accepted"
+                    f"{key_path(key, GRAPHQL_ARGUMENT)} is too long; at most {key.max_length} "
+                    "characters are accepted"
                 )
-        return ConnectionDetails(**values)
-
-
-# The longest value of each connection key: the same numbers as REST's connectionDetails.
-_CONNECTION_MAX_VALUE_LENGTH = MAX_VALUE_LENGTH
-_CONNECTION_MAX_LENGTH = {"instance_url": MAX_URL_LENGTH, "token": MAX_TOKEN_LENGTH}
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
+        return ConnectionDetails(within=GRAPHQL_ARGUMENT, **values)
 
 
 @strawberry.input(

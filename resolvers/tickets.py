@@ -220,6 +220,7 @@ class TicketService:
         the others answered as having no value."""
         connection = await self._connections.resolve(details, context.roles)
         capabilities = self._registry.capabilities(connection)
+        capabilities.check_connection(connection)
         capabilities.check_operation(operation)
         if reading.explicit:
             capabilities.check_readable(reading.fields)

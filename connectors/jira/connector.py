@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import httpx
 
 from connectors.connection import AuthType, Connection
+from connectors.connection_keys import TABLE, key_path
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
@@ -44,7 +45,6 @@ SERVICE_DESK_API = "/rest/servicedeskapi"
 DEFAULT_ISSUE_TYPES = ("[System] Incident", "Incident", "Task")
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[1-9][0-9]*")
 _ID = re.compile(r"[1-9][0-9]{0,18}")
-_PROJECT = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}")
 _COMMENT_PAGE = 100
 _MAX_PAGES = 100  # 10,000 comments, 5,000 SLAs: past it, the rest is not read
 _SLA_PAGE = 50
@@ -82,20 +82,10 @@ class JiraConnectorFactory:
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
     ) -> JiraConnector:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
+        self.capabilities.check_connection(connection)
         credentials = connection.credentials
-        if credentials.auth_type not in (AuthType.BASIC, AuthType.BEARER):
-            raise BadInput(
-                f"authType {credentials.auth_type.value} is not supported for Jira: use basic "
-                "(username = the Atlassian account's email, password = an API token) or bearer "
-                "(token = an OAuth 2.0 access token)"
-            )
-        credentials.check_complete()
+        credentials.check_complete(connection.within)
         project = connection.table
-        if project is not None and not _PROJECT.fullmatch(project):
-            raise BadInput(
-                f"connectionDetails.table {project[:80]!r} is not a Jira project key or id "
-                "(such as DESK or 10000)"
-            )
         pair = f"{credentials.username}:{credentials.password}".encode()
         basic = base64.b64encode(pair).decode() if credentials.password else ""
         bearer = credentials.auth_type is AuthType.BEARER
@@ -112,16 +102,19 @@ class JiraConnectorFactory:
         )
         if bearer:
             client.through_api(self._api_url, self._cloud_ids)
-        return JiraConnector(client, project=project)
+        return JiraConnector(client, project=project, project_key=connection.path(TABLE))
 
     async def aclose(self) -> None:
         """Nothing of its own: the HTTP client belongs to the app, which closes it."""
 
 
 class JiraConnector:
-    def __init__(self, client: JiraClient, *, project: str | None = None) -> None:
+    def __init__(
+        self, client: JiraClient, *, project: str | None = None, project_key: str = key_path(TABLE)
+    ) -> None:
         self._client = client
         self._project = project
+        self._project_key = project_key  # connectionDetails.table, as the caller's door names it
 
     @property
     def _host(self) -> str:
@@ -215,7 +208,7 @@ class JiraConnector:
         plan = plan_write(write, creating=True)
         if self._project is None:
             raise BadInput(
-                "connectionDetails.table must name the Jira project to create the issue in "
+                f"{self._project_key} must name the Jira project to create the issue in "
                 "(its key, e.g. DESK)"
             )
         project = await self._project_details(self._project)
@@ -245,7 +238,7 @@ class JiraConnector:
             "GET",
             f"{API}/project/{segment(project)}",
             operation="read_project",
-            not_found=f"connectionDetails.table: no Jira project {project} in {self._host}",
+            not_found=f"{self._project_key}: no Jira project {project} in {self._host}",
         )
         if not isinstance(details, Mapping):
             raise ItsmError(f"Jira at {self._host} answered a project that is not an object")

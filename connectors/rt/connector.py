@@ -71,11 +71,7 @@ class RtConnectorFactory:
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
     ) -> RtConnector:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
-        if connection.table is not None:
-            raise BadInput(
-                "connectionDetails.table does not apply to Request Tracker, which has queues, "
-                "not tables: name the queue in ticketJSON.Queue (creates go to General otherwise)"
-            )
+        self.capabilities.check_connection(connection)
         credentials = connection.credentials
         client = RestClient(
             self._http,

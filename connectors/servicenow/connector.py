@@ -41,7 +41,6 @@ DEFAULT_TABLE = "incident"
 # characters would change the query, and ServiceNow silently ignores parts it cannot read.
 _NUMBER_UNSAFE = re.compile(r"[\^=,\x00-\x1f\x7f]")
 _SYS_ID = re.compile(r"[0-9a-fA-F]{32}")
-_TABLE = re.compile(r"[a-z][a-z0-9_]{0,79}")
 
 T = TypeVar("T")
 
@@ -75,13 +74,9 @@ class ServiceNowConnectorFactory:
     ) -> ServiceNowConnector:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
         credentials = connection.credentials
-        credentials.check_complete()
+        credentials.check_complete(connection.within)
         table = connection.table or self.default_table
-        if not _TABLE.fullmatch(table):
-            raise BadInput(
-                f"connectionDetails.table {table[:80]!r} is not a ServiceNow table name "
-                "(lower-case letters, digits and underscores)"
-            )
+        self.capabilities.check_connection(connection)
         host = host_of(connection.instance_url)
         scrub = Scrubber(credentials.secrets())
         headers = dict(extra_headers or {})

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from connectors.connection_keys import GRAPHQL_ARGUMENT, REST_OBJECT
 from connectors.fields import FIELD_NAMES
 
 NOTE_SUBFIELDS = {
@@ -80,6 +81,7 @@ class Door(Protocol):
 
 class RestDoor:
     name = "rest"
+    connection_object = REST_OBJECT  # how messages name a connection key: connectionDetails.<key>
 
     async def fetch(
         self,
@@ -143,6 +145,7 @@ class RestDoor:
 
 class GraphQLDoor:
     name = "graphql"
+    connection_object = GRAPHQL_ARGUMENT  # the argument: messages say connection.<key>
 
     async def fetch(
         self,

@@ -168,17 +168,29 @@ BAD_INPUT: list[Any] = [
     ),
     pytest.param(
         fetch_with(password=None),
-        ("basic", "connectionDetails.password"),
+        ("basic", "<connection>.password"),
         id="basic-without-password",
     ),
     pytest.param(
         fetch_with(authType="oauth_client_credentials", clientSecret=None),
         (
             "oauth_client_credentials",
-            "connectionDetails.clientId",
-            "connectionDetails.clientSecret",
+            "<connection>.clientId",
+            "<connection>.clientSecret",
         ),
         id="oauth-without-client",
+    ),
+    pytest.param(
+        # ServiceNow's table names are lower case: its rule, declared on its capabilities,
+        # refuses this at the use case, before any call, whichever door it came through.
+        fetch_with(table="Incident"),
+        ("<connection>.table 'Incident' is not a ServiceNow table name",),
+        id="table-name-not-servicenows",
+    ),
+    pytest.param(
+        fetch_with(table="sys user"),
+        ("<connection>.table 'sys user' is not a table name",),
+        id="table-name-not-a-name",
     ),
     pytest.param(create({}), ("ticketJSON", "at least one field"), id="empty-ticket-json-create"),
     pytest.param(update({}), ("ticketJSON", "at least one field"), id="empty-ticket-json-update"),
@@ -195,7 +207,10 @@ async def test_bad_input_is_refused_before_any_itsm_call(
 ) -> None:
     outcome = await call(door, stack)
 
-    assert_error(outcome, 400, *words)
+    # A connection key is named as the door names its object: connectionDetails.<key> (REST),
+    # connection.<key> (GraphQL's argument), whichever layer refused it.
+    named = (word.replace("<connection>", door.connection_object) for word in words)
+    assert_error(outcome, 400, *named)
     assert stack.emulator.requests == []
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Set
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -22,7 +21,7 @@ from connectors.fields import TicketField
 from connectors.model import Note, Ticket, WriteRequest
 from connectors.registry import ConnectorRegistry
 from connectors.servicenow.capabilities import SERVICENOW
-from resolvers.connections import ConnectionDetails, ConnectionResolver
+from resolvers.connections import ConnectionDetails, ConnectionResolver, replace
 from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, IdempotentCall, parse_idempotency_key
 from resolvers.idempotency_records import decode_ticket, encode_ticket
 from resolvers.idempotency_store import MemoryIdempotencyStore
