@@ -1,4 +1,4 @@
-# The gateway's container image: `docker build -t itsm-gateway .` (README, "Deploying").
+# The gateway's container image: `docker build -t itsm-gateway .` (docs/operations.md#deployment).
 #
 # Two stages: the first installs the project from pyproject.toml into a virtual environment (a
 # normal, non-editable install, no dev extras), the second copies only that environment onto a

@@ -86,7 +86,7 @@ class Scenario:
     workers: int = 1  # gateway processes (``serve --workers``)
 
 
-SCENARIOS = (
+SCENARIOS: tuple[Scenario, ...] = (
     Scenario("REST fetch 3 fields", "rest", "fetch", THREE_FIELDS, expected_calls=1),
     Scenario("REST fetch all 25", "rest", "fetch", ALL_FIELDS, expected_calls=3),
     Scenario("GraphQL fetch 3 fields", "graphql", "fetch", THREE_FIELDS, expected_calls=1),
@@ -99,12 +99,13 @@ SCENARIOS = (
     Scenario("REST fetch 3 fields (2 workers)", "rest", "fetch", THREE_FIELDS, 1, workers=2),
     Scenario("GraphQL fetch 3 fields (2 workers)", "graphql", "fetch", THREE_FIELDS, 1, workers=2),
 )
-CREDENTIALS = ("access", "offline")
-LATENCIES_MS = (0, 50)
-CONNECTIONS = (16, 64)
+CREDENTIALS: tuple[str, ...] = ("access", "offline")
+LATENCIES_MS: tuple[int, ...] = (0, 50)
+CONNECTIONS: tuple[int, ...] = (16, 64)
 
 QUICK_SCENARIOS = ("REST fetch 3 fields", "REST fetch all 25", "GraphQL fetch 3 fields")
-QUICK = {"credentials": ("access",), "connections": (16,)}
+QUICK_CREDENTIALS: tuple[str, ...] = ("access",)
+QUICK_CONNECTIONS: tuple[int, ...] = (16,)
 # Long enough for thousands of requests per run at 50 ms and 16 connections, short enough for
 # the whole matrix to finish in under ten minutes on two cores.
 DEFAULT_SECONDS = 3
@@ -169,7 +170,7 @@ def main() -> int:
     seconds = args.seconds
     if args.quick:
         scenarios = tuple(s for s in SCENARIOS if s.name in QUICK_SCENARIOS)
-        credentials, connections = QUICK["credentials"], QUICK["connections"]
+        credentials, connections = QUICK_CREDENTIALS, QUICK_CONNECTIONS
     if args.scenarios:
         names = [name.strip() for name in args.scenarios.split(",")]
         unknown = set(names) - {s.name for s in SCENARIOS}

@@ -9,17 +9,52 @@ each behaviour only where the declaration says it applies.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
+from connectors.connection import Connection
+from connectors.connection_keys import AUTH_TYPE, TABLE, AuthType, key_path
 from connectors.errors import BadInput
 from connectors.fields import TicketField, WritableField
+
+_Field = TypeVar("_Field", TicketField, WritableField)
 
 
 class Operation(enum.StrEnum):
     FETCH = "fetch"
     CREATE = "create"
     UPDATE = "update"
+
+
+@dataclass(frozen=True)
+class TableRule:
+    """A vendor's refinement of the generic table-name rule (``resolvers.tables``): which names
+    the tool accepts as ``connectionDetails.table`` (``pattern``; ``None``: the tool has no
+    tables, so none), and the refusal, a template with ``{path}`` (the key as the caller's door
+    names it) and ``{table}`` (the name, quoted and cut to 80 characters)."""
+
+    pattern: re.Pattern[str] | None
+    refusal: str
+
+    def check(self, table: str, path: str = key_path(TABLE)) -> None:
+        if self.pattern is None or not self.pattern.fullmatch(table):
+            raise BadInput(self.refusal.format(path=path, table=repr(table[:80])))
+
+
+@dataclass(frozen=True)
+class AuthRule:
+    """The auth types a tool works with (``allowed``), and the refusal of any other, a template
+    with ``{path}`` (``connectionDetails.authType`` as the caller's door names it) and
+    ``{auth_type}``."""
+
+    allowed: frozenset[AuthType]
+    refusal: str
+
+    def check(self, auth_type: AuthType, path: str = key_path(AUTH_TYPE)) -> None:
+        if auth_type not in self.allowed:
+            raise BadInput(self.refusal.format(path=path, auth_type=auth_type.value))
 
 
 @dataclass(frozen=True)
@@ -32,6 +67,10 @@ class Capabilities:
     # What messages call a ticket when the connection's table does not name it: Jira's "table"
     # is a project key, so its records are "issue"s whatever the project. None: the table.
     record_noun: str | None = None
+    # What the tool accepts as a table, beyond the generic rule; None: the generic rule only.
+    table_rule: TableRule | None = None
+    # The auth types the tool works with; None: every one.
+    auth_rule: AuthRule | None = None
 
     def check_operation(self, operation: Operation) -> None:
         if operation not in self.operations:
@@ -41,21 +80,36 @@ class Capabilities:
 
     def check_readable(self, fields: Iterable[TicketField]) -> None:
         """``BadInput`` naming the fields this tool cannot provide, and those it can."""
-        asked = set(fields)
-        missing = [f.value for f in TicketField if f in asked and f not in self.readable]
-        if missing:
-            provided = ", ".join(field.value for field in TicketField if field in self.readable)
-            raise BadInput(
-                f"ticketFields: {self.name} (itsmType {self.itsm_type}) cannot provide "
-                f"{', '.join(missing)}; it provides {provided}"
-            )
+        self._check(fields, TicketField, self.readable, "ticketFields", "provide", "it provides")
 
     def check_writable(self, fields: Iterable[WritableField]) -> None:
+        """``BadInput`` naming the fields this tool cannot write, and those it can."""
+        self._check(fields, WritableField, self.writable, "ticketInput", "write", "it can write")
+
+    def _check(
+        self,
+        fields: Iterable[_Field],
+        vocabulary: Iterable[_Field],
+        supported: Mapping[_Field, str],
+        where: str,
+        verb: str,
+        offers: str,
+    ) -> None:
         asked = set(fields)
-        missing = [f.value for f in WritableField if f in asked and f not in self.writable]
+        missing = [f.value for f in vocabulary if f in asked and f not in supported]
         if missing:
-            writable = ", ".join(field.value for field in WritableField if field in self.writable)
+            offered = ", ".join(f.value for f in vocabulary if f in supported)
             raise BadInput(
-                f"ticketInput: {self.name} (itsmType {self.itsm_type}) cannot write "
-                f"{', '.join(missing)}; it can write {writable}"
+                f"{where}: {self.name} (itsmType {self.itsm_type}) cannot {verb} "
+                f"{', '.join(missing)}; {offers} {offered}"
             )
+
+    def check_connection(self, connection: Connection) -> None:
+        """``BadInput`` when the tool cannot work with this connection's table or auth type,
+        naming the key as the caller's door does. The use case checks it before opening the
+        connector, the connector again when it opens: one declaration, so the two layers
+        cannot disagree."""
+        if self.auth_rule is not None:
+            self.auth_rule.check(connection.credentials.auth_type, connection.path(AUTH_TYPE))
+        if connection.table is not None and self.table_rule is not None:
+            self.table_rule.check(connection.table, connection.path(TABLE))

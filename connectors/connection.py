@@ -1,63 +1,92 @@
-"""Where a connector connects and how it authenticates: the SPEC's ``connectionDetails``.
+"""Where a connector connects and how it authenticates: the contract's ``connectionDetails``
+(docs/contract.md#connectiondetails).
 
-Secrets are kept out of ``repr`` so that a connection can be logged or shown in a traceback
-without leaking them.
+The keys themselves are declared once, in ``connectors.connection_keys``; this module holds the
+checked values. Secrets are kept out of ``repr`` so that a connection can be logged or shown in
+a traceback without leaking them.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
+from connectors.connection_keys import (
+    API_KEY,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CREDENTIAL_KEYS,
+    PASSWORD,
+    REQUIRED_CREDENTIALS,
+    REST_OBJECT,
+    TOKEN,
+    USERNAME,
+    AuthType,
+    ConnectionKey,
+    KeyValue,
+    key_path,
+    key_values,
+    shown_values,
+)
 from connectors.errors import BadInput
 
+__all__ = ["REQUIRED_CREDENTIALS", "AuthType", "Connection", "Credentials"]
 
-class AuthType(enum.StrEnum):
-    BASIC = "basic"
-    OAUTH_PASSWORD = "oauth_password"  # noqa: S105 - the name of a grant, not a password
-    OAUTH_CLIENT_CREDENTIALS = "oauth_client_credentials"
-    API_KEY = "api_key"
-    BEARER = "bearer"
+_POSITION = {key.attribute: index for index, key in enumerate(CREDENTIAL_KEYS)}
 
 
-# The connectionDetails keys each auth type needs, in the caller's spelling.
-REQUIRED_CREDENTIALS: dict[AuthType, tuple[str, ...]] = {
-    AuthType.BASIC: ("username", "password"),
-    AuthType.OAUTH_PASSWORD: ("username", "password", "clientId", "clientSecret"),
-    AuthType.OAUTH_CLIENT_CREDENTIALS: ("clientId", "clientSecret"),
-    AuthType.API_KEY: ("apiKey",),
-    AuthType.BEARER: ("token",),
-}
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False, repr=False)
 class Credentials:
+    """The account's credentials: ``Credentials(AuthType.BASIC, username=..., password=...)``,
+    one keyword per credential key (``connection_keys.CREDENTIAL_KEYS``, snake_case).
+
+    A vendor reads a key with ``value(KEY)``; the attributes below name the keys the present
+    vendors read. ``values`` holds one value per credential key, in the table's order (a field
+    rather than one per key, so that a key added to the table needs no edit here); it is a
+    parameter only so that ``dataclasses.replace`` works.
+    """
+
     auth_type: AuthType
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    api_key: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
+    values: tuple[str | None, ...]
+
+    def __init__(
+        self,
+        auth_type: AuthType,
+        *,
+        values: tuple[str | None, ...] | None = None,
+        **keys: str | None,
+    ) -> None:
+        object.__setattr__(self, "auth_type", auth_type)
+        object.__setattr__(self, "values", key_values(CREDENTIAL_KEYS, keys, values, "Credentials"))
+
+    def value(self, key: ConnectionKey) -> str | None:
+        return self.values[_POSITION[key.attribute]]
+
+    username = KeyValue(USERNAME)
+    password = KeyValue(PASSWORD)
+    client_id = KeyValue(CLIENT_ID)
+    client_secret = KeyValue(CLIENT_SECRET)
+    api_key = KeyValue(API_KEY)
+    token = KeyValue(TOKEN)
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, so that error messages quoting an ITSM can be scrubbed of them."""
-        values = (self.password, self.client_secret, self.api_key, self.token)
-        return tuple(value for value in values if value)
+        return tuple(value for key in CREDENTIAL_KEYS if key.secret and (value := self.value(key)))
 
-    def check_complete(self) -> None:
-        by_key = {
-            "username": self.username,
-            "password": self.password,
-            "clientId": self.client_id,
-            "clientSecret": self.client_secret,
-            "apiKey": self.api_key,
-            "token": self.token,
-        }
-        missing = [key for key in REQUIRED_CREDENTIALS[self.auth_type] if not by_key[key]]
+    def check_complete(self, within: str = REST_OBJECT) -> None:
+        """``BadInput`` naming the keys the auth type needs and did not get, as the caller's
+        door names them (``within``: ``connectionDetails`` or GraphQL's ``connection``)."""
+        missing = [
+            key
+            for key in CREDENTIAL_KEYS
+            if self.auth_type in key.needed_by and not self.value(key)
+        ]
         if missing:
-            names = ", ".join(f"connectionDetails.{key}" for key in missing)
+            names = ", ".join(key_path(key, within) for key in missing)
             raise BadInput(f"authType {self.auth_type.value} needs {names}; add them and retry")
+
+    def __repr__(self) -> str:
+        shown = shown_values(CREDENTIAL_KEYS, self)
+        return f"Credentials(auth_type={self.auth_type!r}{', ' if shown else ''}{shown})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +101,11 @@ class Connection:
     instance_url: str
     credentials: Credentials
     table: str | None = None
+    # How the caller's door names connectionDetails (REST ``connectionDetails``, GraphQL's
+    # argument ``connection``): a vendor's message about a key names it with ``path``, as the
+    # caller wrote it. Not part of what the connection is.
+    within: str = field(default=REST_OBJECT, compare=False)
+
+    def path(self, key: ConnectionKey) -> str:
+        """``connectionDetails.table`` or ``connection.table``, as the caller's door names it."""
+        return key_path(key, self.within)

@@ -1,7 +1,7 @@
-"""The canonical ticket field vocabulary (SPEC section 3).
+"""The canonical ticket field vocabulary (docs/contract.md#canonical-fields).
 
 Names are exactly the caller-facing ones, case-sensitive. The order of ``TicketField`` is the
-order of SPEC's table, which is the order of answers when a caller asks for every field.
+order of the contract's table, which is the order of answers when a caller asks for every field.
 """
 
 from __future__ import annotations

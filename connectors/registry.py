@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from connectors.capabilities import Capabilities
 from connectors.connection import Connection
+from connectors.connection_keys import ITSM_TYPE
 from connectors.errors import BadInput
 from connectors.port import Connector, ConnectorFactory
 
@@ -45,7 +46,7 @@ class ConnectorRegistry:
         if factory is None:
             known = ", ".join(self.itsm_types)
             raise BadInput(
-                f"connectionDetails.itsmType {connection.itsm_type!r} is not supported; "
+                f"{connection.path(ITSM_TYPE)} {connection.itsm_type!r} is not supported; "
                 f"use one of: {known}"
             )
         return factory

@@ -21,7 +21,7 @@ queues; the custom fields Category, SubCategory, Urgency, Severity and ClosureNo
 privileged API user for the gateway with a password and an RT auth token; an agent and a caller.
 ``$BcryptCost`` is 4 before the database is made, because at RT's default of 12 every
 authenticated request costs about 0.25 s of CPU (a test and demo setting, never production's).
-Facts about RT this relies on: ``/work/shared/notes/request-tracker.md``.
+Facts about RT this relies on: ``docs/connectors/request-tracker.md``.
 """
 
 from __future__ import annotations

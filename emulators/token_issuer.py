@@ -68,7 +68,7 @@ class TokenIssuer:
         # audience), so the demo's callers pass the gateway's role checks.
         self.endpoint_realm_roles = tuple(endpoint_realm_roles)
         self.endpoint_client_roles = tuple(endpoint_client_roles)
-        self.issuer: str | None = None
+        self._issuer: str | None = None  # bind() sets it
         self.clock: Callable[[], float] = time.time  # epoch seconds; tests may move it
         # Confidential clients' secrets; a client not named here is public.
         self.clients: dict[str, str] = {}
@@ -89,8 +89,15 @@ class TokenIssuer:
 
     def bind(self, base_url: str) -> str:
         """Fix the issuer to ``<base_url>/realms/<realm>``, as Keycloak derives it from its URL."""
-        self.issuer = f"{base_url.rstrip('/')}/realms/{self.realm}"
-        return self.issuer
+        self._issuer = f"{base_url.rstrip('/')}/realms/{self.realm}"
+        return self._issuer
+
+    @property
+    def issuer(self) -> str:
+        """``<base_url>/realms/<realm>``; reading it before ``bind()`` is a mistake, and raises."""
+        if self._issuer is None:
+            raise RuntimeError("bind() the issuer to its URL (serve() does) before using it")
+        return self._issuer
 
     @property
     def signing_key(self) -> Key:
@@ -144,7 +151,7 @@ class TokenIssuer:
         - ``key`` signs instead of the current key (e.g. a key never published); its ``kid``
           goes in the header.
         """
-        if self.issuer is None:
+        if self._issuer is None:
             raise RuntimeError("bind() the issuer to its URL (serve() does) before minting")
         signing_key = key if key is not None else self._signing_key
         now = self.clock() if issued_at is None else issued_at
@@ -256,7 +263,6 @@ class TokenIssuer:
         }
 
     def discovery_document(self) -> dict[str, Any]:
-        assert self.issuer is not None
         endpoints = f"{self.issuer}/protocol/openid-connect"
         return {
             "issuer": self.issuer,
@@ -329,9 +335,10 @@ async def _token(request: web.Request) -> web.Response:
         )
         return web.json_response(body, status=status)
     elif grant_type == "password":
-        username = form.get("username")
-        if not isinstance(username, str) or not username:
+        given = form.get("username")
+        if not isinstance(given, str) or not given:
             return _oauth_error("invalid_request", "Missing parameter: username")
+        username = given
     else:
         return _oauth_error("unsupported_grant_type", "Unsupported grant_type")
     lifetime = 300

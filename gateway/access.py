@@ -1,4 +1,5 @@
-"""Who may do what: the read and write roles (SPEC section 2), and the per-request call context.
+"""Who may do what: the read and write roles (docs/security.md#roles), and the per-request
+call context.
 
 A role is a realm role (``itsm-reader``) or a client role written ``client:role``. An empty list
 means any valid token may perform the operation.
@@ -10,8 +11,9 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from connectors.errors import Forbidden, Unauthenticated
+from connectors.errors import Forbidden
 from gateway.auth.principal import Principal
+from gateway.errors import Unauthenticated
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
 from resolvers.tickets import CallContext
 

@@ -17,9 +17,9 @@ from aiohttp import web
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 
+from connectors.http import Resilience, ResiliencePolicy
 from connectors.jira import JiraConnectorFactory
 from connectors.registry import ConnectorRegistry
-from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.rt import RtConnectorFactory
 from connectors.servicenow.connector import ServiceNowConnectorFactory
 from gateway.access import AccessPolicy

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from typing import cast
 
 import redis.asyncio
 from redis.asyncio.retry import Retry
@@ -36,7 +37,10 @@ return 0
 
 
 class RedisIdempotencyStore:
-    """``IdempotencyStore`` on a ``redis.asyncio`` client (which opens no socket until used)."""
+    """``IdempotencyStore`` on a ``redis.asyncio`` client (which opens no socket until used).
+
+    The client must decode answers to ``str`` (``decode_responses=True``), as ``from_url``'s does.
+    """
 
     def __init__(
         self,
@@ -79,7 +83,7 @@ class RedisIdempotencyStore:
             while True:
                 if await self._client.set(name, value, nx=True, px=self._ttl_ms):
                     return None
-                held: str | None = await self._client.get(name)
+                held = cast(str | None, await self._client.get(name))  # a decoding client
                 if held is not None:
                     return held
                 # It expired between the two commands: claim again.

@@ -1,5 +1,8 @@
 """Cross-cutting work for every request: request id, access log, authentication and the one place
-where unexpected exceptions are caught, logged once and masked.
+where errors become answers: a ``GatewayError`` from anywhere (a handler, the authentication, the
+size limit), aiohttp's own refusals, and unexpected exceptions, logged once and masked. Each is
+rendered by the door the path belongs to (``rest_compat.errors``, ``graph.errors``; the others
+by ``gateway.errors``); this module spells no error shape itself.
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 
-import orjson
 from aiohttp import web
 from opentelemetry import trace
 
-from connectors.errors import GatewayError, PayloadTooLarge
+from connectors.errors import GatewayError, refusal_code
 from gateway.auth.authenticator import OFFLINE_TOKEN_HEADER, Authenticator
+from gateway.errors import ErrorRenderer, PayloadTooLarge, error_response
 from gateway.observability.logs import request_id_var
 from gateway.observability.metrics import Metrics
 from gateway.observability.tracing import incoming_context, records
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
+from graph.errors import error_response as graphql_error_response
 from resolvers.trail import Trail, start_trail
+from rest_compat.errors import error_response as rest_error_response
 
 log = logging.getLogger("itsm_gateway.access")
 errors_log = logging.getLogger("itsm_gateway.errors")
@@ -41,17 +46,13 @@ def _is_graphql(path: str) -> bool:
     return path == "/graphql"
 
 
-def error_body(path: str, status: int, code: str, message: str) -> bytes:
-    """The error in the shape of the door the request came through."""
+def _error_renderer(path: str) -> ErrorRenderer:
+    """The renderer of the door the request came through; the other paths have the gateway's."""
     if _is_rest(path):
-        payload: object = {"statusCode": str(status), "statusMessage": message, "ticketDetails": {}}
-    elif _is_graphql(path):
-        payload = {
-            "errors": [{"message": message, "extensions": {"code": code, "statusCode": status}}]
-        }
-    else:
-        payload = {"error": {"code": code, "message": message}}
-    return orjson.dumps(payload)
+        return rest_error_response
+    if _is_graphql(path):
+        return graphql_error_response
+    return error_response
 
 
 def door_of(path: str) -> str:
@@ -158,33 +159,22 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
                 "gateway accepts; send a smaller body"
             ) from None
     except GatewayError as error:
-        return web.Response(
-            status=error.status,
-            body=error_body(request.path, error.status, error.code, error.message),
-            content_type="application/json",
-            headers=error.headers,
-        )
+        return _error_renderer(request.path)(error.status, error.code, error.message, error.headers)
     except web.HTTPException as error:
         if error.status < 400:
             raise
         # aiohttp's own refusals (no such path, wrong method) in the shape of the door asked.
-        code = "NOT_FOUND" if error.status == 404 else "BAD_USER_INPUT"
-        message = f"{error.reason}: {request.method} {request.path}"
         allow = error.headers.get("Allow")
-        return web.Response(
-            status=error.status,
-            body=error_body(request.path, error.status, code, message),
-            content_type="application/json",
-            headers={"Allow": allow} if allow else None,
+        return _error_renderer(request.path)(
+            error.status,
+            refusal_code(error.status),
+            f"{error.reason}: {request.method} {request.path}",
+            {"Allow": allow} if allow else None,
         )
     except Exception:
         errors_log.exception("unexpected error serving %s %s", request.method, request.path)
         message = f"Internal error; quote request id {request_id} to the operators"
-        return web.Response(
-            status=500,
-            body=error_body(request.path, 500, "INTERNAL", message),
-            content_type="application/json",
-        )
+        return _error_renderer(request.path)(500, "INTERNAL", message)
 
 
 def needs_credentials(request: web.Request) -> bool:

@@ -28,7 +28,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from connectors.connection import REQUIRED_CREDENTIALS, AuthType, Credentials
+from connectors.connection import AuthType, Credentials
+from connectors.connection_keys import CONNECTION_KEYS, CREDENTIAL_KEYS, SECRET_KEYS, ConnectionKey
 from connectors.errors import BadInput
 from gateway.outbound.addresses import (
     BlockingResolver,
@@ -44,29 +45,34 @@ from gateway.outbound.addresses import (
 from gateway.outbound.guard import AddressGuard, check_at_start
 from gateway.outbound.url_policy import AllowedUrl, UrlPolicy
 from gateway.settings import Settings, SettingsError
-from resolvers.connections import ConnectionResolver, is_table_name
+from resolvers.connections import ConnectionResolver
 from resolvers.profiles import ConnectionProfile
+from resolvers.tables import GENERIC_RULE, is_table_name
 
 log = logging.getLogger("itsm_gateway")
 
-_SECRETS = {  # Credentials attribute -> the caller's connectionDetails key
-    "password": "password",
-    "client_secret": "clientSecret",
-    "api_key": "apiKey",
-    "token": "token",
-}
-_PLAIN = ("itsm_type", "instance_url", "auth_type", "username", "client_id", "table", "roles")
-_KEYS = (*_PLAIN, *(f"{secret}_{how}" for secret in _SECRETS for how in ("env", "file")))
-_INLINE = {
-    **{secret: secret for secret in _SECRETS},
-    "clientSecret": "client_secret",
-    "apiKey": "api_key",
-}
-_CALLER_KEY_TO_PROFILE = {
-    "username": "username",
-    "clientId": "client_id",
-    **{caller: f"{secret}_env or {secret}_file" for secret, caller in _SECRETS.items()},
-}
+# The profile keys, from the connection vocabulary (connectors.connection_keys): the plain keys
+# by their snake_case name, each secret only as <name>_env or <name>_file, and the profile's own
+# roles. A request's connectionId has no profile key: it names the profile.
+PLAIN_KEYS = (
+    *(key.attribute for key in CONNECTION_KEYS if key.in_profile and not key.secret),
+    "roles",
+)
+_SECRET_FORMS = ("env", "file")
+_KEYS = (*PLAIN_KEYS, *(f"{key.attribute}_{how}" for key in SECRET_KEYS for how in _SECRET_FORMS))
+# A secret written inline, under either spelling -> its snake_case name.
+_INLINE = {spelling: key.attribute for key in SECRET_KEYS for spelling in (key.attribute, key.name)}
+# Plain credentials before secrets, so that messages list problems as an operator reads a table.
+_CREDENTIALS_READ = sorted(CREDENTIAL_KEYS, key=lambda key: key.secret)
+
+
+def _profile_key(key: ConnectionKey) -> str:
+    """How a profile gives the credential: ``username``, ``password_env or password_file``."""
+    if key.secret:
+        return " or ".join(f"{key.attribute}_{how}" for how in _SECRET_FORMS)
+    return key.attribute
+
+
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -157,7 +163,7 @@ class _ProfileReader:
         credentials = self._credentials(where, table, auth_type)
         profile_table = self._text(where, table, "table")
         if profile_table is not None and not is_table_name(profile_table):
-            self.problems.append(f"{where}.table is not a table name (letters, digits, '_')")
+            self.problems.append(f"{where}.table is not a table name ({GENERIC_RULE})")
         roles = self._roles(where, table)
         if len(self.problems) > before:
             return None
@@ -239,31 +245,33 @@ class _ProfileReader:
     def _credentials(
         self, where: str, table: Mapping[str, Any], auth_type: AuthType | None
     ) -> Credentials | None:
-        username = self._text(where, table, "username")
-        client_id = self._text(where, table, "client_id")
-        secrets = {secret: self._secret(where, table, secret) for secret in _SECRETS}
+        values = {
+            key.attribute: (
+                self._secret(where, table, key.attribute)
+                if key.secret
+                else self._text(where, table, key.attribute)
+            )
+            for key in _CREDENTIALS_READ
+        }
         if auth_type is None:
             return None
-        # Given means written in the table, valid or not: a variable that is not set has its
-        # own message already.
-        given = {
-            "username": "username" in table,
-            "clientId": "client_id" in table,
-            **{
-                caller: f"{secret}_env" in table or f"{secret}_file" in table
-                for secret, caller in _SECRETS.items()
-            },
-        }
-        needed = REQUIRED_CREDENTIALS[auth_type]
-        for caller_key, present in given.items():
-            profile_key = _CALLER_KEY_TO_PROFILE[caller_key]
-            if caller_key in needed and not present:
-                self.problems.append(f"{where}: auth_type {auth_type.value} needs {profile_key}")
-            elif caller_key not in needed and present:
+        for key in _CREDENTIALS_READ:
+            # Given means written in the table, valid or not: a variable that is not set has
+            # its own message already.
+            forms = [f"{key.attribute}_{how}" for how in _SECRET_FORMS] if key.secret else []
+            present = any(name in table for name in forms or [key.attribute])
+            if auth_type in key.needed_by and not present:
                 self.problems.append(
-                    f"{where}: {profile_key} is not used by auth_type {auth_type.value}; remove it"
+                    f"{where}: auth_type {auth_type.value} needs {_profile_key(key)}"
                 )
-        return Credentials(auth_type=auth_type, username=username, client_id=client_id, **secrets)
+            elif auth_type not in key.needed_by and present:
+                self.problems.append(
+                    f"{where}: {_profile_key(key)} is not used by auth_type {auth_type.value}; "
+                    "remove it"
+                )
+        return Credentials(
+            auth_type, values=tuple(values[key.attribute] for key in CREDENTIAL_KEYS)
+        )
 
     def _secret(self, where: str, table: Mapping[str, Any], secret: str) -> str | None:
         env_key, file_key = f"{secret}_env", f"{secret}_file"

@@ -14,7 +14,8 @@ its own app, event loop and ITSM connections after the fork) and supervises them
 - a worker whose parent dies gets SIGTERM (Linux ``PR_SET_PDEATHSIG``): no orphans keep the port.
 
 State that must be shared between workers (idempotency keys) goes through Redis when
-``ITSM_GATEWAY_REDIS_URL`` is set; without it each worker keeps its own, which the README says.
+``ITSM_GATEWAY_REDIS_URL`` is set; without it each worker keeps its own
+(docs/operations.md#workers-and-replicas).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def run(app: web.Application, settings: Settings, sock: socket.socket | None = N
     listen = {"sock": sock} if sock else {"host": settings.host, "port": settings.port}
     web.run_app(
         app,
-        **listen,  # type: ignore[arg-type]
+        **listen,
         shutdown_timeout=grace,
         access_log=None,
         print=None,
@@ -131,8 +132,8 @@ class _Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        for number in range(1, self._settings.workers + 1):
-            self._start(number)
+        for first in range(1, self._settings.workers + 1):
+            self._start(first)
         host, port = self._sock.getsockname()[:2]
         log.info(
             "serving on %s:%s with %d workers",

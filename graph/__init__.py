@@ -1,1 +1,2 @@
-"""The GraphQL door (SPEC section 6): schema, types, selection -> field set, view, errors."""
+"""The GraphQL door (docs/contract.md#graphql): schema, types, selection -> field set, view,
+errors."""

@@ -60,8 +60,10 @@ class CheckedDocuments(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
+        document = context.graphql_document
+        assert document is not None  # on_parse set it, or raised
         context.pre_execution_errors = self._caches.validate(
-            context.schema._schema, context.graphql_document, context.validation_rules
+            context.schema._schema, document, context.validation_rules
         )
         yield
 

@@ -1,4 +1,9 @@
-"""GraphQL errors with ``extensions.code`` and ``extensions.statusCode`` (SPEC section 6).
+"""The GraphQL door's one error shape: ``extensions.code`` and ``extensions.statusCode``
+(docs/contract.md#errors), spelled once in :func:`extensions`.
+
+Two ways an error reaches a caller, both in that shape: inside a GraphQL result (translated by
+:func:`translate_errors`), or as a whole answer when GraphQL never ran (:func:`error_response`:
+the middleware's refusals, the authentication's, the view's own).
 
 A ``GatewayError`` keeps its message (written for the caller, free of secrets); a GraphQL syntax
 or validation error is the caller's too (400); anything else is a bug: it is logged once here, with
@@ -13,13 +18,34 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 
+import orjson
+from aiohttp import web
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from connectors.errors import GatewayError, RateLimited
 
 log = logging.getLogger("itsm_gateway.graphql")
+
+
+def extensions(code: str, status: int, **extra: object) -> dict[str, object]:
+    """What every GraphQL error carries besides its message."""
+    return {"code": code, "statusCode": status, **extra}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """A whole answer holding one error, for a request GraphQL did not execute."""
+    payload = {"errors": [{"message": message, "extensions": extensions(code, status)}]}
+    return web.Response(
+        status=status,
+        body=orjson.dumps(payload),
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 def translate_errors(
@@ -82,5 +108,5 @@ def _with_code(
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions={"code": code, "statusCode": status, **extra},
+        extensions=extensions(code, status, **extra),
     )

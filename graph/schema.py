@@ -1,4 +1,4 @@
-"""The schema: one query and two mutations over the canonical ticket (SPEC section 6)."""
+"""The schema: one query and two mutations over the canonical ticket (docs/contract.md#graphql)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from graph.errors import translate_errors
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_rules
 from graph.selection import selected_names
 from graph.spans import execution_spans
-from graph.types import SCALARS, ConnectionInput, ConnectorInfo, Ticket, TicketInput
+from graph.types import SCALARS, ConnectionInput, ConnectorInfo, TicketInput, TicketType
 
 ZoneArgument = Annotated[
     str | None,
@@ -56,7 +56,7 @@ class Query:
         number: str,
         connection: ConnectionInput,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> Ticket:
+    ) -> TicketType:
         call = await info.context.call("read")
         answer = await info.context.service.fetch(
             number=number,
@@ -65,7 +65,7 @@ class Query:
             zone=itsm_time_zone_offset,
             context=call,
         )
-        return Ticket.from_canonical(answer.ticket)
+        return TicketType.from_canonical(answer.ticket)
 
     @strawberry.field(
         description="The ITSM tools this gateway connects to, and what each can read and write."
@@ -87,7 +87,7 @@ class Mutation:
         ticket_json: TicketJsonArgument = None,
         ticket: TicketInput | None = None,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> Ticket:
+    ) -> TicketType:
         call = await info.context.call("write")
         answer = await info.context.service.create(
             write=_write(ticket_json, ticket),
@@ -96,7 +96,7 @@ class Mutation:
             zone=itsm_time_zone_offset,
             context=call,
         )
-        return Ticket.from_canonical(answer.ticket)
+        return TicketType.from_canonical(answer.ticket)
 
     @strawberry.mutation(description="Update the ticket with this record id (sysId).")
     async def update_ticket(
@@ -107,7 +107,7 @@ class Mutation:
         ticket_json: TicketJsonArgument = None,
         ticket: TicketInput | None = None,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> Ticket:
+    ) -> TicketType:
         call = await info.context.call("write")
         answer = await info.context.service.update(
             sys_id=sys_id,
@@ -117,7 +117,7 @@ class Mutation:
             zone=itsm_time_zone_offset,
             context=call,
         )
-        return Ticket.from_canonical(answer.ticket)
+        return TicketType.from_canonical(answer.ticket)
 
 
 class _Schema(strawberry.Schema):

@@ -1,30 +1,26 @@
 """GraphQL types: the canonical ticket as a client selects it, and the inputs.
 
-Types only; ``graph.tickets`` fills them from the use cases' answers.
+Types only; ``graph.schema`` fills them from the use cases' answers.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
-from typing import NewType
+from typing import Any, NewType, cast
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from connectors.capabilities import Capabilities, Operation
+from connectors.connection_keys import CONNECTION_KEYS, GRAPHQL_ARGUMENT, key_path
 from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField
-from connectors.model import Note
-from connectors.model import Ticket as CanonicalTicket
-from resolvers.connections import (
-    MAX_TOKEN_LENGTH,
-    MAX_URL_LENGTH,
-    MAX_VALUE_LENGTH,
-    ConnectionDetails,
-)
+from connectors.model import Note, Ticket
+from resolvers.connections import ConnectionDetails
 from resolvers.formatting import format_utc
 
-# A UTC time in SPEC's format; its scalar definition is in ``SCALARS``, given to the schema.
+# A UTC time in the contract's format (docs/contract.md#times); its scalar definition is in
+# ``SCALARS``, given to the schema.
 UtcDateTime = NewType("UtcDateTime", datetime)
 
 
@@ -32,7 +28,7 @@ def _refuse_input(value: object) -> datetime:
     raise ValueError("UtcDateTime is an output type")
 
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     UtcDateTime: strawberry.scalar(
         name="UtcDateTime",
         description=(
@@ -66,13 +62,17 @@ class ClosureNote:
 
 
 @strawberry.type(
+    name="Ticket",
     description=(
         "A ticket in the canonical model. Only the selected fields are fetched from the ITSM: "
         "selecting comments or workNotes adds one journal call, ticketBusinessTimeLeft one SLA "
         "call. A value the ITSM does not have is null."
-    )
+    ),
 )
-class Ticket:
+class TicketType:
+    """The SDL's ``Ticket``; named apart from :class:`connectors.model.Ticket`, the canonical
+    ticket it is filled from."""
+
     ticket_number: str | None = None
     ticket_status: str | None = None
     ticket_priority: str | None = None
@@ -105,31 +105,38 @@ class Ticket:
     closed_by: str | None = None
 
     @classmethod
-    def from_canonical(cls, ticket: CanonicalTicket) -> Ticket:
-        values: dict[str, object] = {}
+    def from_canonical(cls, ticket: Ticket) -> TicketType:
+        values: dict[str, Any] = {}  # each attribute's own type, as _ATTRIBUTE pairs them
         for field, value in ticket.values.items():
             attribute = _ATTRIBUTE[field]
             kind = field.kind
             if kind is FieldKind.COMMENTS:
                 values[attribute] = [
-                    Comment(comment_by=n.author, comment_time=n.time, comment=n.text)
+                    Comment(comment_by=n.author, comment_time=_shown(n.time), comment=n.text)
                     for n in _notes(value)
                 ]
             elif kind is FieldKind.WORK_NOTES:
                 values[attribute] = [
-                    WorkNote(work_note_by=n.author, work_note_time=n.time, work_note=n.text)
+                    WorkNote(work_note_by=n.author, work_note_time=_shown(n.time), work_note=n.text)
                     for n in _notes(value)
                 ]
             elif kind is FieldKind.CLOSURE_NOTES:
                 values[attribute] = [
                     ClosureNote(
-                        closure_note_by=n.author, closure_note_time=n.time, closure_note=n.text
+                        closure_note_by=n.author,
+                        closure_note_time=_shown(n.time),
+                        closure_note=n.text,
                     )
                     for n in _notes(value)
                 ]
             else:
                 values[attribute] = value
         return cls(**values)
+
+
+def _shown(moment: datetime | None) -> UtcDateTime | None:
+    """A note's time as the scalar shows it (a cast: no conversion happens)."""
+    return cast("UtcDateTime | None", moment)
 
 
 def _notes(value: object) -> tuple[Note, ...]:
@@ -143,8 +150,12 @@ def _snake(name: str) -> str:
 _ATTRIBUTE: dict[TicketField, str] = {field: _snake(field.value) for field in TicketField}
 
 
-@strawberry.input(description="Where the ITSM is and how to sign in: SPEC's connectionDetails.")
+@strawberry.input(description="Where the ITSM is and how to sign in: REST's connectionDetails.")
 class ConnectionInput:
+    """Written out because strawberry needs a class for the SDL; the connection vocabulary
+    (``connectors.connection_keys``) is the source, and a test holds this class to it: a key
+    added there fails that test until it is added here, with the same name and nullability."""
+
     itsm_type: str | None = None
     instance_url: str | None = None
     auth_type: str | None = None
@@ -158,26 +169,18 @@ class ConnectionInput:
     connection_id: str | None = None
 
     def to_details(self) -> ConnectionDetails:
-        # The same keys, snake_cased, as the use cases' ConnectionDetails.
-        values = dataclasses.asdict(self)
-        for name, value in values.items():
-            most = _CONNECTION_MAX_LENGTH.get(name, _CONNECTION_MAX_VALUE_LENGTH)
-            if value is not None and len(value) > most:
+        """The use cases' ``ConnectionDetails``, whose messages name keys as this door does
+        (``connection.password``: the argument is ``connection``)."""
+        values = {key.attribute: getattr(self, key.attribute) for key in CONNECTION_KEYS}
+        for key in CONNECTION_KEYS:
+            value = values[key.attribute]
+            if value is not None and len(value) > key.max_length:
                 # Never the value: it may be a password.
                 raise BadInput(
-                    f"connection.{_camel(name)} is too long; at most {most} characters are accepted"
+                    f"{key_path(key, GRAPHQL_ARGUMENT)} is too long; at most {key.max_length} "
+                    "characters are accepted"
                 )
-        return ConnectionDetails(**values)
-
-
-# The longest value of each connection key: the same numbers as REST's connectionDetails.
-_CONNECTION_MAX_VALUE_LENGTH = MAX_VALUE_LENGTH
-_CONNECTION_MAX_LENGTH = {"instance_url": MAX_URL_LENGTH, "token": MAX_TOKEN_LENGTH}
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
+        return ConnectionDetails(within=GRAPHQL_ARGUMENT, **values)
 
 
 @strawberry.input(

@@ -10,14 +10,16 @@ from cross_web import HTTPException
 from opentelemetry import trace
 from strawberry.aiohttp.views import GraphQLView as StrawberryView
 
-from graph.context import ContextProvider, GraphContext
+from connectors.errors import refusal_code
+from graph.context import GraphContext
+from graph.errors import error_response
 from graph.ide import GraphiQLFiles
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits
 from graph.schema import build_schema
-from resolvers.tickets import TicketService
+from resolvers.tickets import ContextProvider, TicketService
 
 
-class GraphQLView(StrawberryView):
+class GraphQLView(StrawberryView[GraphContext, None]):
     """``POST /graphql``; by GET, queries (when ``allow_get``) and GraphiQL (when ``graphiql``).
 
     GraphiQL is strawberry's page with its files served by the gateway (:mod:`graph.ide`), so it
@@ -32,7 +34,7 @@ class GraphQLView(StrawberryView):
     def __init__(
         self,
         service: TicketService,
-        context_of: ContextProvider,
+        context_of: ContextProvider[web.Request],
         request_id_of: Callable[[web.Request], str | None],
         *,
         graphiql: bool = True,
@@ -108,11 +110,4 @@ class GraphQLView(StrawberryView):
 
 
 def _refusal(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    code = "NOT_FOUND" if status == 404 else "BAD_USER_INPUT"
-    payload = {"errors": [{"message": message, "extensions": {"code": code, "statusCode": status}}]}
-    return web.Response(
-        status=status,
-        body=orjson.dumps(payload),
-        content_type="application/json",
-        headers=headers,
-    )
+    return error_response(status, refusal_code(status), message, headers)

@@ -1,14 +1,29 @@
-"""From the caller's ``connectionDetails`` to a checked ``Connection`` (SPEC sections 4 and 8)."""
+"""From the caller's ``connectionDetails`` to a checked ``Connection``
+(docs/contract.md#connectiondetails)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from connectors.connection import AuthType, Connection, Credentials
+from connectors.connection_keys import (
+    AUTH_TYPE,
+    CONNECTION_ID,
+    CONNECTION_KEYS,
+    CREDENTIAL_KEYS,
+    INSTANCE_URL,
+    ITSM_TYPE,
+    REST_OBJECT,
+    TABLE,
+    ConnectionKey,
+    KeyValue,
+    key_path,
+    key_values,
+    shown_values,
+)
 from connectors.errors import BadInput, Unavailable
 from resolvers.instance_guard import (
-    FIELD,
     AdmittedUrl,
     HostNotFound,
     InstanceGuard,
@@ -16,32 +31,68 @@ from resolvers.instance_guard import (
     ResolutionFailed,
 )
 from resolvers.profiles import ConnectionProfile
-
-# The longest value a caller may send for each connectionDetails key: generous for any real value,
-# they stop a megabyte "password" from travelling to the ITSM. Both doors enforce these numbers,
-# so that they behave alike (SPEC section 1).
-MAX_URL_LENGTH = 2048
-MAX_VALUE_LENGTH = 1024
-MAX_TOKEN_LENGTH = 8192  # a bearer token for the ITSM may be a JWT, often longer than 1 KB
+from resolvers.tables import checked_table
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False, repr=False)
 class ConnectionDetails:
-    """``connectionDetails`` as both doors receive it (SPEC section 4), not yet checked."""
+    """``connectionDetails`` as both doors receive it (docs/contract.md), not yet checked: one
+    keyword per connection key, snake_case (``connection_keys.CONNECTION_KEYS``), ``None`` for
+    a key not given: ``ConnectionDetails(itsm_type="servicenow", password=...)``.
 
-    itsm_type: str | None = None
-    instance_url: str | None = None
-    auth_type: str | None = None
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    api_key: str | None = field(default=None, repr=False)
-    token: str | None = field(default=None, repr=False)
-    table: str | None = None
-    connection_id: str | None = None
+    ``within`` is how the caller's door names the object (``connectionDetails`` for REST,
+    ``connection`` for GraphQL's argument), so that every message about a key names it as the
+    caller wrote it, whichever layer refuses it (``path``).
+
+    ``values`` holds one value per key, in the table's order; it is a field (rather than one
+    field per key) so that a key added to the table needs no edit here. Pass keys by name; it is
+    a parameter only so that ``dataclasses.replace`` works.
+    """
+
+    values: tuple[str | None, ...]
+    within: str
+
+    def __init__(
+        self,
+        *,
+        within: str = REST_OBJECT,
+        values: tuple[str | None, ...] | None = None,
+        **keys: str | None,
+    ) -> None:
+        object.__setattr__(
+            self, "values", key_values(CONNECTION_KEYS, keys, values, "ConnectionDetails")
+        )
+        object.__setattr__(self, "within", within)
+
+    @classmethod
+    def of(cls, keys: Mapping[str, str | None], within: str = REST_OBJECT) -> ConnectionDetails:
+        """From a mapping of snake_case key names, as ``ConnectionDetails(**keys)``."""
+        return cls(within=within, values=key_values(CONNECTION_KEYS, keys, None, cls.__name__))
+
+    def value(self, key: ConnectionKey) -> str | None:
+        return self.values[_POSITION[key.attribute]]
+
+    def path(self, key: ConnectionKey) -> str:
+        """``connectionDetails.password`` or ``connection.password``, as the door names it."""
+        return key_path(key, self.within)
+
+    itsm_type = KeyValue(ITSM_TYPE)
+    instance_url = KeyValue(INSTANCE_URL)
+    auth_type = KeyValue(AUTH_TYPE)
+    table = KeyValue(TABLE)
+    connection_id = KeyValue(CONNECTION_ID)
+
+    def __repr__(self) -> str:
+        return f"ConnectionDetails({shown_values(CONNECTION_KEYS, self)})"
 
 
+def replace(details: ConnectionDetails, **keys: str | None) -> ConnectionDetails:
+    """``details`` with some keys given anew: ``dataclasses.replace``, which works too, but typed
+    by key (a type checker sees only the ``values`` field)."""
+    return ConnectionDetails(within=details.within, values=details.values, **keys)
+
+
+_POSITION = {key.attribute: index for index, key in enumerate(CONNECTION_KEYS)}
 _AUTH_TYPES = ", ".join(t.value for t in AuthType)
 
 
@@ -79,41 +130,48 @@ class ConnectionResolver:
         """``roles``: the caller's realm roles and ``client:role`` client roles."""
         if details.connection_id is not None:
             profile = self._profile(details, roles)
-            connection = profile.connection(table=_checked_table(details.table))
+            connection = profile.connection(
+                table=checked_table(details.table, details.path(TABLE)), within=details.within
+            )
             await self._check_profile_addresses(profile)
             return connection
         connection, url = _from_details(details, self._guard, self._known_types)
-        await self._check_caller_addresses(details.instance_url or "", url)
+        await self._check_caller_addresses(details, url)
         return connection
 
     def _profile(self, details: ConnectionDetails, roles: frozenset[str]) -> ConnectionProfile:
         name = (details.connection_id or "").strip()
         if not name:
             raise BadInput(
-                "connectionDetails.connectionId is empty; name a connection profile configured "
+                f"{details.path(CONNECTION_ID)} is empty; name a connection profile configured "
                 "on this gateway"
             )
-        given = [key for key, value in _profile_owned(details) if value is not None]
+        given = [
+            key.name
+            for key in CONNECTION_KEYS
+            if key.profile_owned and details.value(key) is not None
+        ]
         if given:
             raise BadInput(
-                f"connectionDetails names connection profile {name!r}, so it may not also set "
+                f"{details.within} names connection profile {name!r}, so it may not also set "
                 f"{', '.join(given)}; the profile holds the instance URL and credentials"
             )
         profile = self._profiles.get(name)
         if profile is None:
-            raise BadInput(f"connectionDetails.connectionId: no connection profile named {name!r}")
+            raise BadInput(f"{details.path(CONNECTION_ID)}: no connection profile named {name!r}")
         profile.check_roles(roles)
         if details.itsm_type is not None and details.itsm_type.strip().lower() != (
             profile.itsm_type
         ):
             raise BadInput(
-                f"connectionDetails.itsmType {details.itsm_type!r} does not match connection "
+                f"{details.path(ITSM_TYPE)} {details.itsm_type!r} does not match connection "
                 f"profile {name!r} ({profile.itsm_type}); leave itsmType out"
             )
         return profile
 
-    async def _check_caller_addresses(self, given: str, url: AdmittedUrl) -> None:
-        subject = f"{FIELD} {given!r}"
+    async def _check_caller_addresses(self, details: ConnectionDetails, url: AdmittedUrl) -> None:
+        field, given = details.path(INSTANCE_URL), details.instance_url or ""
+        subject = f"{field} {given!r}"
         try:
             await self._guard.check_addresses(url)
         except HostNotFound:
@@ -122,7 +180,7 @@ class ConnectionResolver:
             ) from None
         except ResolutionFailed:
             raise Unavailable(
-                f"cannot resolve host {url.host} of {FIELD} right now (DNS did not answer); "
+                f"cannot resolve host {url.host} of {field} right now (DNS did not answer); "
                 "retry later"
             ) from None
         except InternalAddress as error:
@@ -148,75 +206,42 @@ class ConnectionResolver:
         )
 
 
-def _profile_owned(details: ConnectionDetails) -> list[tuple[str, str | None]]:
-    """The keys a profile provides, in the caller's spelling, with what the caller sent."""
-    return [
-        ("instanceUrl", details.instance_url),
-        ("authType", details.auth_type),
-        ("username", details.username),
-        ("password", details.password),
-        ("clientId", details.client_id),
-        ("clientSecret", details.client_secret),
-        ("apiKey", details.api_key),
-        ("token", details.token),
-    ]
-
-
 def _from_details(
     details: ConnectionDetails, guard: InstanceGuard, known_types: tuple[str, ...]
 ) -> tuple[Connection, AdmittedUrl]:
     if not details.itsm_type:
         raise BadInput(
-            f"connectionDetails.itsmType is required; use one of: {', '.join(known_types)}"
+            f"{details.path(ITSM_TYPE)} is required; use one of: {', '.join(known_types)}"
         )
     itsm_type = details.itsm_type.strip().lower()
     if itsm_type not in known_types:
         raise BadInput(
-            f"connectionDetails.itsmType {details.itsm_type!r} is not supported; "
+            f"{details.path(ITSM_TYPE)} {details.itsm_type!r} is not supported; "
             f"use one of: {', '.join(known_types)}"
         )
     if not details.instance_url:
         raise BadInput(
-            "connectionDetails.instanceUrl is required, e.g. https://acme.service-now.com"
+            f"{details.path(INSTANCE_URL)} is required, e.g. https://acme.service-now.com"
         )
-    url = guard.admit(details.instance_url)
+    url = guard.admit(details.instance_url, field=details.path(INSTANCE_URL))
     if not details.auth_type:
-        raise BadInput(f"connectionDetails.authType is required; use one of: {_AUTH_TYPES}")
+        raise BadInput(f"{details.path(AUTH_TYPE)} is required; use one of: {_AUTH_TYPES}")
     try:
         auth_type = AuthType(details.auth_type.strip().lower())
     except ValueError:
         raise BadInput(
-            f"connectionDetails.authType {details.auth_type!r} is not supported; "
+            f"{details.path(AUTH_TYPE)} {details.auth_type!r} is not supported; "
             f"use one of: {_AUTH_TYPES}"
         ) from None
     credentials = Credentials(
-        auth_type=auth_type,
-        username=details.username,
-        password=details.password,
-        client_id=details.client_id,
-        client_secret=details.client_secret,
-        api_key=details.api_key,
-        token=details.token,
+        auth_type, values=tuple(details.value(key) for key in CREDENTIAL_KEYS)
     )
-    credentials.check_complete()
+    credentials.check_complete(details.within)
     connection = Connection(
         itsm_type=itsm_type,
         instance_url=url.base,
         credentials=credentials,
-        table=_checked_table(details.table),
+        table=checked_table(details.table, details.path(TABLE)),
+        within=details.within,
     )
     return connection, url
-
-
-def _checked_table(given: str | None) -> str | None:
-    table = given.strip() if given else None
-    if table is not None and not is_table_name(table):
-        raise BadInput(
-            f"connectionDetails.table {given!r} is not a table name "
-            "(letters, digits and underscores)"
-        )
-    return table
-
-
-def is_table_name(name: str) -> bool:
-    return name.replace("_", "").isalnum() and name.isascii()

@@ -1,4 +1,5 @@
-"""How times leave the gateway: UTC, six fraction digits, no zone suffix (SPEC section 3)."""
+"""How times leave the gateway: UTC, six fraction digits, no zone suffix
+(docs/contract.md#times)."""
 
 from __future__ import annotations
 

@@ -32,6 +32,14 @@ from datetime import tzinfo
 
 import orjson
 
+from connectors.connection_keys import (
+    AUTH_TYPE,
+    CONNECTION_KEYS,
+    INSTANCE_URL,
+    ITSM_TYPE,
+    SECRET_KEYS,
+    TABLE,
+)
 from connectors.errors import (
     BadInput,
     Conflict,
@@ -110,24 +118,28 @@ class IdempotentCall:
 
 
 def _account(connection: ConnectionDetails) -> dict[str, str]:
-    """Who the gateway is at which ITSM: the callers that share it share their keys' space."""
-
-    def norm(value: str | None) -> str:
-        return (value or "").strip()
-
+    """Who the gateway is at which ITSM: the callers that share it share their keys' space.
+    Every connection key that is neither a secret nor the table (which the request holds)."""
     return {
-        "itsmType": norm(connection.itsm_type).lower(),
-        "instanceUrl": norm(connection.instance_url).rstrip("/").lower(),
-        "authType": norm(connection.auth_type).lower(),
-        "username": norm(connection.username),
-        "clientId": norm(connection.client_id),
-        "connectionId": norm(connection.connection_id),
+        key.name: _NORMALISED.get(key.name, _stripped)(connection.value(key))
+        for key in CONNECTION_KEYS
+        if not key.secret and key is not TABLE
     }
 
 
+def _stripped(value: str | None) -> str:
+    return (value or "").strip()
+
+
+_NORMALISED: dict[str, Callable[[str | None], str]] = {
+    ITSM_TYPE.name: lambda value: _stripped(value).lower(),
+    INSTANCE_URL.name: lambda value: _stripped(value).rstrip("/").lower(),
+    AUTH_TYPE.name: lambda value: _stripped(value).lower(),
+}
+
+
 def _secrets(connection: ConnectionDetails) -> tuple[str, ...]:
-    values = (connection.password, connection.client_secret, connection.api_key, connection.token)
-    return tuple(value or "" for value in values)
+    return tuple(connection.value(key) or "" for key in SECRET_KEYS)
 
 
 def _canonical_json(value: object) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import orjson
 
@@ -88,7 +88,8 @@ def _decode_value(value: Any) -> FieldValue:
             )
             for note in value["notes"]
         )
-    return value
+    # What remains was stored as text (or null): JSON gives nothing else for a field value.
+    return cast("str | None", value)
 
 
 def _utc_text(value: datetime) -> str:

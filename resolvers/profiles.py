@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors.connection import Connection, Credentials
+from connectors.connection_keys import REST_OBJECT, TABLE, key_path
 from connectors.errors import BadInput, Forbidden
 from resolvers.instance_guard import AdmittedUrl
 
@@ -40,11 +41,12 @@ class ConnectionProfile:
                 f"the roles {', '.join(self.roles)}"
             )
 
-    def connection(self, *, table: str | None = None) -> Connection:
-        """The profile's connection; ``table`` is the caller's, already checked as a name."""
+    def connection(self, *, table: str | None = None, within: str = REST_OBJECT) -> Connection:
+        """The profile's connection; ``table`` is the caller's, already checked as a name.
+        ``within``: how the caller's door names ``connectionDetails``, for the message."""
         if table is not None and self.table is not None and table != self.table:
             raise BadInput(
-                f"connectionDetails.table {table!r} is not the table of connection profile "
+                f"{key_path(TABLE, within)} {table!r} is not the table of connection profile "
                 f"{self.name!r} ({self.table}); leave table out"
             )
         return Connection(
@@ -52,4 +54,5 @@ class ConnectionProfile:
             instance_url=self.url.base,
             credentials=self.credentials,
             table=self.table or table,
+            within=within,
         )

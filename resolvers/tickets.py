@@ -1,15 +1,20 @@
-"""Fetch, create and update: the three use cases behind both doors.
+"""Fetch, create and update: the three use cases both doors call.
 
-Each checks everything it can judge before the connector is called (fields, time zone,
-connection, required values), so bad input never reaches the ITSM.
+Each cleans its input once, before the connector is called (asked fields, time zone, the ticket
+number or record id, the write, the connection), so bad input never reaches the ITSM. These are
+the generic rules and their one owner: the doors parse only their own syntax (the REST contract's
+keys and types, GraphQL's schema) and the connectors check only what their ITSM demands (a Jira
+issue key, characters ServiceNow's query language would misread).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
+from typing import TypeVar
 
 from connectors.capabilities import Capabilities, Operation
 from connectors.errors import BadInput, ItsmTimeout
@@ -24,6 +29,9 @@ from resolvers.idempotency_store import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
 from resolvers.timezones import parse_zone
 from resolvers.trail import current_trail
+
+# The longest ticket number or record id accepted (the REST contract documents it).
+MAX_ID_LENGTH = 1024
 
 # Always read: the number names the record in messages and the sys_id drives follow-up calls;
 # both come in the first call at no extra cost.
@@ -67,6 +75,15 @@ class CallContext:
         return {"X-Request-ID": self.request_id} if self.request_id else {}
 
 
+RequestT = TypeVar("RequestT")
+
+# What the app gives both doors: checks the caller may perform the operation ("read" or "write")
+# and returns the ``CallContext`` the use cases pass on; raises ``GatewayError`` (401, 403) when
+# not. Generic in the request so that this layer names no web framework: the doors use
+# ``ContextProvider[web.Request]``.
+ContextProvider = Callable[[RequestT, str], Awaitable[CallContext]]
+
+
 class TicketService:
     def __init__(
         self,
@@ -98,17 +115,13 @@ class TicketService:
         zone: str | None,
         context: CallContext,
     ) -> TicketAnswer:
-        names = _names(fields)
-        asked = parse_ticket_fields(names)
-        tz = parse_zone(zone)
-        if not number or not number.strip():
-            raise BadInput("ticketNumber is required, e.g. INC0010001")
-        self._limits.check_text("ticketNumber", number)
-        _note("fetch", number.strip())
-        opened = await self._open(connection, context, Operation.FETCH, asked, explicit=bool(names))
+        reading = _Reading.of(fields, zone)
+        number = _identifier("ticketNumber", number, "ticketNumber is required, e.g. INC0010001")
+        _note("fetch", number)
+        opened = await self._open(connection, context, Operation.FETCH, reading)
         async with self._deadline_of("fetch"):
-            ticket = await opened.connector.fetch(number.strip(), opened.fields, tz)
-        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=opened.noun))
+            ticket = await opened.connector.fetch(number, opened.fields, reading.zone)
+        return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))
 
     async def create(
         self,
@@ -119,20 +132,15 @@ class TicketService:
         zone: str | None,
         context: CallContext,
     ) -> TicketAnswer:
-        names = _names(fields)
-        asked = parse_ticket_fields(names)
-        tz = parse_zone(zone)
-        _require_write(write)
-        self._limits.check_write(write)
+        reading = _Reading.of(fields, zone)
+        self._check_write(write)
         key = parse_idempotency_key(context.idempotency_key)
         _note("create")
-        opened = await self._open(
-            connection, context, Operation.CREATE, asked, explicit=bool(names), write=write
-        )
+        opened = await self._open(connection, context, Operation.CREATE, reading, write)
 
         async def send() -> Ticket:
             async with self._deadline_of("create"):
-                return await opened.connector.create(write, opened.fields, tz)
+                return await opened.connector.create(write, opened.fields, reading.zone)
 
         if key is None:
             ticket = await send()
@@ -140,10 +148,15 @@ class TicketService:
             # A retry with the key gets the first create's ticket; asked fields and the zone are
             # part of the request's fingerprint, so the stored ticket answers it exactly.
             call = IdempotentCall.for_create(
-                key, connection, table=opened.table, write=write, fields=asked, zone=tz
+                key,
+                connection,
+                table=opened.table,
+                write=write,
+                fields=reading.fields,
+                zone=reading.zone,
             )
             ticket = await self._idempotency.run(call, send)
-        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=opened.noun))
+        return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))
 
     async def update(
         self,
@@ -155,21 +168,16 @@ class TicketService:
         zone: str | None,
         context: CallContext,
     ) -> TicketAnswer:
-        names = _names(fields)
-        asked = parse_ticket_fields(names)
-        tz = parse_zone(zone)
-        if not sys_id or not sys_id.strip():
-            raise BadInput("sysId is required: the record id returned by create or fetch")
-        self._limits.check_text("sysId", sys_id)
-        _require_write(write)
-        self._limits.check_write(write)
-        _note("update")
-        opened = await self._open(
-            connection, context, Operation.UPDATE, asked, explicit=bool(names), write=write
+        reading = _Reading.of(fields, zone)
+        sys_id = _identifier(
+            "sysId", sys_id, "sysId is required: the record id returned by create or fetch"
         )
+        self._check_write(write)
+        _note("update")
+        opened = await self._open(connection, context, Operation.UPDATE, reading, write)
         async with self._deadline_of("update"):
-            ticket = await opened.connector.update(sys_id.strip(), write, opened.fields, tz)
-        return _answered(TicketAnswer(ticket=ticket, fields=asked, noun=opened.noun))
+            ticket = await opened.connector.update(sys_id, write, opened.fields, reading.zone)
+        return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))
 
     def connectors(self) -> list[Capabilities]:
         """What each configured ITSM tool supports (operations and fields)."""
@@ -190,14 +198,20 @@ class TicketService:
             error.outcome_unknown = operation != "fetch"
             raise error from None
 
+    def _check_write(self, write: WriteRequest) -> None:
+        if write.is_empty():
+            raise BadInput(
+                "ticketJSON needs at least one field to write, e.g. "
+                '{"short_description": "Mail server down"}'
+            )
+        self._limits.check_write(write)
+
     async def _open(
         self,
         details: ConnectionDetails,
         context: CallContext,
         operation: Operation,
-        asked: frozenset[TicketField],
-        *,
-        explicit: bool,
+        reading: _Reading,
         write: WriteRequest | None = None,
     ) -> _Opened:
         """The connector, what the ITSM calls its records, and the fields to read, once the
@@ -206,12 +220,13 @@ class TicketService:
         the others answered as having no value."""
         connection = await self._connections.resolve(details, context.roles)
         capabilities = self._registry.capabilities(connection)
+        capabilities.check_connection(connection)
         capabilities.check_operation(operation)
-        if explicit:
-            capabilities.check_readable(asked)
+        if reading.explicit:
+            capabilities.check_readable(reading.fields)
         if write is not None:
             capabilities.check_writable(WritableField(name) for name in write.canonical)
-        read = frozenset(field for field in asked if field in capabilities.readable)
+        read = frozenset(field for field in reading.fields if field in capabilities.readable)
         connector = self._registry.open(connection, extra_headers=context.headers())
         return _Opened(
             connector=connector,
@@ -221,8 +236,30 @@ class TicketService:
         )
 
 
-def _names(fields: Iterable[str] | None) -> list[str]:
-    return [] if fields is None else list(fields)
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What a call reads back, cleaned: the asked fields (every field when none is named),
+    whether the caller named them, and the ITSM's zone."""
+
+    fields: frozenset[TicketField]
+    explicit: bool
+    zone: tzinfo
+
+    @classmethod
+    def of(cls, fields: Iterable[str] | None, zone: str | None) -> _Reading:
+        names = [] if fields is None else list(fields)
+        return cls(parse_ticket_fields(names), bool(names), parse_zone(zone))
+
+
+def _identifier(name: str, value: str | None, required: str) -> str:
+    """A ticket number or record id, stripped: present, and short enough to quote in messages.
+    Its form is the ITSM's business (the connector checks it)."""
+    ident = value.strip() if value else ""
+    if not ident:
+        raise BadInput(required)
+    if len(ident) > MAX_ID_LENGTH:
+        raise BadInput(f"{name} is too long; at most {MAX_ID_LENGTH} characters are accepted")
+    return ident
 
 
 def _note(operation: str, number: str | None = None) -> None:
@@ -238,11 +275,3 @@ def _answered(answer: TicketAnswer) -> TicketAnswer:
     if trail is not None:
         trail.note_ticket(answer.number)
     return answer
-
-
-def _require_write(write: WriteRequest) -> None:
-    if write.is_empty():
-        raise BadInput(
-            "ticketJSON needs at least one field to write, e.g. "
-            '{"short_description": "Mail server down"}'
-        )

@@ -1,4 +1,4 @@
-"""``itsmTimeZoneOffset``: the ITSM instance's local zone (SPEC section 5)."""
+"""``itsmTimeZoneOffset``: the ITSM instance's local zone (docs/contract.md#times)."""
 
 from __future__ import annotations
 

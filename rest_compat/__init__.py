@@ -1,1 +1,2 @@
-"""The legacy REST door (SPEC section 4): three JSON contracts mapped onto the same use cases."""
+"""The legacy REST door (docs/contract.md#rest-contracts): three JSON contracts mapped onto the
+same use cases."""

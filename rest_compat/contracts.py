@@ -7,76 +7,55 @@ type instead of getting a surprising write.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from connectors.connection_keys import CONNECTION_KEYS, MAX_VALUE_LENGTH, ConnectionKey
 from connectors.errors import BadInput
-from resolvers.connections import (
-    MAX_TOKEN_LENGTH,
-    MAX_URL_LENGTH,
-    MAX_VALUE_LENGTH,
-    ConnectionDetails,
-)
+from resolvers.connections import ConnectionDetails
+from resolvers.tickets import MAX_ID_LENGTH
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-# Longest values a caller may send (the connection's come from resolvers.connections, shared with
-# GraphQL): a list of a hundred thousand field names would otherwise be echoed in an error message.
+# Longest values a caller may send (the connection's come from connectors.connection_keys, shared
+# with GraphQL): a list of a hundred thousand field names would otherwise be echoed in an error.
 MAX_TICKET_FIELDS = 100  # the 25 names, each may repeat (duplicates are harmless: asked once)
 MAX_FIELD_NAME_LENGTH = 64
 
-Value = Annotated[str, Field(max_length=MAX_VALUE_LENGTH)]
 
-
-class ConnectionDetailsModel(_Strict):
+class _ConnectionDetailsBase(_Strict):
     """Where the ITSM is and how to sign in; or ``connectionId``, a connection configured on
     the gateway, with no URL and no credentials."""
 
-    itsmType: Value | None = Field(default=None, description="servicenow; case-insensitive")
-    instanceUrl: Annotated[str, Field(max_length=MAX_URL_LENGTH)] | None = Field(
-        default=None, description="base URL of the instance, https://acme.service-now.com"
-    )
-    authType: Value | None = Field(
-        default=None,
-        description="basic, oauth_password, oauth_client_credentials, api_key or bearer",
-    )
-    username: Value | None = Field(default=None, description="for basic and oauth_password")
-    password: Value | None = Field(
-        default=None, repr=False, description="for basic and oauth_password"
-    )
-    clientId: Value | None = Field(default=None, description="for the OAuth types")
-    clientSecret: Value | None = Field(default=None, repr=False, description="for the OAuth types")
-    apiKey: Value | None = Field(
-        default=None, repr=False, description="for api_key (ServiceNow x-sn-apikey)"
-    )
-    token: Annotated[str, Field(max_length=MAX_TOKEN_LENGTH)] | None = Field(
-        default=None, repr=False, description="for bearer"
-    )
-    table: Value | None = Field(
-        default=None, description="the ITSM table or project; ServiceNow default incident"
-    )
-    connectionId: Value | None = Field(
-        default=None, description="the name of a connection configured on the gateway"
-    )
-
     def to_details(self) -> ConnectionDetails:
         return ConnectionDetails(
-            itsm_type=self.itsmType,
-            instance_url=self.instanceUrl,
-            auth_type=self.authType,
-            username=self.username,
-            password=self.password,
-            client_id=self.clientId,
-            client_secret=self.clientSecret,
-            api_key=self.apiKey,
-            token=self.token,
-            table=self.table,
-            connection_id=self.connectionId,
+            **{key.attribute: getattr(self, key.name) for key in CONNECTION_KEYS}
         )
+
+
+def _field(key: ConnectionKey) -> Any:
+    """One key as a pydantic field: an optional string of at most ``max_length`` characters,
+    kept out of ``repr`` when it is a secret."""
+    value = Annotated[str, Field(max_length=key.max_length)] | None
+    return (value, Field(default=None, repr=not key.secret, description=key.description))
+
+
+# Built from the connection vocabulary, so that a key added there is a REST key (and in the
+# OpenAPI) with no edit here. Type checkers see the base, which has what callers use.
+if TYPE_CHECKING:
+    ConnectionDetailsModel = _ConnectionDetailsBase
+else:
+    ConnectionDetailsModel = create_model(
+        "ConnectionDetailsModel",
+        __base__=_ConnectionDetailsBase,
+        __doc__=_ConnectionDetailsBase.__doc__,
+        __module__=__name__,
+        **{key.name: _field(key) for key in CONNECTION_KEYS},
+    )
 
 
 TicketFields = Annotated[
@@ -90,10 +69,13 @@ TicketJson = Annotated[
     dict[str, Any],
     Field(description="the ITSM's own field names and values, sent as given"),
 ]
+# The use case owns these values' rules (``resolvers.tickets``: a ticket number or record id is
+# present and at most MAX_ID_LENGTH long; ``resolvers.timezones``: what a zone is, never echoed).
+# The contract trusts it: it states the limit for the OpenAPI document and does not enforce it.
+_Id = Annotated[str, Field(json_schema_extra={"maxLength": MAX_ID_LENGTH})]
 ZoneOffset = Annotated[
-    str | None,
+    Annotated[str, Field(json_schema_extra={"maxLength": MAX_VALUE_LENGTH})] | None,
     Field(
-        max_length=MAX_VALUE_LENGTH,
         description="the ITSM's local zone: Z, UTC, +05:30, -0400 or an IANA name; absent: UTC",
     ),
 ]
@@ -111,7 +93,7 @@ class CreateRequest(_Strict):
 class UpdateRequest(_Strict):
     """Update the ticket with this ``sysId``; answer with ``ticketFields`` of it."""
 
-    sysId: Annotated[str, Field(max_length=MAX_VALUE_LENGTH, description="the record id")]
+    sysId: Annotated[_Id, Field(description="the record id")]
     connectionDetails: ConnectionDetailsModel
     ticketJSON: TicketJson
     ticketFields: TicketFields = None
@@ -121,9 +103,7 @@ class UpdateRequest(_Strict):
 class FetchRequest(_Strict):
     """Fetch the ticket with this number."""
 
-    ticketNumber: Annotated[
-        str, Field(max_length=MAX_VALUE_LENGTH, description="the human number, INC0010001")
-    ]
+    ticketNumber: Annotated[_Id, Field(description="the human number, INC0010001")]
     connectionDetails: ConnectionDetailsModel
     ticketFields: TicketFields = None
     itsmTimeZoneOffset: ZoneOffset = None

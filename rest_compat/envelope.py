@@ -1,7 +1,7 @@
 """The answer every REST call gets, errors included: ``{statusCode, statusMessage, ticketDetails}``.
 
 ``ticketDetails`` holds exactly the asked fields; a value the ITSM does not have is ``""`` and an
-empty list is ``[]`` (SPEC section 3).
+empty list is ``[]`` (docs/contract.md#canonical-fields).
 
 ``Envelope`` describes that answer for the OpenAPI document. It is built from the same field
 vocabulary and note keys as the rendering below, so the two cannot name different things; the
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import GenericAlias
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -22,7 +23,7 @@ from connectors.model import Note, Ticket
 from resolvers.field_sets import in_canonical_order
 from resolvers.formatting import format_utc
 
-# The keys of one note in each list, per SPEC section 3: (author, time, text).
+# The keys of one note in each list (docs/contract.md#canonical-fields): (author, time, text).
 _NOTE_KEYS: dict[FieldKind, tuple[str, str, str]] = {
     FieldKind.COMMENTS: ("commentBy", "commentTime", "comment"),
     FieldKind.WORK_NOTES: ("workNoteBy", "workNoteTime", "workNote"),
@@ -30,7 +31,7 @@ _NOTE_KEYS: dict[FieldKind, tuple[str, str, str]] = {
 }
 
 
-# A time as SPEC section 3 writes it, or "" when the ITSM has none.
+# A time as docs/contract.md#times writes it, or "" when the ITSM has none.
 _UTC_TIME = r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})?$"
 _UtcTime = Annotated[str, Field(pattern=_UTC_TIME, description="UTC, YYYY-MM-DDTHH:MM:SS.ffffff")]
 
@@ -49,7 +50,9 @@ _NOTE_MODELS = {kind: _note_model(keys) for kind, keys in _NOTE_KEYS.items()}
 
 def _detail_type(field: TicketField) -> Any:
     if field.kind in _NOTE_MODELS:
-        return list[_NOTE_MODELS[field.kind]]  # type: ignore[name-defined]
+        return GenericAlias(
+            list, (_NOTE_MODELS[field.kind],)
+        )  # list[Comment] ..., built at run time
     if field.kind is FieldKind.DATETIME:
         return _UtcTime
     return str
@@ -70,7 +73,7 @@ class Envelope(BaseModel):
 
     statusCode: str = Field(pattern=r"^[1-5][0-9]{2}$", description="the HTTP status, as text")
     statusMessage: str = Field(description="what happened, in a sentence a person can act on")
-    ticketDetails: TicketDetails = Field(  # type: ignore[valid-type]
+    ticketDetails: TicketDetails = Field(
         description="exactly the fields asked for (all of them when none were); {} on an error"
     )
 

@@ -1,19 +1,19 @@
 """The three REST endpoints. Each parses its contract, calls the use case, and answers in the
-envelope; every ``GatewayError`` becomes the envelope with its status, whatever raised it.
+envelope. Errors are not rendered here: a ``GatewayError`` goes up to the middleware, which
+answers it through :mod:`rest_compat.errors`, as it does the errors raised before a handler runs.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from connectors.errors import BadInput, GatewayError
+from connectors.errors import BadInput
 from connectors.model import WriteRequest
-from resolvers.tickets import CallContext, TicketAnswer, TicketService
+from resolvers.tickets import ContextProvider, TicketAnswer, TicketService
 from rest_compat.contracts import (
     CreateRequest,
     FetchRequest,
@@ -21,17 +21,14 @@ from rest_compat.contracts import (
     parse_contract,
 )
 from rest_compat.envelope import envelope, ticket_details
+from rest_compat.errors import json_response
 from rest_compat.openapi import build_openapi
-
-# Given by the app: checks the caller may perform the operation ("read" or "write") and returns
-# what the use cases pass on to the ITSM. Raises GatewayError (401/403) when not.
-ContextProvider = Callable[[web.Request, str], Awaitable[CallContext]]
 
 _FETCH_QUERY_KEYS = ("ticketNumber", "ticketFields", "itsmTimeZoneOffset", "connectionId")
 
 
 class RestDoor:
-    def __init__(self, service: TicketService, context_of: ContextProvider) -> None:
+    def __init__(self, service: TicketService, context_of: ContextProvider[web.Request]) -> None:
         self._service = service
         self._context_of = context_of
 
@@ -45,53 +42,44 @@ class RestDoor:
         ]
 
     async def create(self, request: web.Request) -> web.Response:
-        async def run() -> web.Response:
-            context = await self._context_of(request, "write")
-            body = parse_contract(CreateRequest, await _json_body(request))
-            answer = await self._service.create(
-                write=WriteRequest(native=body.ticketJSON),
-                connection=body.connectionDetails.to_details(),
-                fields=body.ticketFields,
-                zone=body.itsmTimeZoneOffset,
-                context=context,
-            )
-            return _ok(201, f"Created {answer.noun} {answer.number}", answer)
-
-        return await _answering(run)
+        context = await self._context_of(request, "write")
+        body = parse_contract(CreateRequest, await _json_body(request))
+        answer = await self._service.create(
+            write=WriteRequest(native=body.ticketJSON),
+            connection=body.connectionDetails.to_details(),
+            fields=body.ticketFields,
+            zone=body.itsmTimeZoneOffset,
+            context=context,
+        )
+        return _ok(201, f"Created {answer.noun} {answer.number}", answer)
 
     async def update(self, request: web.Request) -> web.Response:
-        async def run() -> web.Response:
-            context = await self._context_of(request, "write")
-            body = parse_contract(UpdateRequest, await _json_body(request))
-            answer = await self._service.update(
-                sys_id=body.sysId,
-                write=WriteRequest(native=body.ticketJSON),
-                connection=body.connectionDetails.to_details(),
-                fields=body.ticketFields,
-                zone=body.itsmTimeZoneOffset,
-                context=context,
-            )
-            return _ok(200, f"Updated {answer.noun} {answer.number}", answer)
-
-        return await _answering(run)
+        context = await self._context_of(request, "write")
+        body = parse_contract(UpdateRequest, await _json_body(request))
+        answer = await self._service.update(
+            sys_id=body.sysId,
+            write=WriteRequest(native=body.ticketJSON),
+            connection=body.connectionDetails.to_details(),
+            fields=body.ticketFields,
+            zone=body.itsmTimeZoneOffset,
+            context=context,
+        )
+        return _ok(200, f"Updated {answer.noun} {answer.number}", answer)
 
     async def fetch(self, request: web.Request) -> web.Response:
-        async def run() -> web.Response:
-            context = await self._context_of(request, "read")
-            if request.method == "GET" and not request.body_exists:
-                body = _fetch_from_query(request)
-            else:
-                body = parse_contract(FetchRequest, await _json_body(request))
-            answer = await self._service.fetch(
-                number=body.ticketNumber,
-                connection=body.connectionDetails.to_details(),
-                fields=body.ticketFields,
-                zone=body.itsmTimeZoneOffset,
-                context=context,
-            )
-            return _ok(200, f"Fetched {answer.noun} {answer.number}", answer)
-
-        return await _answering(run)
+        context = await self._context_of(request, "read")
+        if request.method == "GET" and not request.body_exists:
+            body = _fetch_from_query(request)
+        else:
+            body = parse_contract(FetchRequest, await _json_body(request))
+        answer = await self._service.fetch(
+            number=body.ticketNumber,
+            connection=body.connectionDetails.to_details(),
+            fields=body.ticketFields,
+            zone=body.itsmTimeZoneOffset,
+            context=context,
+        )
+        return _ok(200, f"Fetched {answer.noun} {answer.number}", answer)
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -145,26 +133,4 @@ async def _json_body(request: web.Request) -> Any:
 def _ok(status: int, message: str, answer: TicketAnswer) -> web.Response:
     return json_response(
         status, envelope(status, message, ticket_details(answer.ticket, answer.fields))
-    )
-
-
-async def _answering(run: Callable[[], Awaitable[web.Response]]) -> web.Response:
-    try:
-        return await run()
-    except GatewayError as error:
-        return error_response(error)
-
-
-def error_response(error: GatewayError) -> web.Response:
-    return json_response(error.status, envelope(error.status, error.message), error.headers)
-
-
-def json_response(
-    status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        status=status,
-        body=orjson.dumps(payload),
-        content_type="application/json",
-        headers=headers,
     )

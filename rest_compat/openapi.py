@@ -23,7 +23,7 @@ from rest_compat.envelope import Envelope
 REF_TEMPLATE = "#/components/schemas/{model}"
 _ENVELOPE_REF = {"$ref": REF_TEMPLATE.format(model="Envelope")}
 
-# What each status means, as SPEC section 7 says it.
+# What each status means, as docs/contract.md#errors says it.
 _STATUSES: dict[int, str] = {
     200: "fetched or updated",
     201: "created",
@@ -105,7 +105,7 @@ _SECURITY_SCHEMES = {
     },
 }
 # Either credential, not both.
-_SECURITY = [{"keycloakAccessToken": []}, {"keycloakOfflineToken": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"keycloakAccessToken": []}, {"keycloakOfflineToken": []}]
 
 _MODELS: tuple[type[BaseModel], ...] = (CreateRequest, UpdateRequest, FetchRequest)
 

@@ -62,6 +62,12 @@ def _blocks(nodes: object, separator: str) -> str:
     return separator.join(text for text in texts if text is not None)
 
 
+def _attrs(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A node's ``attrs``, empty when it has none (or something else than an object)."""
+    attrs = node.get("attrs")
+    return attrs if isinstance(attrs, Mapping) else {}
+
+
 def _nodes(nodes: object) -> Iterable[Mapping[str, Any]]:
     if not isinstance(nodes, list):
         return ()
@@ -72,7 +78,7 @@ def _block(node: Mapping[str, Any]) -> str | None:
     """A block's text, ``None`` for a block that has no text form (media, extensions)."""
     kind = node.get("type")
     content = node.get("content")
-    attrs = node.get("attrs") if isinstance(node.get("attrs"), Mapping) else {}
+    attrs = _attrs(node)
     match kind:
         case "paragraph" | "heading" | "codeBlock":
             return _inline(content)
@@ -99,7 +105,8 @@ def _block(node: Mapping[str, Any]) -> str | None:
 
 
 def _list(kind: str, items: object, attrs: Mapping[str, Any]) -> str:
-    start = attrs.get("order") if isinstance(attrs.get("order"), int) else 1
+    order = attrs.get("order")
+    start = order if isinstance(order, int) else 1
     lines: list[str] = []
     for number, item in enumerate(_nodes(items), start=start):
         if kind == "orderedList":
@@ -132,7 +139,7 @@ def _inline(nodes: object) -> str:
 
 def _inline_node(node: Mapping[str, Any]) -> str:
     kind = node.get("type")
-    attrs = node.get("attrs") if isinstance(node.get("attrs"), Mapping) else {}
+    attrs = _attrs(node)
     match kind:
         case "text":
             text = str(node.get("text") or "")

@@ -10,7 +10,10 @@ name is not: set ``ticketJSON.assignee`` / ``reporter`` to ``{"accountId": ...}`
 
 from __future__ import annotations
 
-from connectors.capabilities import Capabilities, Operation
+import re
+
+from connectors.capabilities import AuthRule, Capabilities, Operation, TableRule
+from connectors.connection_keys import AuthType
 from connectors.fields import TicketField
 from connectors.jira.mapping import FIELDS
 from connectors.jira.writes import CANONICAL_FIELDS
@@ -49,11 +52,21 @@ JIRA = Capabilities(
     record_noun="issue",
     name="Jira Service Management",
     operations=frozenset(Operation),
-    # In the canonical order, so that Query.connectors lists them as SPEC does.
+    # In the canonical order, so that Query.connectors lists them as docs/contract.md does.
     readable={
         field: (_READ_AS | _OTHER_READS)[field]
         for field in TicketField
         if field in _READ_AS or field in _OTHER_READS
     },
     writable=dict(CANONICAL_FIELDS),
+    # The table is the project: its key (DESK; upper case in Jira, accepted in any case) or id.
+    auth_rule=AuthRule(
+        frozenset({AuthType.BASIC, AuthType.BEARER}),
+        "authType {auth_type} is not supported for Jira: use basic (username = the Atlassian "
+        "account's email, password = an API token) or bearer (token = an OAuth 2.0 access token)",
+    ),
+    table_rule=TableRule(
+        re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}"),
+        "{path} {table} is not a Jira project key or id (such as DESK or 10000)",
+    ),
 )

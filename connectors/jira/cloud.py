@@ -59,8 +59,9 @@ def cloud_id_of(resources: object, site_url: str, api_host: str) -> str:
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
             continue
         granted.append(entry["url"])
-        if _site_key(entry["url"]) == _site_key(site_url) and isinstance(entry.get("id"), str):
-            return entry["id"]
+        cloud_id = entry.get("id")
+        if _site_key(entry["url"]) == _site_key(site_url) and isinstance(cloud_id, str):
+            return cloud_id
     grants = ", ".join(sorted(granted)[:10]) or "no site"
     raise ItsmError(
         f"the OAuth token does not grant access to {site_url}; it grants {grants} (check "

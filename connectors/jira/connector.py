@@ -19,11 +19,11 @@ from typing import Any, TypeVar
 
 import httpx
 
-from connectors.answers import Scrubber, host_of
-from connectors.concurrency import together
 from connectors.connection import AuthType, Connection
+from connectors.connection_keys import TABLE, key_path
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.jira.adf import text_to_adf
 from connectors.jira.capabilities import JIRA
 from connectors.jira.client import JiraClient, segment
@@ -37,7 +37,6 @@ from connectors.jira.mapping import (
 )
 from connectors.jira.writes import NewComment, StatusTarget, WritePlan, plan_write
 from connectors.model import Ticket, WriteRequest
-from connectors.resilience import Resilience, ResiliencePolicy
 
 API = "/rest/api/3"
 SERVICE_DESK_API = "/rest/servicedeskapi"
@@ -46,7 +45,6 @@ SERVICE_DESK_API = "/rest/servicedeskapi"
 DEFAULT_ISSUE_TYPES = ("[System] Incident", "Incident", "Task")
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[1-9][0-9]*")
 _ID = re.compile(r"[1-9][0-9]{0,18}")
-_PROJECT = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}")
 _COMMENT_PAGE = 100
 _MAX_PAGES = 100  # 10,000 comments, 5,000 SLAs: past it, the rest is not read
 _SLA_PAGE = 50
@@ -84,20 +82,10 @@ class JiraConnectorFactory:
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
     ) -> JiraConnector:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
+        self.capabilities.check_connection(connection)
         credentials = connection.credentials
-        if credentials.auth_type not in (AuthType.BASIC, AuthType.BEARER):
-            raise BadInput(
-                f"authType {credentials.auth_type.value} is not supported for Jira: use basic "
-                "(username = the Atlassian account's email, password = an API token) or bearer "
-                "(token = an OAuth 2.0 access token)"
-            )
-        credentials.check_complete()
+        credentials.check_complete(connection.within)
         project = connection.table
-        if project is not None and not _PROJECT.fullmatch(project):
-            raise BadInput(
-                f"connectionDetails.table {project[:80]!r} is not a Jira project key or id "
-                "(such as DESK or 10000)"
-            )
         pair = f"{credentials.username}:{credentials.password}".encode()
         basic = base64.b64encode(pair).decode() if credentials.password else ""
         bearer = credentials.auth_type is AuthType.BEARER
@@ -105,25 +93,28 @@ class JiraConnectorFactory:
         host = host_of(connection.instance_url)
         client = JiraClient(
             self._http,
-            site_url=connection.instance_url,
+            instance_url=connection.instance_url,
             host=host,
             headers={**(extra_headers or {}), "Authorization": authorization},
             # The encoded pair too: a page echoing the Authorization header must not carry it.
             scrub=Scrubber([*credentials.secrets(), basic]),
             resilience=self._resilience,
-            api_url=self._api_url if bearer else None,
-            cloud_ids=self._cloud_ids,
         )
-        return JiraConnector(client, project=project)
+        if bearer:
+            client.through_api(self._api_url, self._cloud_ids)
+        return JiraConnector(client, project=project, project_key=connection.path(TABLE))
 
     async def aclose(self) -> None:
         """Nothing of its own: the HTTP client belongs to the app, which closes it."""
 
 
 class JiraConnector:
-    def __init__(self, client: JiraClient, *, project: str | None = None) -> None:
+    def __init__(
+        self, client: JiraClient, *, project: str | None = None, project_key: str = key_path(TABLE)
+    ) -> None:
         self._client = client
         self._project = project
+        self._project_key = project_key  # connectionDetails.table, as the caller's door names it
 
     @property
     def _host(self) -> str:
@@ -147,7 +138,7 @@ class JiraConnector:
         self, id_or_key: str, field_list: str, not_found: str, *, expand: str | None = None
     ) -> Mapping[str, Any]:
         params = {"fields": field_list, **({"expand": expand} if expand else {})}
-        issue = await self._client.call(
+        issue = await self._client.request(
             "GET",
             f"{API}/issue/{segment(id_or_key)}",
             operation="read_ticket",
@@ -169,7 +160,7 @@ class JiraConnector:
     async def _comments(self, id_or_key: str) -> list[Mapping[str, Any]]:
         comments: list[Mapping[str, Any]] = []
         for _ in range(_MAX_PAGES):
-            page = await self._client.call(
+            page = await self._client.request(
                 "GET",
                 f"{API}/issue/{segment(id_or_key)}/comment",
                 operation="read_journal",
@@ -194,7 +185,7 @@ class JiraConnector:
         slas: list[Mapping[str, Any]] = []
         for _ in range(_MAX_PAGES):
             try:
-                page = await self._client.call(
+                page = await self._client.request(
                     "GET",
                     f"{SERVICE_DESK_API}/request/{segment(id_or_key)}/sla",
                     operation="read_sla",
@@ -217,7 +208,7 @@ class JiraConnector:
         plan = plan_write(write, creating=True)
         if self._project is None:
             raise BadInput(
-                "connectionDetails.table must name the Jira project to create the issue in "
+                f"{self._project_key} must name the Jira project to create the issue in "
                 "(its key, e.g. DESK)"
             )
         project = await self._project_details(self._project)
@@ -228,7 +219,7 @@ class JiraConnector:
             **({} if "issuetype" in plan.fields else {"issuetype": _default_type(project)}),
             **plan.fields,
         }
-        created = await self._client.call(
+        created = await self._client.request(
             "POST", f"{API}/issue", operation="create_ticket", body={"fields": body_fields}
         )
         issue_id = created.get("id") if isinstance(created, Mapping) else None
@@ -243,11 +234,11 @@ class JiraConnector:
         return await self._read_back(str(issue_id), key, "created", fields)
 
     async def _project_details(self, project: str) -> Mapping[str, Any]:
-        details = await self._client.call(
+        details = await self._client.request(
             "GET",
             f"{API}/project/{segment(project)}",
             operation="read_project",
-            not_found=f"connectionDetails.table: no Jira project {project} in {self._host}",
+            not_found=f"{self._project_key}: no Jira project {project} in {self._host}",
         )
         if not isinstance(details, Mapping):
             raise ItsmError(f"Jira at {self._host} answered a project that is not an object")
@@ -285,7 +276,7 @@ class JiraConnector:
         done: list[str],
     ) -> None:
         if plan.fields:
-            await self._client.call(
+            await self._client.request(
                 "PUT",
                 f"{API}/issue/{segment(issue_id)}",
                 operation="update_ticket",
@@ -298,7 +289,7 @@ class JiraConnector:
             body: dict[str, object] = {"transition": {"id": str(transition.get("id"))}}
             if plan.resolution is not None:
                 body["fields"] = {"resolution": plan.resolution}
-            await self._client.call(
+            await self._client.request(
                 "POST",
                 f"{API}/issue/{segment(issue_id)}/transitions",
                 operation="transition",
@@ -314,7 +305,7 @@ class JiraConnector:
         for comment in comments:
             if comment.public:
                 body = comment.body if isinstance(comment.body, dict) else text_to_adf(comment.body)
-                await self._client.call(
+                await self._client.request(
                     "POST",
                     f"{API}/issue/{segment(issue_id)}/comment",
                     operation="add_comment",
@@ -324,7 +315,7 @@ class JiraConnector:
             else:
                 # The platform API cannot create an internal comment (its jsdPublic is read-only);
                 # Atlassian's reference points to the service desk API, whose body is a string.
-                await self._client.call(
+                await self._client.request(
                     "POST",
                     f"{SERVICE_DESK_API}/request/{segment(issue_id)}/comment",
                     operation="add_comment",

@@ -23,7 +23,7 @@ starts in its workflow's first status).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from connectors.errors import BadInput
@@ -134,7 +134,7 @@ def plan_write(write: WriteRequest, *, creating: bool) -> WritePlan:
     return WritePlan(fields, status, resolution, _comments(native, canonical))
 
 
-def _refuse_names(native: Mapping[object, object]) -> None:
+def _refuse_names(native: Iterable[object]) -> None:
     odd = sorted(
         repr(key) for key in native if not isinstance(key, str) or not _FIELD_ID.fullmatch(key)
     )

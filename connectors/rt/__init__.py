@@ -1,5 +1,5 @@
 """The Request Tracker 5 connector, over RT's REST 2.0 JSON API (vendor facts:
-``notes/request-tracker.md``).
+``docs/connectors/request-tracker.md``).
 
 ``client`` makes one REST 2.0 call and maps its errors (``answers``), ``mapping`` reads answers,
 ``writes`` checks and builds writes and judges what RT took, ``connector`` implements the port.

@@ -7,7 +7,8 @@ severity and closure notes are ticket custom fields of those names (an RT admin 
 
 from __future__ import annotations
 
-from connectors.capabilities import Capabilities, Operation
+from connectors.capabilities import AuthRule, Capabilities, Operation, TableRule
+from connectors.connection_keys import AuthType
 from connectors.fields import TicketField, WritableField
 
 F = TicketField
@@ -57,4 +58,16 @@ REQUEST_TRACKER = Capabilities(
         W.WORK_NOTES: "a Comment transaction (appends one internal comment)",
         W.CLOSURE_NOTES: "custom field ClosureNotes",
     },
+    # RT 5 knows no Bearer scheme; its auth tokens go as api_key.
+    auth_rule=AuthRule(
+        frozenset({AuthType.BASIC, AuthType.API_KEY}),
+        "{path} {auth_type} does not work with Request Tracker; use basic (username and "
+        "password) or api_key (an RT auth token as apiKey)",
+    ),
+    # RT has queues, not tables: any table is refused, before any call.
+    table_rule=TableRule(
+        None,
+        "{path} does not apply to Request Tracker, which has queues, not tables: name the queue "
+        "in ticketJSON.Queue (creates go to General otherwise)",
+    ),
 )

@@ -23,13 +23,11 @@ from typing import Any, TypeVar
 
 import httpx
 
-from connectors.answers import Scrubber, host_of
-from connectors.concurrency import together
 from connectors.connection import Connection
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Ticket, WriteRequest
-from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.rt.answers import quote
 from connectors.rt.capabilities import REQUEST_TRACKER
 from connectors.rt.client import Answer, RestClient, auth_header
@@ -73,19 +71,14 @@ class RtConnectorFactory:
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
     ) -> RtConnector:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
-        if connection.table is not None:
-            raise BadInput(
-                "connectionDetails.table does not apply to Request Tracker, which has queues, "
-                "not tables: name the queue in ticketJSON.Queue (creates go to General otherwise)"
-            )
+        self.capabilities.check_connection(connection)
         credentials = connection.credentials
         client = RestClient(
             self._http,
             instance_url=connection.instance_url,
             host=host_of(connection.instance_url),
-            authorization=auth_header(credentials),
+            headers={**(extra_headers or {}), "Authorization": auth_header(credentials)},
             scrub=Scrubber(credentials.secrets()),
-            headers=dict(extra_headers or {}),
             resilience=self._resilience,
         )
         return RtConnector(client)
@@ -134,7 +127,7 @@ class RtConnector:
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         planned = plan(write, creating=True)
         body = _ticket_body(planned)
-        answer = await self._client.call("POST", "ticket", body=body, operation="create_ticket")
+        answer = await self._client.request("POST", "ticket", body=body, operation="create_ticket")
         progress = _Progress("created", self._created_id(answer), planned)
         return await self._finish(progress, planned, body, [], fields)
 
@@ -146,7 +139,7 @@ class RtConnector:
         body = _ticket_body(planned)
         said: list[str] = []
         if body:
-            answer = await self._client.call(
+            answer = await self._client.request(
                 "PUT",
                 f"ticket/{ticket_id}",
                 body=body,
@@ -243,7 +236,7 @@ class RtConnector:
 
     async def _post(self, ticket_id: str, kind: str, body: dict[str, Any]) -> list[str]:
         body["ContentType"] = "text/plain"
-        answer = await self._client.call(
+        answer = await self._client.request(
             "POST", f"ticket/{ticket_id}/{kind}", body=body, operation="add_journal"
         )
         return _messages(answer.body)
@@ -265,7 +258,6 @@ class RtConnector:
             if wants_text
             else None,
         )
-        assert item is not None
         values = values_from_item(item, fields)
         if history is not None:
             values.update(
@@ -274,7 +266,7 @@ class RtConnector:
         return Ticket(values={f: values[f] for f in TicketField if f in fields}), item
 
     async def _item(self, ticket_id: str, columns: Set[str]) -> Mapping[str, Any]:
-        answer = await self._client.call(
+        answer = await self._client.request(
             "GET", "tickets", params=search_params(ticket_id, columns), operation="read_ticket"
         )
         # Never trust the query: only the ticket with that very id answers for it.
@@ -290,7 +282,7 @@ class RtConnector:
         found: list[Mapping[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
             params = {"fields": columns, "per_page": str(PER_PAGE), "page": str(page)}
-            answer = await self._client.call("GET", path, params=params, operation=operation)
+            answer = await self._client.request("GET", path, params=params, operation=operation)
             items = _items(answer, self._client.name)
             found.extend(items)
             pages = answer.body.get("pages") if isinstance(answer.body, Mapping) else None

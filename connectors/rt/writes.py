@@ -43,8 +43,14 @@ SYSTEM_FIELDS = frozenset(
 DEFAULT_QUEUE = "General"  # RT's own first queue; present in every instance unless renamed
 # RT's priority labels ($PriorityAsString's defaults), case-sensitive: others silently become 0.
 PRIORITY_LABELS = ("Low", "Medium", "High")
-_NUMBERS = ("Priority", "InitialPriority", "FinalPriority", "TimeEstimated", "TimeWorked")
-_NUMBERS += ("TimeLeft",)
+_NUMBERS = (
+    "Priority",
+    "InitialPriority",
+    "FinalPriority",
+    "TimeEstimated",
+    "TimeWorked",
+    "TimeLeft",
+)
 _PEOPLE = ("Requestor", "Cc", "AdminCc")
 _DATES = ("Due", "Starts")
 _TEXTS = ("Subject", "Status", "Queue", "Owner")
@@ -99,7 +105,13 @@ def plan(write: WriteRequest, *, creating: bool) -> RtWrite:
         fields.setdefault("ContentType", "text/plain")  # RT wants it with every JSON Content
     if creating:
         fields.setdefault("Queue", DEFAULT_QUEUE)
-    return RtWrite(fields, native.get("Comment"), native.get("Correspond"))
+    return RtWrite(fields, _message(native, "Comment"), _message(native, "Correspond"))
+
+
+def _message(native: Mapping[str, object], key: str) -> str | None:
+    """A message to post (``_check_values`` let only text through)."""
+    value = native.get(key)
+    return value if isinstance(value, str) else None
 
 
 def _check_names(native: Mapping[str, object], *, creating: bool) -> None:
@@ -287,21 +299,21 @@ def check(fields: Mapping[str, Any], item: Mapping[str, Any]) -> tuple[list[str]
 def _matches(name: str, sent: Any, item: Mapping[str, Any]) -> bool:
     raw = item.get(name)
     if name in ("Subject",):
-        return text(raw).strip() == sent.strip()
+        return bool(text(raw).strip() == sent.strip())
     if name == "Status":
-        return text(raw).casefold() == sent.strip().casefold()
+        return bool(text(raw).casefold() == sent.strip().casefold())
     if name in _NUMBERS:
         if isinstance(sent, str) and sent in PRIORITY_LABELS:
             return True
         return text(raw).isdigit() and int(text(raw)) == int(sent)
     if name == "Owner":
-        return (login(raw) or "").casefold() == sent.strip().casefold()
+        return bool((login(raw) or "").casefold() == sent.strip().casefold())
     if name == "Queue":
         if not isinstance(raw, Mapping):
             return False
         if isinstance(sent, int) or sent.strip().isdigit():
             return text(raw.get("id")) == str(sent).strip()
-        return text(raw.get("Name")).casefold() == sent.strip().casefold()
+        return bool(text(raw.get("Name")).casefold() == sent.strip().casefold())
     if name in _PEOPLE:
         wanted = [p.strip().casefold() for p in ([sent] if isinstance(sent, str) else sent)]
         wanted = [p for p in wanted if p]

@@ -1,4 +1,4 @@
-"""The ServiceNow Table API connector (vendor facts: ``notes/servicenow.md``).
+"""The ServiceNow Table API connector (vendor facts: ``docs/connectors/servicenow.md``).
 
 ``client`` makes one Table API call and maps its errors, ``auth`` authenticates it, ``mapping``
 and ``display_journal`` read answers, ``writes`` builds bodies, ``connector`` implements the port.

@@ -31,32 +31,29 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import httpx
 
-from connectors.answers import Scrubber, scrubbed
 from connectors.connection import AuthType, Credentials
 from connectors.errors import GatewayError, ItsmError
-from connectors.resilience import Resilience, ResiliencePolicy, Target
-from connectors.servicenow.answers import json_body, quote, rate_limited, refusal, transport_error
+from connectors.http import (
+    RequestAuth,
+    Resilience,
+    ResiliencePolicy,
+    Scrubber,
+    Target,
+    call_or_raise,
+    scrubbed,
+)
+from connectors.servicenow.answers import ANSWERS
 
 DEFAULT_LIFETIME = 1800.0  # seconds; ServiceNow's default, used if an answer omits expires_in
 REFRESH_MARGIN = 60.0  # seconds before expiry at which a cached token is replaced
 
 
-class Authenticator(Protocol):
-    async def headers(self) -> dict[str, str]:
-        """The headers that authenticate one Table API call."""
-        ...
-
-    def forget(self, sent: Mapping[str, str]) -> bool:
-        """Drop the credential carried by ``sent`` after a 401; ``True`` when a retry may help."""
-        ...
-
-
 class StaticAuth:
-    """Basic, API key or bearer: the same headers every time, nothing to refresh."""
+    """A ``RequestAuth`` for basic, API key or bearer: the same headers every time, nothing to
+    refresh."""
 
     def __init__(self, headers: dict[str, str]) -> None:
         self._headers = headers
@@ -182,6 +179,7 @@ class OAuthTokenCache:
         self, grant: OAuthGrant, *, host: str, headers: Mapping[str, str]
     ) -> tuple[str, float]:
         target = Target(key=grant.instance_url, name=f"ServiceNow at {host}", host=host)
+        name = target.name
 
         def attempt() -> Awaitable[httpx.Response]:
             return self._http.post(
@@ -190,28 +188,26 @@ class OAuthTokenCache:
                 headers={**headers, "Accept": "application/json"},
             )
 
-        try:
-            response = await self._resilience.call(
-                target, "POST", attempt, idempotent=True, operation="oauth_token"
-            )
-        except httpx.TransportError as exc:
-            raise transport_error(exc, host) from None
+        # Idempotent: a second token, if the first was issued after all, harms nothing.
+        response = await call_or_raise(
+            self._resilience, target, "POST", attempt, idempotent=True, operation="oauth_token"
+        )
         if response.status_code == 429:
-            raise rate_limited(response, host)
-        body = json_body(response, host)
+            raise ANSWERS.rate_limited(response, name)
+        body = ANSWERS.json_body(response, name)
         if response.status_code in (400, 401):
             needs = "clientId and clientSecret"
             if grant.grant_type == "password":
                 needs = "clientId, clientSecret, username and password"
             raise ItsmError(
-                f"ServiceNow at {host} refused the gateway's OAuth credentials ({quote(body)}); "
+                f"{name} refused the gateway's OAuth credentials ({ANSWERS.quote(body)}); "
                 f"check connectionDetails {needs}"
             )
         if not response.is_success:
-            raise refusal(response.status_code, body, host)
+            raise ANSWERS.refusal(response.status_code, body, name)
         token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise ItsmError(f"ServiceNow at {host} answered its token endpoint without a token")
+        if not isinstance(token, str) or not token or not isinstance(body, dict):
+            raise ItsmError(f"{name} answered its token endpoint without a token")
         return token, _lifetime(body)
 
 
@@ -225,7 +221,8 @@ def _lifetime(body: dict[str, object]) -> float:
 
 
 class OAuthAuth:
-    """A bearer token from the factory's cache, dropped on a 401 so the retry fetches anew."""
+    """A ``RequestAuth``: a bearer token from the factory's cache, dropped on a 401 so the retry
+    fetches anew."""
 
     def __init__(
         self,
@@ -254,7 +251,7 @@ class OAuthAuth:
         return True
 
 
-def authenticator(
+def servicenow_auth(
     credentials: Credentials,
     instance_url: str,
     cache: OAuthTokenCache,
@@ -262,7 +259,7 @@ def authenticator(
     host: str,
     scrub: Scrubber,
     headers: Mapping[str, str],
-) -> Authenticator:
+) -> RequestAuth:
     kind = credentials.auth_type
     if kind is AuthType.BASIC:
         pair = f"{credentials.username or ''}:{credentials.password or ''}".encode()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from connectors.capabilities import Capabilities, Operation
+import re
+
+from connectors.capabilities import Capabilities, Operation, TableRule
 from connectors.fields import TicketField
 from connectors.servicenow.mapping import COLUMNS
 from connectors.servicenow.writes import CANONICAL_COLUMNS
@@ -31,4 +33,11 @@ SERVICENOW = Capabilities(
         + (" (appends one entry)" if field.value in ("comments", "workNotes") else "")
         for field, column in CANONICAL_COLUMNS.items()
     },
+    # Table names are lower case (incident, sc_req_item); the Table API answers 400 "Invalid
+    # table name" for any other, after a round trip the gateway can spare.
+    table_rule=TableRule(
+        re.compile(r"[a-z][a-z0-9_]{0,79}"),
+        "{path} {table} is not a ServiceNow table name (lower-case letters, digits and "
+        "underscores)",
+    ),
 )

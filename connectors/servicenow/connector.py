@@ -16,15 +16,13 @@ from typing import Any, TypeVar
 
 import httpx
 
-from connectors.answers import Scrubber, host_of
-from connectors.concurrency import together
 from connectors.connection import Connection
 from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Note, Ticket, WriteRequest
-from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.servicenow.answers import AccessDenied
-from connectors.servicenow.auth import REFRESH_MARGIN, OAuthTokenCache, authenticator
+from connectors.servicenow.auth import REFRESH_MARGIN, OAuthTokenCache, servicenow_auth
 from connectors.servicenow.capabilities import SERVICENOW
 from connectors.servicenow.client import TableClient
 from connectors.servicenow.display_journal import COMMENTS, WORK_NOTES, notes_from_display
@@ -43,7 +41,6 @@ DEFAULT_TABLE = "incident"
 # characters would change the query, and ServiceNow silently ignores parts it cannot read.
 _NUMBER_UNSAFE = re.compile(r"[\^=,\x00-\x1f\x7f]")
 _SYS_ID = re.compile(r"[0-9a-fA-F]{32}")
-_TABLE = re.compile(r"[a-z][a-z0-9_]{0,79}")
 
 T = TypeVar("T")
 
@@ -77,17 +74,13 @@ class ServiceNowConnectorFactory:
     ) -> ServiceNowConnector:
         """A connector for one request. ``extra_headers`` (``X-Request-ID``) go on every call."""
         credentials = connection.credentials
-        credentials.check_complete()
+        credentials.check_complete(connection.within)
         table = connection.table or self.default_table
-        if not _TABLE.fullmatch(table):
-            raise BadInput(
-                f"connectionDetails.table {table[:80]!r} is not a ServiceNow table name "
-                "(lower-case letters, digits and underscores)"
-            )
+        self.capabilities.check_connection(connection)
         host = host_of(connection.instance_url)
         scrub = Scrubber(credentials.secrets())
         headers = dict(extra_headers or {})
-        auth = authenticator(
+        auth = servicenow_auth(
             credentials,
             connection.instance_url,
             self._tokens,

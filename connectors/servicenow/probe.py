@@ -1,6 +1,6 @@
 """Checking a ServiceNow connection before going live: can the gateway use it, and how well?
 
-``probe`` makes the calls the connector makes, with the connector's own pieces (``authenticator``
+``probe`` makes the calls the connector makes, with the connector's own pieces (``servicenow_auth``
 and its OAuth token fetch, ``TableClient``, the ``answers`` error mapping), each sent once
 (no retries, no breaker), and judges each outcome:
 
@@ -32,13 +32,12 @@ from typing import Any
 
 import httpx
 
-from connectors.answers import Scrubber, host_of
 from connectors.connection import AuthType, Connection
 from connectors.errors import BadInput, GatewayError, ItsmError, ItsmTimeout, Unavailable
 from connectors.fields import TicketField
-from connectors.resilience import Resilience, ResiliencePolicy, is_json
+from connectors.http import RequestAuth, Resilience, ResiliencePolicy, Scrubber, host_of, is_json
 from connectors.servicenow.answers import AccessDenied
-from connectors.servicenow.auth import Authenticator, OAuthAuth, OAuthTokenCache, authenticator
+from connectors.servicenow.auth import OAuthAuth, OAuthTokenCache, servicenow_auth
 from connectors.servicenow.client import TableClient
 from connectors.servicenow.connector import DEFAULT_TABLE
 from connectors.servicenow.mapping import COLUMNS, JOURNAL_FIELDS, cell, incident_columns
@@ -52,7 +51,9 @@ _NO_RECORD = "0" * 32  # a sys_id that matches nothing: the table's ACL is still
 _KEY_COLUMNS = frozenset({"number", "sys_id"})
 
 
-class Verdict(enum.StrEnum):
+class CheckVerdict(enum.StrEnum):
+    """What one check of the probe found about the connection."""
+
     OK = "ok"
     REFUSED = "refused"  # ServiceNow (or the gateway's own policy) said no
     FAILED = "failed"  # no usable answer: unreachable, timeout, 5xx, HTML, ...
@@ -66,7 +67,7 @@ class Check:
     ``blocking``: a verdict other than ok means the gateway cannot use the connection."""
 
     name: str
-    verdict: Verdict
+    verdict: CheckVerdict
     message: str
     status: int | None = None
     detail: str | None = None
@@ -74,7 +75,7 @@ class Check:
 
     @property
     def usable(self) -> bool:
-        return self.verdict is Verdict.OK or not self.blocking
+        return self.verdict is CheckVerdict.OK or not self.blocking
 
 
 def check_names(table: str) -> tuple[str, ...]:
@@ -84,7 +85,7 @@ def check_names(table: str) -> tuple[str, ...]:
 
 def skipped(names: Sequence[str], because: str) -> list[Check]:
     """``names`` not checked, ``because`` an earlier check said so ("authentication refused")."""
-    return [Check(name, Verdict.SKIPPED, because) for name in names]
+    return [Check(name, CheckVerdict.SKIPPED, because) for name in names]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ async def probe(
     ) as http:
         host = host_of(connection.instance_url)
         scrub = Scrubber(connection.credentials.secrets())
-        auth = authenticator(
+        auth = servicenow_auth(
             connection.credentials,
             connection.instance_url,
             OAuthTokenCache(http),
@@ -151,7 +152,7 @@ class _Probe:
     def __init__(
         self,
         client: TableClient,
-        auth: Authenticator,
+        auth: RequestAuth,
         answers: AnswerLog,
         connection: Connection,
     ) -> None:
@@ -174,7 +175,7 @@ class _Probe:
             message = "readable, but it holds no record, so its fields were not checked"
         else:
             message = f"read {cell(row, 'number')[1] or 'a record'}"
-        checks.append(Check(self._table, Verdict.OK, message, blocking=True))
+        checks.append(Check(self._table, CheckVerdict.OK, message, blocking=True))
         checks.append(self._fields(row))
         sys_id = cell(row, "sys_id")[1] if row is not None else ""
         checks.append(await self._journal(sys_id or _NO_RECORD))
@@ -211,7 +212,7 @@ class _Probe:
         """Which step ``error`` belongs to, and what it means, from the last exchange."""
         seen, detail = self._answers.last, error.message
         if isinstance(error, BadInput):  # the transport refused the address when connecting
-            return Check(INSTANCE, Verdict.REFUSED, error.message, blocking=True)
+            return Check(INSTANCE, CheckVerdict.REFUSED, error.message, blocking=True)
         if seen is None or seen.status is None:
             if isinstance(error, ItsmTimeout):
                 message = (
@@ -225,12 +226,12 @@ class _Probe:
                 )
             else:
                 message = f"no valid HTTP answer from {self._client.host}"
-            return Check(INSTANCE, Verdict.FAILED, message, detail=detail, blocking=True)
+            return Check(INSTANCE, CheckVerdict.FAILED, message, detail=detail, blocking=True)
         status = seen.status
         if status == 401 or (seen.token and status == 400 and seen.json):
             return Check(
                 AUTHENTICATION,
-                Verdict.REFUSED,
+                CheckVerdict.REFUSED,
                 f"check the {_NEEDS[self._credentials.auth_type]}",
                 status=status,
                 detail=detail,
@@ -242,10 +243,10 @@ class _Probe:
                 "or behind a login page; open it in a browser (wake it up or sign in), then "
                 "check again"
             )
-            return Check(INSTANCE, Verdict.FAILED, message, status, detail, blocking=True)
+            return Check(INSTANCE, CheckVerdict.FAILED, message, status, detail, blocking=True)
         if status >= 500:
             message = "the instance is failing; check its status and try again later"
-            return Check(INSTANCE, Verdict.FAILED, message, status, detail, blocking=True)
+            return Check(INSTANCE, CheckVerdict.FAILED, message, status, detail, blocking=True)
         step = AUTHENTICATION if seen.token else self._table
         if status == 403 and not seen.token:
             message = (
@@ -253,18 +254,18 @@ class _Probe:
                 f"create nor update tickets; grant it read and write access to {self._table} "
                 "(e.g. the itil role)"
             )
-            return Check(step, Verdict.REFUSED, message, status, detail, blocking=True)
+            return Check(step, CheckVerdict.REFUSED, message, status, detail, blocking=True)
         if status == 429:
             message = "ServiceNow is rate-limiting this account; check again later"
-            return Check(step, Verdict.FAILED, message, status, detail, blocking=True)
+            return Check(step, CheckVerdict.FAILED, message, status, detail, blocking=True)
         if status == 400 and not seen.token:  # "Invalid table <name>", most likely
             message = f"is {self._table} a table on this instance? check the table name"
-            return Check(step, Verdict.FAILED, message, status, detail, blocking=True)
-        return Check(step, Verdict.FAILED, detail, status, detail, blocking=True)
+            return Check(step, CheckVerdict.FAILED, message, status, detail, blocking=True)
+        return Check(step, CheckVerdict.FAILED, detail, status, detail, blocking=True)
 
     def _instance_ok(self) -> Check:
         message = f"ServiceNow at {self._client.host} answers in JSON"
-        return Check(INSTANCE, Verdict.OK, message, blocking=True)
+        return Check(INSTANCE, CheckVerdict.OK, message, blocking=True)
 
     def _authenticated(self) -> Check:
         credentials = self._credentials
@@ -280,16 +281,18 @@ class _Probe:
             AuthType.API_KEY: "API key (x-sn-apikey) accepted",
             AuthType.BEARER: "bearer token accepted",
         }[credentials.auth_type]
-        return Check(AUTHENTICATION, Verdict.OK, message, blocking=True)
+        return Check(AUTHENTICATION, CheckVerdict.OK, message, blocking=True)
 
     def _fields(self, row: Mapping[str, Any] | None) -> Check:
         name = f"{self._table} fields"
         if row is None:
-            return Check(name, Verdict.SKIPPED, f"{self._table} holds no record")
+            return Check(name, CheckVerdict.SKIPPED, f"{self._table} holds no record")
         wanted = incident_columns(set(TicketField)).split(",")
         missing = [column for column in wanted if column not in row]
         if not missing:
-            return Check(name, Verdict.OK, f"all {len(wanted)} columns the gateway maps are there")
+            return Check(
+                name, CheckVerdict.OK, f"all {len(wanted)} columns the gateway maps are there"
+            )
         gone = set(missing)
         affected = [
             field.value
@@ -307,7 +310,7 @@ class _Probe:
         blocking = bool(gone & _KEY_COLUMNS)
         if blocking:
             message += "; without number and sys_id the gateway cannot find or read back tickets"
-        return Check(name, Verdict.REFUSED, message, blocking=blocking)
+        return Check(name, CheckVerdict.REFUSED, message, blocking=blocking)
 
     async def _journal(self, sys_id: str) -> Check:
         params = {  # the connector's journal query, one row
@@ -354,12 +357,12 @@ class _Probe:
         try:
             await self._call(table, params)
         except AccessDenied as error:
-            return Check(table, Verdict.REFUSED, refused, 403, error.message)
+            return Check(table, CheckVerdict.REFUSED, refused, 403, error.message)
         except GatewayError as error:
             seen = self._answers.last
             status = seen.status if seen is not None else None
-            return Check(table, Verdict.FAILED, failed, status, error.message)
-        return Check(table, Verdict.OK, ok)
+            return Check(table, CheckVerdict.FAILED, failed, status, error.message)
+        return Check(table, CheckVerdict.OK, ok)
 
 
 _NEEDS = {

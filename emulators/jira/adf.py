@@ -15,7 +15,7 @@ the emulator makes each blank-line-separated block a paragraph and each other li
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 NODE_TYPES = frozenset(
     {
@@ -30,7 +30,7 @@ NODE_TYPES = frozenset(
 NOT_A_DOCUMENT = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
 
 
-def is_document(value: object) -> bool:
+def is_document(value: object) -> TypeGuard[dict[str, Any]]:
     if not isinstance(value, dict) or value.get("type") != "doc" or value.get("version") != 1:
         return False
     content = value.get("content")

@@ -20,6 +20,7 @@ from http import HTTPStatus
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from emulators.jira import responses
 from emulators.jira.auth import ANONYMOUS, authenticate
@@ -54,7 +55,7 @@ def _is_api(path: str) -> bool:
 
 
 @web.middleware
-async def emulate_site(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def emulate_site(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not _is_api(request.path):
         return await handler(request)  # the control API: never recorded
     state = request.app[STATE_KEY]

@@ -114,12 +114,13 @@ class Renderer:
             case "creator":
                 return self.user(issue.creator)
             case "priority":
-                icon = f"{self.base}/images/icons/priorities/{PRIORITIES[value].lower()}.svg"
+                priority: str = issue.values["priority"]  # every issue has one (the default: 3)
+                icon = f"{self.base}/images/icons/priorities/{PRIORITIES[priority].lower()}.svg"
                 return {
-                    "self": f"{self.base}/rest/api/3/priority/{value}",
+                    "self": f"{self.base}/rest/api/3/priority/{priority}",
                     "iconUrl": icon,
-                    "name": PRIORITIES[value],
-                    "id": value,
+                    "name": PRIORITIES[priority],
+                    "id": priority,
                 }
             case "status":
                 return self.status(issue.project, issue.status)

@@ -1,6 +1,6 @@
 """An emulated ServiceNow instance: Table API, OAuth token endpoint and a control API.
 
-It behaves as ``notes/servicenow.md`` documents, quirks included, so the gateway's
+It behaves as ``docs/connectors/servicenow.md`` describes, quirks included, so the gateway's
 ServiceNow connector can be tested end to end over real HTTP. It imports nothing from the
 rest of the project.
 

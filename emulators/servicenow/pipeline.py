@@ -17,6 +17,7 @@ from http import HTTPStatus
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from emulators.servicenow import responses
 from emulators.servicenow.auth import authenticate
@@ -30,7 +31,7 @@ TABLE_PATH = re.compile(r"^/api/now(?:/v\d+)?/table/(?P<table>[^/]+)(?:/(?P<sys_
 
 
 @web.middleware
-async def emulate_instance(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def emulate_instance(request: web.Request, handler: Handler) -> web.StreamResponse:
     path = request.path
     if not (path.startswith("/api/") or path == OAUTH_PATH):
         return await handler(request)  # the control API (and stray paths): never recorded
@@ -85,7 +86,7 @@ async def emulate_instance(request: web.Request, handler: web.Handler) -> web.St
 
 
 async def _handle_or_drop(
-    request: web.Request, handler: web.Handler, state: EmulatorState
+    request: web.Request, handler: Handler, state: EmulatorState
 ) -> web.StreamResponse:
     if not state.faults.take_drop():
         return await handler(request)

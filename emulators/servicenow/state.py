@@ -231,12 +231,13 @@ class EmulatorState:
         for order in reversed(query.order_by):
             column = self.column_at(table, order.column)
             numeric = column is not None and column.kind is Kind.INTEGER
-            matching.sort(
-                key=lambda row, path=order.column, numeric=numeric: _sort_key(
-                    value_of(row)(path), numeric
-                ),
-                reverse=order.descending,
-            )
+
+            def key(
+                row: Mapping[str, str], path: str = order.column, numeric: bool = numeric
+            ) -> tuple[int, float | str]:
+                return _sort_key(value_of(row)(path), numeric)
+
+            matching.sort(key=key, reverse=order.descending)
         return matching[offset : offset + limit], len(matching)
 
     def find_reference(self, table: str, text: str) -> str | None:

@@ -1,6 +1,6 @@
 """Verifying Keycloak access tokens locally, without calling Keycloak per request.
 
-Checks, each refusing with its own :class:`~connectors.errors.Unauthenticated` message:
+Checks, each refusing with its own :class:`~gateway.errors.Unauthenticated` message:
 
 1. the token is a compact JWS whose payload is a JSON object;
 2. ``typ`` is ``Bearer`` (ID, refresh and offline tokens are refused as such);
@@ -31,10 +31,10 @@ from joserfc import jws
 from joserfc.errors import InvalidKeyCurveError, JoseError, KeyParameterError
 from joserfc.jwk import Key
 
-from connectors.errors import Unauthenticated
 from gateway.auth.claims_cache import ClaimsCache
 from gateway.auth.jwks import JwksCache
 from gateway.auth.principal import Principal
+from gateway.errors import Unauthenticated
 from gateway.observability.metrics import Metrics
 
 DEFAULT_ALGORITHMS: tuple[str, ...] = (

@@ -1,4 +1,5 @@
-"""One credential per request (SPEC section 2): an access token, or an offline token.
+"""One credential per request (docs/security.md#authentication): an access token, or an
+offline token.
 
 - ``Authorization: Bearer <token>``: an access token, verified locally; or an offline token,
   recognised by its ``typ`` ``Offline`` and exchanged;
@@ -8,11 +9,11 @@
 
 from __future__ import annotations
 
-from connectors.errors import Unauthenticated
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.credentials import bearer_token, unverified_claims
 from gateway.auth.offline_tokens import OFFLINE, OfflineTokenExchanger
 from gateway.auth.principal import Principal
+from gateway.errors import Unauthenticated
 
 OFFLINE_TOKEN_HEADER = "X-Offline-Token"  # noqa: S105 - a header name
 

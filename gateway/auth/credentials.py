@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from connectors.errors import Unauthenticated
+from gateway.errors import Unauthenticated
 
 _WHITESPACE = re.compile(r"\s")
 

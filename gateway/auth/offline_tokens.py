@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 import httpx
 import orjson
 
-from connectors.errors import Unauthenticated, Unavailable
+from connectors.errors import Unavailable
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.credentials import unverified_claims
 from gateway.auth.principal import Principal
 from gateway.auth.shared_exchanges import SharedExchange, SharedExchanges
+from gateway.errors import Unauthenticated
 from gateway.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -205,10 +206,11 @@ class OfflineTokenExchanger:
                 "access token is cached for this offline token; retry later"
             ) from None
         body = _json(response)
-        if response.status_code == 200 and isinstance(body.get("access_token"), str):
+        access_token = body.get("access_token")
+        if response.status_code == 200 and isinstance(access_token, str):
             now = self._clock()
             lifetime = _seconds(body.get("expires_in"), default=60.0)
-            entry.access_token = body["access_token"]
+            entry.access_token = access_token
             entry.expires_at = now + lifetime
             entry.renew_at = now + max(lifetime - min(_RENEW_MARGIN_SECONDS, lifetime / 2), 0)
             rotated = body.get("refresh_token")
@@ -216,16 +218,16 @@ class OfflineTokenExchanger:
                 entry.offline_token = rotated
             self._metrics.offline_exchange("ok")
             return
-        error, description = str(body.get("error", "")), str(body.get("error_description", ""))
-        said = f"{error}: {description}"[:200] if error else f"HTTP {response.status_code}"
-        if error == "invalid_grant":
+        refusal, description = str(body.get("error", "")), str(body.get("error_description", ""))
+        said = f"{refusal}: {description}"[:200] if refusal else f"HTTP {response.status_code}"
+        if refusal == "invalid_grant":
             self._metrics.offline_exchange("refused")
             self._entries.pop(key, None)  # nothing of it is usable any more
             raise Unauthenticated(
                 f"Keycloak refused the offline token: it was revoked, has expired or was already "
                 f"used ({said}); get a new offline token"
             )
-        if response.status_code >= 500 or not error:
+        if response.status_code >= 500 or not refusal:
             self._metrics.offline_exchange("unavailable")
             raise Unavailable(
                 f"Keycloak at {self._issuer} failed to exchange the offline token ({said})"

@@ -69,10 +69,11 @@ class SharedExchanges:
             sealed = await self._client.get(_name(offline_token))
         except RedisError:
             return None
-        if not sealed:
+        # This client does not decode answers: an entry is bytes (str: a decoding client).
+        if not isinstance(sealed, bytes) or not sealed:
             return None
         try:
-            plain = _open(offline_token, bytes(sealed))
+            plain = _open(offline_token, sealed)
         except (InvalidTag, ValueError):
             return None
         data = orjson.loads(plain)

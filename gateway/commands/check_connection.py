@@ -31,18 +31,20 @@ from pathlib import Path
 import httpx
 import orjson
 
-from connectors.answers import Scrubber
-from connectors.connection import REQUIRED_CREDENTIALS, AuthType
+from connectors.connection import AuthType
+from connectors.connection_keys import CREDENTIAL_KEYS, SECRET_KEYS, ConnectionKey
 from connectors.errors import BadInput, Unavailable
+from connectors.http import Scrubber
 from connectors.servicenow.connector import DEFAULT_TABLE, ServiceNowConnectorFactory
-from connectors.servicenow.probe import Check, Verdict, check_names, probe, skipped
+from connectors.servicenow.probe import Check, CheckVerdict, check_names, probe, skipped
 from gateway.outbound.addresses import resolve_with_system
 from gateway.outbound.guard import AddressGuard
 from gateway.outbound.transport import guarded_transport
 from gateway.outbound.url_policy import AllowedUrl, UrlPolicy
 from gateway.profiles import load_profiles
 from gateway.settings import Settings, SettingsError
-from resolvers.connections import ConnectionDetails, ConnectionResolver, is_table_name
+from resolvers.connections import ConnectionDetails, ConnectionResolver
+from resolvers.tables import GENERIC_RULE, is_table_name
 
 USABLE, UNUSABLE, BAD_USAGE = 0, 1, 2
 URL_CHECK = "instance URL"
@@ -50,15 +52,9 @@ ITSM_TYPES = (ServiceNowConnectorFactory.itsm_type,)
 # The check never calls Keycloak, so its issuer, required to serve, is not required here.
 _UNUSED_ISSUER = "https://keycloak.not-used-by-check-connection.invalid"
 
-# Credentials: connectionDetails key -> (option, Credentials attribute, secret?)
-_OPTIONS = {
-    "username": ("--username", "username", False),
-    "clientId": ("--client-id", "client_id", False),
-    "password": ("--password", "password", True),
-    "clientSecret": ("--client-secret", "client_secret", True),
-    "apiKey": ("--api-key", "api_key", True),
-    "token": ("--token", "token", True),
-}
+# The credential options, from the connection vocabulary: --username, --client-id, then the
+# secrets, each only as --<x>-env or --<x>-file (a secret on the command line is refused).
+_CREDENTIALS = sorted(CREDENTIAL_KEYS, key=lambda key: key.secret)
 
 
 class UsageError(Exception):
@@ -86,10 +82,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=[t.value for t in AuthType],
         help="with a URL: how to authenticate (default basic)",
     )
-    parser.add_argument("--username", help="with a URL: for basic and oauth_password")
-    parser.add_argument("--client-id", help="with a URL: for the OAuth types")
-    for option, _, secret in _OPTIONS.values():
-        if not secret:
+    for key in _CREDENTIALS:
+        option = key.option
+        if not key.secret:
+            parser.add_argument(option, help=f"with a URL: {key.description}")
             continue
         what = option.removeprefix("--").replace("-", " ")
         group = parser.add_mutually_exclusive_group()
@@ -160,7 +156,7 @@ def _plan(args: argparse.Namespace, env: Mapping[str, str]) -> _Plan:
     settings = Settings.load(env, keycloak_issuer=_UNUSED_ISSUER)
     policy = settings.url_policy()
     if args.table is not None and not is_table_name(args.table):
-        raise UsageError("--table must be a table name (letters, digits and '_')")
+        raise UsageError(f"--table must be a table name ({GENERIC_RULE})")
     if "://" in args.target:
         return _url_plan(args, env, settings, policy)
     return _profile_plan(args, env, settings, policy)
@@ -212,27 +208,25 @@ def _url_plan(
             "or --password-file instead"
         )
     auth_type = AuthType(args.auth_type or AuthType.BASIC.value)
-    needed = REQUIRED_CREDENTIALS[auth_type]
     values: dict[str, str | None] = {}
-    for key, (option, attribute, secret) in _OPTIONS.items():
-        value = _secret(args, option, attribute, env) if secret else getattr(args, attribute)
-        if value is not None and key not in needed:
-            raise UsageError(f"--auth-type {auth_type.value} does not use {_shown(option, secret)}")
-        if value is None and key in needed:
-            value = _prompt(option, secret, auth_type)
-        values[attribute] = value
-    details = ConnectionDetails(
-        itsm_type=ITSM_TYPES[0],
-        instance_url=args.target,
-        auth_type=auth_type.value,
-        table=args.table,
-        **values,
+    for key in _CREDENTIALS:
+        value = _secret(args, key, env) if key.secret else getattr(args, key.attribute)
+        needed = auth_type in key.needed_by
+        if value is not None and not needed:
+            raise UsageError(f"--auth-type {auth_type.value} does not use {_shown(key)}")
+        if value is None and needed:
+            value = _prompt(key, auth_type)
+        values[key.attribute] = value
+    details = ConnectionDetails.of(
+        {
+            "itsm_type": ITSM_TYPES[0],
+            "instance_url": args.target,
+            "auth_type": auth_type.value,
+            "table": args.table,
+            **values,
+        }
     )
-    secrets = tuple(
-        value
-        for _, attribute, secret in _OPTIONS.values()
-        if secret and (value := values[attribute])
-    )
+    secrets = tuple(value for key in SECRET_KEYS if (value := values[key.attribute]))
     return _Plan(
         settings=settings,
         resolver=ConnectionResolver(
@@ -248,24 +242,25 @@ def _url_plan(
 
 def _given_options(args: argparse.Namespace) -> list[str]:
     given = ["--auth-type"] if args.auth_type is not None else []
-    for option, attribute, secret in _OPTIONS.values():
-        names = (f"{attribute}_env", f"{attribute}_file") if secret else (attribute,)
+    for key in _CREDENTIALS:
+        names = (
+            (f"{key.attribute}_env", f"{key.attribute}_file") if key.secret else (key.attribute,)
+        )
         if any(getattr(args, name) is not None for name in names):
-            given.append(_shown(option, secret))
+            given.append(_shown(key))
     return given
 
 
-def _shown(option: str, secret: bool) -> str:
-    return f"{option}-env/{option}-file" if secret else option
+def _shown(key: ConnectionKey) -> str:
+    return f"{key.option}-env/{key.option}-file" if key.secret else key.option
 
 
-def _secret(
-    args: argparse.Namespace, option: str, attribute: str, env: Mapping[str, str]
-) -> str | None:
+def _secret(args: argparse.Namespace, key: ConnectionKey, env: Mapping[str, str]) -> str | None:
     """The secret named by ``--<x>-env`` or ``--<x>-file``. Neither the variable's name nor the
     value is quoted in messages: a secret typed there by mistake must not be echoed."""
-    variable: str | None = getattr(args, f"{attribute}_env")
-    path: Path | None = getattr(args, f"{attribute}_file")
+    option = key.option
+    variable: str | None = getattr(args, f"{key.attribute}_env")
+    path: Path | None = getattr(args, f"{key.attribute}_file")
     if variable is not None:
         value = env.get(variable)
         if not value:
@@ -284,14 +279,14 @@ def _secret(
     return None
 
 
-def _prompt(option: str, secret: bool, auth_type: AuthType) -> str:
+def _prompt(key: ConnectionKey, auth_type: AuthType) -> str:
     """A missing secret is asked for on a terminal; anything else missing is a usage error."""
-    what = option.removeprefix("--").replace("-", " ")
-    if secret and sys.stdin.isatty():
+    what = key.option.removeprefix("--").replace("-", " ")
+    if key.secret and sys.stdin.isatty():
         value = getpass.getpass(f"{what}: ")
         if value:
             return value
-    raise UsageError(f"--auth-type {auth_type.value} needs {_shown(option, secret)}")
+    raise UsageError(f"--auth-type {auth_type.value} needs {_shown(key)}")
 
 
 async def _check(plan: _Plan) -> Report:
@@ -301,7 +296,7 @@ async def _check(plan: _Plan) -> Report:
         connection = await plan.resolver.resolve(plan.details, plan.roles)
     except (BadInput, Unavailable) as error:
         table = plan.details.table or DEFAULT_TABLE
-        verdict = Verdict.REFUSED if isinstance(error, BadInput) else Verdict.FAILED
+        verdict = CheckVerdict.REFUSED if isinstance(error, BadInput) else CheckVerdict.FAILED
         refused = Check(URL_CHECK, verdict, error.message, blocking=True)
         return report(table, (refused, *skipped(check_names(table), f"{URL_CHECK} {verdict}")))
     settings = plan.settings
@@ -324,7 +319,7 @@ def _url_ok(url: AllowedUrl) -> Check:
         if url.vouched
         else "allowed by ITSM_GATEWAY_ITSM_ALLOWED_URLS, and resolves to public addresses"
     )
-    return Check(URL_CHECK, Verdict.OK, f"{url.base} is {how}", blocking=True)
+    return Check(URL_CHECK, CheckVerdict.OK, f"{url.base} is {how}", blocking=True)
 
 
 @dataclass(frozen=True)
@@ -344,7 +339,7 @@ class Report:
         return [
             c.name
             for c in self.checks
-            if c.verdict in (Verdict.REFUSED, Verdict.FAILED) and not c.blocking
+            if c.verdict in (CheckVerdict.REFUSED, CheckVerdict.FAILED) and not c.blocking
         ]
 
     @property
@@ -357,12 +352,16 @@ class Report:
         width = max(len(check.name) for check in self.checks) + 1
         for check in self.checks:
             name = f"{check.name + ':':<{width}}"
-            if check.verdict is Verdict.SKIPPED:
+            if check.verdict is CheckVerdict.SKIPPED:
                 lines.append(f"{name} skipped ({check.message})")
                 continue
             verdict = check.verdict.value + (f" ({check.status})" if check.status else "")
             lines.append(f"{name} {verdict}: {check.message}")
-            if check.verdict is not Verdict.OK and check.detail and check.detail != check.message:
+            if (
+                check.verdict is not CheckVerdict.OK
+                and check.detail
+                and check.detail != check.message
+            ):
                 lines.append(f"{'':<{width}} ({check.detail})")
         lines.append(self._result())
         return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""``itsm-gateway``: serve, demo, export-schema."""
+"""``itsm-gateway``: serve, demo, export-schema, config (check, show), check-connection."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     demo = commands.add_parser(
-        "demo", help="run the gateway with a ServiceNow emulator and a development token issuer"
+        "demo", help="run the gateway with ServiceNow and Jira emulators and a demo token issuer"
     )
     demo.add_argument("--port", type=int, default=8080, help="the gateway's port (default 8080)")
     demo.add_argument("--emulator-port", type=int, default=8089)

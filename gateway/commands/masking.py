@@ -21,15 +21,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from gateway.profiles import PLAIN_KEYS
 from gateway.settings import Settings
 
 MASK = "********"
 
-# Profile keys whose values are not secrets (gateway.profiles lists the valid ones; a key added
-# there is masked here until it is listed).
-_PROFILE_PLAIN = frozenset(
-    {"itsm_type", "instance_url", "auth_type", "username", "client_id", "table", "roles"}
-)
+# Profile keys whose values are not secrets (the connection vocabulary's plain keys and the
+# profile's roles); anything else in a profile is masked.
+_PROFILE_PLAIN = frozenset(PLAIN_KEYS)
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")
 _SECRET_QUERY = re.compile(r"password|secret|token|key", re.IGNORECASE)

@@ -35,7 +35,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = getattr(record, "request_id", None)  # set by _RequestIdFilter
+        request_id = getattr(record, "request_id", None)
         if request_id:
             line["request_id"] = request_id
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})

@@ -10,7 +10,7 @@ One ``Metrics`` per app, with its own registry, so tests start from zero. With s
 each worker writes its values there, and ``/metrics`` answers the sum over the workers, whichever
 worker the scrape reaches (prometheus-client's multiprocess mode).
 
-``Metrics`` is also the ITSM call observer (``connectors.resilience.ResilienceObserver``): it
+``Metrics`` is also the ITSM call observer (``connectors.http.ResilienceObserver``): it
 counts each attempt, adds it to the request's trail (``resolvers.trail``), and logs it at debug.
 """
 
@@ -33,7 +33,8 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from connectors.resilience import ResilienceObserver, Target
+from connectors.http import ResilienceObserver, Target
+from gateway.errors import error_response
 from resolvers.trail import current_trail
 
 log = logging.getLogger("itsm_gateway.itsm")
@@ -230,16 +231,12 @@ def metrics_handler(
         if expected is not None:
             given = request.headers.get("Authorization", "").encode()
             if not hmac.compare_digest(given, expected):
-                return web.json_response(
-                    {
-                        "error": {
-                            "code": "UNAUTHENTICATED",
-                            "message": "/metrics needs Authorization: Bearer <the metrics token> "
-                            "(ITSM_GATEWAY_METRICS_TOKEN)",
-                        }
-                    },
-                    status=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                return error_response(
+                    401,
+                    "UNAUTHENTICATED",
+                    "/metrics needs Authorization: Bearer <the metrics token> "
+                    "(ITSM_GATEWAY_METRICS_TOKEN)",
+                    {"WWW-Authenticate": 'Bearer realm="metrics"'},
                 )
         return web.Response(
             body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}

@@ -12,7 +12,7 @@ The session's resolver is ``connect_guard.GuardedResolver`` (its DNS cache off, 
 connection asks again), and every request's origin passes ``connect_guard.AllowedOrigins`` before
 it is handed over. A refused address raises ``AddressRefused`` (400, like the refusal before the
 call). Nothing is sent. aiohttp's errors become httpx's (``_httpx_error``), so the connectors'
-judgement of what was sent (``connectors.resilience.judge``) reads them as before: a failure to
+judgement of what was sent (``connectors.http.outcomes.judge``) reads them as before: a failure to
 connect is ``httpx.ConnectError``/``ConnectTimeout`` (not sent), one after sending is a read
 error, timeout or protocol error (maybe applied).
 

@@ -1,4 +1,4 @@
-"""Which ITSM base URLs callers may name (SPEC section 8).
+"""Which ITSM base URLs callers may name (docs/security.md#which-itsm-addresses-callers-may-name).
 
 ``connectionDetails.instanceUrl`` comes from callers, so without a policy the gateway could be
 pointed at internal services. A URL must be a plain base URL ``scheme://host[:port]`` matching a

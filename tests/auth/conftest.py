@@ -10,10 +10,10 @@ import httpx
 import pytest
 from aiohttp import web
 
-from connectors.errors import Unauthenticated
 from emulators.token_issuer import TokenIssuer, serve
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.jwks import JwksCache
+from gateway.errors import Unauthenticated
 
 # A fixed instant (2030-03-17T17:46:40Z): tokens are minted at it and the verifier's clock starts
 # at it, so expiry is checked by moving the clock, never by sleeping.

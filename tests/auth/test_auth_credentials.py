@@ -1,7 +1,7 @@
 import pytest
 
-from connectors.errors import Unauthenticated
 from gateway.auth.credentials import bearer_token
+from gateway.errors import Unauthenticated
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 

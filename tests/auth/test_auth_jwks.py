@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 import pytest
-from joserfc.jwk import ECKey, OctKey, RSAKey
+from joserfc.jwk import ECKey, Key, OctKey, RSAKey
 
 from connectors.errors import Unavailable
 from gateway.auth.jwks import JwksCache
@@ -32,6 +32,12 @@ def keycloak(discovery: object, jwks: object, *, status: int = 200):
 
 def discovery(issuer: str = ISSUER) -> dict[str, str]:
     return {"issuer": issuer, "jwks_uri": JWKS_URI}
+
+
+def kid(key: Key) -> str:
+    """The key's id: every key whose id these tests use is made with ``auto_kid=True``."""
+    assert key.kid is not None
+    return key.kid
 
 
 def public(key, **extra) -> dict:
@@ -85,8 +91,8 @@ async def test_encryption_hmac_and_kidless_keys_are_ignored(fake_http):
     await jwks.load()
 
     assert jwks.kids == {signing.kid, no_use.kid}
-    assert await jwks.key_for(encryption.kid) is None
-    assert await jwks.key_for(hmac_key.kid) is None
+    assert await jwks.key_for(kid(encryption)) is None
+    assert await jwks.key_for(kid(hmac_key)) is None
 
 
 async def test_discovery_naming_another_issuer_fails_loudly(fake_http):
@@ -267,9 +273,9 @@ async def test_keycloak_back_after_a_failed_start_is_used(fake_http):
 
     answers["up"] = True
     with pytest.raises(Unavailable):  # still within the interval: no new attempt
-        await jwks.key_for(signing.kid)
+        await jwks.key_for(kid(signing))
     now[0] = 31.0
-    assert await jwks.key_for(signing.kid) is not None
+    assert await jwks.key_for(kid(signing)) is not None
     assert jwks.is_loaded
 
 
@@ -289,9 +295,9 @@ async def test_a_cancelled_fetch_leaves_the_next_caller_to_fetch(fake_http):
         return answer(request)
 
     jwks = JwksCache(ISSUER, fake_http(slow_then_fast), min_refresh_interval=30)
-    first = asyncio.create_task(jwks.key_for(signing.kid))
+    first = asyncio.create_task(jwks.key_for(kid(signing)))
     await started.wait()
-    waiter = asyncio.create_task(jwks.key_for(signing.kid))
+    waiter = asyncio.create_task(jwks.key_for(kid(signing)))
     await asyncio.sleep(0)
     first.cancel()
 

@@ -8,9 +8,10 @@ import asyncio
 
 import pytest
 
-from connectors.errors import Unauthenticated, Unavailable
+from connectors.errors import Unavailable
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.offline_tokens import OfflineTokenExchanger
+from gateway.errors import Unauthenticated
 from tests.auth.conftest import Realm
 
 UI = "smartops-ui"  # a public client

@@ -37,7 +37,7 @@ class Backend(Protocol):
     allowed_urls: str  # ITSM_GATEWAY_ITSM_ALLOWED_URLS for the gateway in front of it
 
     def connection(self, **overrides: Any) -> dict[str, Any]:
-        """``connectionDetails`` (SPEC shape) that work; ``overrides`` replace keys (None drops)."""
+        """Working ``connectionDetails`` (docs/contract.md); ``overrides`` set keys (None drops)."""
         ...
 
     def wrong_credentials(self) -> dict[str, Any]:

@@ -128,7 +128,8 @@ async def test_only_what_is_asked_is_fetched(tool: Contract) -> None:
         assert outcome.status == 200, outcome.message
         return await tool.itsm_calls() - before
 
-    plain = [f for f in ("ticketNumber", "shortDescription", "ticketStatus") if f in readable(tool)]
+    wanted = ("ticketNumber", "shortDescription", "ticketStatus")
+    plain: list[str] = [f for f in wanted if f in readable(tool)]
     assert await calls_for(plain) == 1
     if supports(tool, TicketField.COMMENTS):
         assert await calls_for([*plain, "comments"]) > 1

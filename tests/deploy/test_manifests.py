@@ -3,7 +3,7 @@ the probes ask routes the app serves, on the port it listens on; every ITSM_GATE
 setting; the example settings file is valid and its secret files come from the example Secret;
 the image installs every package the distribution ships.
 
-No cluster and no Docker daemon is needed (README, "Deploying", says what was run where).
+No cluster and no Docker daemon is needed (docs/operations.md#deployment says what was run where).
 """
 
 from __future__ import annotations

@@ -2,16 +2,17 @@
 
 ``Outcome`` is what both doors promise alike: a status, a message and the ticket's details in
 REST's spelling (GraphQL's ``null`` read as REST's ``""``). Tests parametrised over ``DOORS`` hold
-the two doors to the same behaviour, which SPEC section 1 requires.
+the two doors to the same behaviour, which docs/contract.md#doors requires.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
+from connectors.connection_keys import GRAPHQL_ARGUMENT, REST_OBJECT
 from connectors.fields import FIELD_NAMES
 
 NOTE_SUBFIELDS = {
@@ -43,8 +44,44 @@ def _as_rest(value: Any) -> Any:
     return value
 
 
+class Door(Protocol):
+    """What a test may ask of either door."""
+
+    name: str
+
+    async def fetch(
+        self,
+        stack: Any,
+        number: str,
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        zone: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome: ...
+
+    async def create(
+        self,
+        stack: Any,
+        ticket_json: dict[str, Any],
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome: ...
+
+    async def update(
+        self,
+        stack: Any,
+        sys_id: str,
+        ticket_json: dict[str, Any],
+        fields: list[str] | None = None,
+        connection: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Outcome: ...
+
+
 class RestDoor:
     name = "rest"
+    connection_object = REST_OBJECT  # how messages name a connection key: connectionDetails.<key>
 
     async def fetch(
         self,
@@ -108,6 +145,7 @@ class RestDoor:
 
 class GraphQLDoor:
     name = "graphql"
+    connection_object = GRAPHQL_ARGUMENT  # the argument: messages say connection.<key>
 
     async def fetch(
         self,
@@ -178,5 +216,5 @@ class GraphQLDoor:
         return Outcome(200, "", {k: _as_rest(v) for k, v in ticket.items()}, response)
 
 
-DOORS = [RestDoor(), GraphQLDoor()]
+DOORS: list[Door] = [RestDoor(), GraphQLDoor()]
 DOOR_IDS = [door.name for door in DOORS]

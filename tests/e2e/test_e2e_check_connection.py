@@ -275,7 +275,7 @@ def _hide_column(column: str) -> Any:
         answered = isinstance(response, web.Response) and response.status == 200
         if "/table/incident" not in request.path or not answered:
             return response
-        body = orjson.loads(response.body)  # type: ignore[arg-type]
+        body = orjson.loads(response.body)
         rows = body["result"] if isinstance(body["result"], list) else [body["result"]]
         for row in rows:
             row.pop(column, None)

@@ -1,5 +1,5 @@
 """The ``itsm-gateway`` command as a user runs it: real subprocesses, bounded waits, and every
-child killed in ``finally`` (SPEC section 8).
+child killed in ``finally`` (docs/operations.md#running-it).
 """
 
 from __future__ import annotations

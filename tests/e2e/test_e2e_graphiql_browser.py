@@ -78,6 +78,7 @@ async def asset_paths(stack: Stack) -> list[str]:
 @pytest.fixture(scope="module")
 async def graphiql_off(stack: Stack) -> AsyncIterator[str]:
     """A second gateway with ``graphiql=False``; its URL."""
+    assert stack.issuer is not None
     settings = Settings(
         keycloak_issuer=stack.issuer.issuer,
         keycloak_audience=stack.issuer.audience,
@@ -197,6 +198,7 @@ async def test_graphiql_fetches_a_ticket_in_a_browser_without_internet(
     expected = (await stack.graphql(query)).json()  # the same query, sent by the test itself
     assert expected["data"]["ticket"]["ticketNumber"] == INC_NEW[0]
     assert expected["data"]["ticket"]["comments"][0]["comment"] == COMMENT_WITH_BLANK_LINE
+    assert stack.issuer is not None
     token = stack.issuer.mint("smartops.operator")
     headers = json.dumps({"Authorization": f"Bearer {token}"})
 

@@ -1,4 +1,4 @@
-"""The GraphQL door end to end (SPEC sections 1, 3 and 6): schema drift, GraphiQL, GET, the
+"""The GraphQL door end to end (docs/contract.md#graphql): schema drift, GraphiQL, GET, the
 selection set as the field set counted at the emulator, typed writes, and error codes.
 """
 

@@ -1,4 +1,4 @@
-"""Liveness, readiness, request ids and the access log, end to end (SPEC sections 1, 2 and 8)."""
+"""Liveness, readiness, request ids and the access log, end to end (docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ async def test_an_unreachable_issuer_makes_the_gateway_unready_but_alive(
     stack: Stack, caplog: pytest.LogCaptureFixture
 ) -> None:
     issuer = f"http://127.0.0.1:{closed_port()}/realms/smartops"
+    assert stack.issuer is not None
     settings = Settings(
         keycloak_issuer=issuer,
         keycloak_audience=stack.issuer.audience,
@@ -186,7 +187,7 @@ async def test_an_insane_request_id_is_replaced(stack: Stack, request_id: str) -
 
 async def test_a_request_id_with_non_ascii_bytes_is_replaced(stack: Stack) -> None:
     response = await stack.http.get(
-        f"{stack.gateway_url}/healthz", headers={"X-Request-ID": "caf\xe9".encode("latin-1")}
+        f"{stack.gateway_url}/healthz", headers={b"X-Request-ID": "caf\xe9".encode("latin-1")}
     )
     assert response.status_code == 200
     assert re.fullmatch(GENERATED_ID, response.headers["X-Request-ID"])
@@ -206,6 +207,7 @@ async def test_each_request_gets_its_own_generated_id(stack: Stack) -> None:
 async def test_the_access_log_names_request_status_and_user_and_no_secret(
     stack: Stack, caplog: pytest.LogCaptureFixture, production_logging: logging.Handler
 ) -> None:
+    assert stack.issuer is not None
     settings = Settings(
         keycloak_issuer=stack.issuer.issuer,
         keycloak_audience=stack.issuer.audience,

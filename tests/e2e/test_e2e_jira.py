@@ -37,7 +37,7 @@ from emulators.jira.control import stored
 from gateway.app import create_app
 from gateway.settings import Settings
 from tests.e2e.conftest import Stack
-from tests.e2e.doors import DOOR_IDS, DOORS, NOTE_SUBFIELDS, Outcome
+from tests.e2e.doors import DOOR_IDS, DOORS, NOTE_SUBFIELDS, GraphQLDoor, Outcome
 from tests.support.servers import serving, wait_until_ready
 
 WRONG_TOKEN = "ATATT-wrong-Secret-token-0042"
@@ -118,7 +118,7 @@ async def graphql(stack: Stack, query: str, variables: dict[str, Any], root: str
     return GRAPHQL._outcome(await stack.graphql(query, variables), root)
 
 
-GRAPHQL = DOORS[1]
+GRAPHQL = GraphQLDoor()
 
 
 def selection(fields: list[str]) -> str:

@@ -3,7 +3,7 @@
 GraphQL: depth, tokens, aliases and tickets per request, each refused as ``BAD_USER_INPUT`` (400)
 before any resolver runs; GraphiQL, GraphQL over GET and introspection switched off. REST: the
 length of ``ticketFields`` and of every ``connectionDetails`` value, with the same connection
-limits through the GraphQL door (SPEC section 1: the doors behave alike).
+limits through the GraphQL door (docs/contract.md#doors: the doors behave alike).
 
 Every refusal is checked at the emulator too: nothing reached the ITSM.
 """
@@ -37,6 +37,7 @@ MAX_TICKETS = 2
 async def locked(stack: Stack) -> AsyncIterator[Stack]:
     """The stack behind a gateway configured as for production: no GraphiQL, no GraphQL over
     GET, no introspection, and small limits."""
+    assert stack.issuer is not None
     settings = Settings(
         keycloak_issuer=stack.issuer.issuer,
         keycloak_audience=stack.issuer.audience,
@@ -339,3 +340,23 @@ async def test_too_many_ticket_fields_by_query_parameters_are_refused(stack: Sta
     assert response.json()["statusMessage"] == (
         "ticketFields has 101 entries; at most 100 are accepted"
     )
+
+
+@doors
+@pytest.mark.parametrize("operation", ["fetch", "update"])
+async def test_an_over_long_ticket_number_or_sys_id_is_refused_alike_by_both_doors(
+    stack: Stack, door: Any, operation: str
+) -> None:
+    """One rule, owned by the use case: both doors refuse the same length with the same words,
+    without echoing the value."""
+    value = "INC" + "7" * 1022  # 1025 characters
+    if operation == "fetch":
+        outcome = await door.fetch(stack, value)
+        name = "ticketNumber"
+    else:
+        outcome = await door.update(stack, value, {"short_description": "x"})
+        name = "sysId"
+    assert outcome.status == 400, outcome
+    assert outcome.message == f"{name} is too long; at most 1024 characters are accepted"
+    assert value not in outcome.response.text
+    assert stack.table_requests() == []

@@ -31,6 +31,7 @@ UNKNOWN_WORDS = ("may have been applied", "did not send it again", "before retry
 @pytest.fixture(scope="module")
 async def gateway_url(stack: Stack) -> AsyncIterator[str]:
     """A gateway as production builds it: retries, breaker and limits from the settings."""
+    assert stack.issuer is not None
     settings = Settings(
         keycloak_issuer=stack.issuer.issuer,
         keycloak_audience=stack.issuer.audience,

@@ -21,6 +21,7 @@ from tests.support.servers import serving, wait_until_ready
 @pytest.fixture(scope="module")
 async def guarded(stack: Stack) -> AsyncIterator[Stack]:
     """The same stack, behind a gateway that requires roles."""
+    assert stack.issuer is not None
     settings = Settings(
         keycloak_issuer=stack.issuer.issuer,
         keycloak_audience=stack.issuer.audience,
@@ -34,6 +35,7 @@ async def guarded(stack: Stack) -> AsyncIterator[Stack]:
 
 
 def token(stack: Stack, *roles: str, client_roles: dict[str, list[str]] | None = None) -> str:
+    assert stack.issuer is not None
     return stack.issuer.mint("someone", roles=list(roles), client_roles=client_roles)
 
 

@@ -4,7 +4,7 @@ them may appear in an answer (body or headers) or in any log line, tracebacks in
 The sentinels are distinctive strings placed wherever a caller or operator puts a secret: the
 ITSM password, OAuth client secret, API key and bearer token in connectionDetails, the caller's
 own tokens, and secrets typed into the wrong key or the wrong place. (Unknown ticketFields names
-are echoed by contract, SPEC section 4, so that is not a place for a secret.)
+are echoed by contract, docs/contract.md#rest-contracts, so that is not a place for a secret.)
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ async def test_hostile_urls_are_refused_and_reach_nothing(
 
     for outcome in (fetched, created):
         assert outcome.status == 400, outcome.message
-        assert "connectionDetails.instanceUrl" in outcome.message
+        assert f"{door.connection_object}.instanceUrl" in outcome.message
         assert reason in outcome.message
         assert SN_PASSWORD not in outcome.message
     assert ssrf.emulator.requests == []

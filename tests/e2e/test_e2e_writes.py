@@ -42,10 +42,12 @@ def journal(stack: Stack, sys_id: str, element: str) -> list[dict[str, str]]:
 
 
 def business_time_left(stack: Stack, sys_id: str) -> str:
+    # As the connector does: a blank or malformed duration is no time left known.
     active = [
-        parse_duration(r["business_time_left"])
+        seconds
         for r in stack.emulator.records("task_sla")
         if r["task"] == sys_id and r["active"] == "true"
+        if (seconds := parse_duration(r["business_time_left"])) is not None
     ]
     return str(min(active)) if active else ""
 

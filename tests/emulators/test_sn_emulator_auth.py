@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-if TYPE_CHECKING:  # conftest is not importable under --import-mode=importlib
-    from conftest import Emulator
+if TYPE_CHECKING:  # for the annotations only: pytest gives the fixtures
+    from tests.emulators.conftest import Emulator
 
 NOT_AUTHENTICATED = {
     "error": {

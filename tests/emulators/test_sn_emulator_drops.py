@@ -10,8 +10,8 @@ import pytest
 
 from emulators.servicenow import Faults, seed
 
-if TYPE_CHECKING:  # conftest is not importable under --import-mode=importlib
-    from conftest import Emulator
+if TYPE_CHECKING:  # for the annotations only: pytest gives the fixtures
+    from tests.emulators.conftest import Emulator
 
 NEW = {"short_description": "Printer on fire"}
 

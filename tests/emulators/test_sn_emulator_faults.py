@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from emulators.servicenow import seed
 
-if TYPE_CHECKING:  # conftest is not importable under --import-mode=importlib
-    from conftest import Emulator
+if TYPE_CHECKING:  # for the annotations only: pytest gives the fixtures
+    from tests.emulators.conftest import Emulator
 
 
 async def test_hourly_limit_refuses_with_rate_limit_headers(emulator: Emulator) -> None:

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from emulators.servicenow import seed
 
-if TYPE_CHECKING:  # conftest is not importable under --import-mode=importlib
-    from conftest import Emulator
+if TYPE_CHECKING:  # for the annotations only: pytest gives the fixtures
+    from tests.emulators.conftest import Emulator
 
 JSON = "application/json;charset=UTF-8"
 

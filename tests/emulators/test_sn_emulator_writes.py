@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from emulators.servicenow import seed
 
-if TYPE_CHECKING:  # conftest is not importable under --import-mode=importlib
-    from conftest import Emulator
+if TYPE_CHECKING:  # for the annotations only: pytest gives the fixtures
+    from tests.emulators.conftest import Emulator
 
 NOW = "2026-03-11 17:00:00"
 POLICY_DETAIL = (

@@ -47,7 +47,7 @@ async def keycloak(
     try:
         distribution = await asyncio.to_thread(keycloak_distribution)
     except KeycloakUnavailable as exc:
-        unavailable = exc.reason
+        unavailable: str | None = exc.reason
     else:
         unavailable = None
     # Outside the except block, so that a failure shows the reason alone, not a chained trace.

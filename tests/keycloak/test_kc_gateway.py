@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -344,7 +344,9 @@ async def test_key_rotation_needs_no_restart_and_old_keys_serve_while_published(
 
 @pytest.mark.parametrize("mode", ["refuse", "blackhole"])
 async def test_keycloak_unreachable_cached_keys_serve_new_offline_tokens_get_503(
-    keycloak: Keycloak, emulator: tuple[EmulatorState, str], mode: str
+    keycloak: Keycloak,
+    emulator: tuple[EmulatorState, str],
+    mode: Literal["refuse", "blackhole"],
 ) -> None:
     async with gateway(keycloak, emulator) as stack:
         cached_offline = await offline_token(keycloak, "reader")

@@ -46,7 +46,9 @@ class NarrowItsm:
     def __init__(self) -> None:
         self.asked: list[frozenset[TicketField]] = []
 
-    def open(self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None):  # type: ignore[no-untyped-def]
+    def open(
+        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
+    ) -> NarrowItsm:
         return self
 
     async def aclose(self) -> None:
@@ -65,6 +67,9 @@ class NarrowItsm:
         self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
     ) -> Ticket:
         return await self.fetch("DESK-1", fields, zone)
+
+    async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        raise AssertionError("the narrow tool cannot create: the use case refuses first")
 
 
 @pytest.fixture

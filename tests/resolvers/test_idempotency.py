@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Set
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,7 @@ from connectors.registry import ConnectorRegistry
 from connectors.servicenow.capabilities import SERVICENOW
 from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import UrlPolicy
-from resolvers.connections import ConnectionDetails, ConnectionResolver
+from resolvers.connections import ConnectionDetails, ConnectionResolver, replace
 from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, IdempotentCall, parse_idempotency_key
 from resolvers.idempotency_records import decode_ticket, encode_ticket
 from resolvers.idempotency_store import MemoryIdempotencyStore
@@ -234,6 +233,14 @@ class FakeItsm:
 
     async def aclose(self) -> None:
         pass
+
+    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        raise AssertionError("these tests only create")
+
+    async def update(
+        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket:
+        raise AssertionError("these tests only create")
 
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         self.creates.append(write.native)

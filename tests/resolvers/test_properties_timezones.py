@@ -1,4 +1,5 @@
-"""Properties of ``itsmTimeZoneOffset`` parsing and of the UTC output format (SPEC sections 3, 5).
+"""Properties of ``itsmTimeZoneOffset`` parsing and of the UTC output format
+(docs/contract.md#times).
 
 Whatever a caller sends as ``itsmTimeZoneOffset`` is a zone or a 400 naming the key: anything else
 escaping ``parse_zone`` is a 500. Runs are derandomized so that CI sees the same examples every

@@ -1,4 +1,4 @@
-"""Properties of the legacy REST contracts (SPEC section 4): any JSON value as a body parses to a
+"""Properties of the legacy REST contracts (docs/contract.md): any JSON value as a body parses to a
 model or is refused with ``BadInput`` (a 400 whose message says what to fix), never anything else;
 a parsed model survives being dumped and parsed again.
 
@@ -33,10 +33,9 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-MODELS = [CreateRequest, UpdateRequest, FetchRequest]
-REAL_KEYS = sorted(
-    {name for model in [*MODELS, ConnectionDetailsModel] for name in model.model_fields}
-)
+MODELS: list[type[BaseModel]] = [CreateRequest, UpdateRequest, FetchRequest]
+_ALL_MODELS: list[type[BaseModel]] = [*MODELS, ConnectionDetailsModel]
+REAL_KEYS = sorted({name for model in _ALL_MODELS for name in model.model_fields})
 
 
 @st.composite

@@ -7,7 +7,7 @@ naming the *proxy's* port: every token's ``iss`` and every URL in the discovery 
 proxy's, whichever port the request came in on. The helpers here talk to Keycloak's own port, so
 they keep working while the proxy is cut.
 
-Facts about Keycloak this relies on are in ``/work/shared/notes/keycloak.md``.
+What the realm needs is in ``docs/security.md`` ("What the SmartOps realm needs").
 """
 
 from __future__ import annotations

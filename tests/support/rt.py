@@ -10,8 +10,8 @@ failure when RT cannot be had, and the terminal summary.
 Tests take the session fixture ``rt_server`` (import it into a conftest; ``session_rt`` is the
 same for fixtures that cannot take it); all of them share one server while it runs. Without the
 packages and without root (or apt-get) to install them, those tests skip with the reason, or
-fail when ``ITSM_GATEWAY_REQUIRE_RT=1`` (CI). Facts about RT this relies on:
-``/work/shared/notes/request-tracker.md``.
+fail when ``ITSM_GATEWAY_REQUIRE_RT=1`` (CI). What the gateway relies on in RT:
+``docs/connectors/request-tracker.md``.
 """
 
 from __future__ import annotations

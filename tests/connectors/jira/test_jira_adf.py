@@ -130,6 +130,7 @@ def test_other_blocks() -> None:
 
 
 def test_anything_that_is_not_a_document_reads_as_no_text() -> None:
-    for value in (None, "plain", 3, [], {"type": "doc"}, {"content": "x"}):
+    values: tuple[object, ...] = (None, "plain", 3, [], {"type": "doc"}, {"content": "x"})
+    for value in values:
         assert adf_to_text(value) == ""
     assert adf_to_text(doc({"type": "paragraph", "content": [None, {"type": "text"}]})) == ""

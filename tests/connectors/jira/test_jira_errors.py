@@ -1,4 +1,4 @@
-"""Jira's failures as gateway errors (SPEC section 7): statuses, quoted messages without
+"""Jira's failures as gateway errors (docs/contract.md#errors): statuses, quoted messages without
 secrets, writes that may have been applied, and the resilience layer's view of each call."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from connectors.errors import (
     Unavailable,
 )
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResilienceObserver, ResiliencePolicy, Target
 from connectors.jira import JiraConnectorFactory
 from connectors.model import WriteRequest
-from connectors.resilience import Resilience, ResilienceObserver, ResiliencePolicy, Target
 from tests.connectors.jira.conftest import API_TOKEN, EMAIL, OAUTH_TOKEN, SITE, connection
 
 F = TicketField

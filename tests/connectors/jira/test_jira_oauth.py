@@ -15,8 +15,8 @@ import pytest
 from connectors.connection import AuthType
 from connectors.errors import ItsmError
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResilienceObserver, ResiliencePolicy, Target
 from connectors.jira import JiraConnectorFactory
-from connectors.resilience import Resilience, ResilienceObserver, ResiliencePolicy, Target
 from tests.connectors.jira.conftest import OAUTH_TOKEN, SITE, connection
 
 F = TicketField

@@ -1,5 +1,6 @@
-"""Every way a ServiceNow answer goes wrong becomes one gateway error (SPEC section 7) whose
-message names ServiceNow and the host, quotes ServiceNow, and carries no secret."""
+"""Every way a ServiceNow answer goes wrong becomes one gateway error
+(docs/contract.md#errors) whose message names ServiceNow and the host, quotes ServiceNow, and
+carries no secret."""
 
 from __future__ import annotations
 

@@ -201,7 +201,7 @@ async def test_every_field_is_answered(httpx_mock, connector, payload):
     ticket = await connector.fetch("INC0010001", ALL_FIELDS, UTC)
 
     assert set(ticket.values) == set(ALL_FIELDS)
-    assert list(ticket.values) == list(TicketField)  # SPEC order
+    assert list(ticket.values) == list(TicketField)  # the contract's order
     fields = httpx_mock.get_requests()[0].url.params["sysparm_fields"].split(",")
     assert "business_duration" in fields
     assert "close_code" not in fields

@@ -1,4 +1,4 @@
-"""The ServiceNow connector through ``connectors.resilience``: reads retried, writes whose outcome
+"""The ServiceNow connector through ``connectors.http``: reads retried, writes whose outcome
 is unknown flagged and never resent, 429s waited for, the breaker failing fast (token fetches
 included), and the concurrency limit never deadlocking with the OAuth token fetch.
 
@@ -17,8 +17,8 @@ import pytest
 from connectors.connection import AuthType
 from connectors.errors import ItsmError, ItsmTimeout, RateLimited, Unavailable
 from connectors.fields import TicketField
+from connectors.http import Resilience, ResiliencePolicy
 from connectors.model import WriteRequest
-from connectors.resilience import Resilience, ResiliencePolicy
 from connectors.servicenow import ServiceNowConnectorFactory
 
 INSTANCE = "https://acme.service-now.com"

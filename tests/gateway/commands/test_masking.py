@@ -23,7 +23,7 @@ def test_every_secret_setting_is_masked() -> None:
     """A setting declared ``repr=False`` is a secret; one added later is masked too."""
     secret_fields = [name for name, field in Settings.model_fields.items() if not field.repr]
     assert {"keycloak_client_secret", "keycloak_clients", "redis_url"} <= set(secret_fields)
-    values: dict[str, Any] = {
+    values: dict[str, Any] = {  # text, as the environment gives it: the settings parse it
         "keycloak_client_secret": SECRET,
         "keycloak_clients": f"batch={SECRET}",
         "redis_url": f"redis://:{SECRET}@redis:6379/0",

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from connectors.resilience import judge
+from connectors.http import judge
 from gateway.outbound.client import CookielessClient
 from gateway.outbound.transport import GuardedTransport
 from gateway.outbound.url_policy import UrlPolicy

@@ -1,5 +1,7 @@
-"""Retries, a circuit breaker and a concurrency limit for the HTTP calls a connector makes to an
-ITSM instance. Generic: it sees ``httpx`` answers and transport errors, never a vendor's payload.
+"""The retry and limit engine: retries and a concurrency limit around the HTTP calls a connector
+makes to an ITSM instance, with the instance's circuit breaker (``breaker``). Generic: it sees
+``httpx`` answers and transport errors, never a vendor's payload; what each outcome means is
+``outcomes.judge``.
 
 ``Resilience`` is long-lived (one per connector factory) and keeps, per instance URL, a
 ``CircuitBreaker`` and an ``asyncio.Semaphore``. ``Resilience.call`` runs one logical call:
@@ -13,12 +15,8 @@ ITSM instance. Generic: it sees ``httpx`` answers and transport errors, never a 
   connecting, lost its connection after sending, or got a 5xx other than 503 is not sent again,
   and ``outcome_unknown`` says so, so the connector can flag its error (``mark_outcome_unknown``).
   A connection refused or a connect timeout sent nothing: those are retried, writes included.
-- **Circuit breaker**: ``breaker_failures`` failed calls in a row (connection errors, timeouts,
-  5xx, a 2xx/3xx that is not JSON, such as a hibernation or login page; a call's retries count
-  once, so the threshold does not depend on ``retries``) open it. While open, calls fail at once
-  with ``Unavailable`` (503) and ``Retry-After``; after ``breaker_reset_seconds`` one trial call
-  (sent once, without retries) goes through: success closes the breaker, failure opens it again.
-  4xx and 429 answers prove the instance is alive and count as successes.
+- **Circuit breaker** (``breaker``): ``breaker_failures`` failed calls in a row open it. While
+  open, calls fail at once with ``Unavailable`` (503) and ``Retry-After``.
 - **Concurrency limit**: at most ``max_concurrency_per_instance`` requests in flight per instance,
   so one slow instance cannot take every pooled connection. A slot is held for one attempt only
   (not across backoff sleeps); waiting for one counts against the caller's deadline, which the
@@ -31,9 +29,7 @@ can carry data) nor a header. The clock, sleep and random are injectable for tes
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
-import math
 import random as random_module
 import time
 from collections.abc import Awaitable, Callable
@@ -41,14 +37,13 @@ from dataclasses import dataclass
 
 import httpx
 
-from connectors.answers import transport_error
-from connectors.errors import GatewayError, Unavailable
+from connectors.errors import Unavailable
+from connectors.http.breaker import Admission, CircuitBreaker
+from connectors.http.observer import ResilienceObserver, Target
+from connectors.http.outcomes import AttemptVerdict, Health, Result, judge
 
 log = logging.getLogger("itsm_gateway.resilience")
 
-# Not PUT or DELETE, idempotent as HTTP defines them: a Table API PUT is a partial update that
-# appends journal entries (comments, work notes) like a PATCH, so sending it twice is not harmless.
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Instances tracked before idle, harmless entries are swept (callers choose instance URLs).
 _SWEEP_AT = 256
 
@@ -82,197 +77,6 @@ class ResiliencePolicy:
     @classmethod
     def disabled(cls) -> ResiliencePolicy:
         return cls(retries=0, breaker_failures=None, max_concurrency_per_instance=None)
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """The instance a call goes to: ``key`` (its URL) groups breaker and slots; ``name`` is how
-    messages call it (``ServiceNow at acme.service-now.com``); ``host`` goes in log lines."""
-
-    key: str
-    name: str
-    host: str
-    itsm_type: str = "servicenow"  # metrics label: which kind of ITSM
-
-
-class Health(enum.Enum):
-    HEALTHY = "healthy"  # the instance answered sensibly, even if it refused (4xx, 429)
-    UNHEALTHY = "unhealthy"  # counts towards opening the breaker
-    NEUTRAL = "neutral"  # says nothing about the instance (e.g. our own pool was full)
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    health: Health
-    retryable: bool
-    outcome_unknown: bool  # a write that may have been applied
-    reason: str  # for the log: "answer 503", "ConnectError"
-    retry_after: float | None = None
-
-
-Result = httpx.Response | httpx.TransportError
-
-
-def judge(method: str, result: Result, *, idempotent: bool | None = None) -> Verdict:
-    """What one attempt's outcome means for the instance's health, a retry and a write."""
-    safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
-    if isinstance(result, httpx.Response):
-        status = result.status_code
-        reason = f"answer {status}"
-        if status in (429, 503):  # refused before doing anything: safe to send again
-            health = Health.HEALTHY if status == 429 else Health.UNHEALTHY
-            return Verdict(health, True, False, reason, _retry_after(result))
-        if status >= 500:
-            return Verdict(Health.UNHEALTHY, safe, not safe, reason)
-        if status < 400 and not is_json(result):
-            return Verdict(Health.UNHEALTHY, False, False, f"{reason} not JSON")
-        return Verdict(Health.HEALTHY, False, False, reason)
-    kind = type(result).__name__
-    if isinstance(result, httpx.PoolTimeout):  # our own pool was full: nothing sent
-        return Verdict(Health.NEUTRAL, True, False, kind)
-    if isinstance(result, httpx.ConnectError | httpx.ConnectTimeout):  # nothing sent
-        return Verdict(Health.UNHEALTHY, True, False, kind)
-    if isinstance(result, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError):
-        # Sent, or partly sent: the ITSM may have acted on it.
-        return Verdict(Health.UNHEALTHY, safe, not safe, kind)
-    # UnsupportedProtocol, LocalProtocolError, ProxyError: our side, nothing reached the ITSM.
-    return Verdict(Health.NEUTRAL, False, False, kind)
-
-
-def outcome_unknown(method: str, result: Result, *, idempotent: bool | None = None) -> bool:
-    """Whether a call that ended with ``result`` may have applied a write."""
-    return judge(method, result, idempotent=idempotent).outcome_unknown
-
-
-def mark_outcome_unknown(error: GatewayError, method: str) -> GatewayError:
-    """Flag ``error`` and say in its message what the caller must know before sending again."""
-    error.outcome_unknown = True
-    error.message = (
-        f"{error.message}; the {method.upper()} was sent and may have been applied, so the "
-        "gateway did not send it again: check in the ITSM whether it was applied before retrying"
-    )
-    error.args = (error.message,)
-    return error
-
-
-class ResilienceObserver:
-    """What ``Resilience`` reports as it works, for metrics, logs and traces; every method does
-    nothing here, and the gateway overrides them (``gateway.observability.metrics``).
-    ``operation`` is a small fixed vocabulary (``read_ticket``, ``read_journal``,
-    ``create_ticket``, ``oauth_token``...),
-    ``outcome`` an HTTP status (``"200"``) or the kind of transport error (``"ConnectTimeout"``)."""
-
-    def itsm_call(self, target: Target, operation: str, outcome: str, seconds: float) -> None:
-        """One HTTP attempt ended."""
-
-    def itsm_retry(self, target: Target, operation: str, reason: str, delay: float) -> None:
-        """An attempt will be made again after ``delay`` seconds."""
-
-    def itsm_rate_limit_wait(self, target: Target, seconds: float) -> None:
-        """The instance asked to wait (429/503 with ``Retry-After``), and the gateway waits."""
-
-    def itsm_breaker(self, target: Target, state: str) -> None:
-        """The instance's breaker state after a call (``closed``, ``open``, ``half-open``)."""
-
-    def itsm_breaker_refusal(self, target: Target, operation: str) -> None:
-        """A call was refused at once because the instance's breaker is open."""
-
-
-async def call_or_raise(
-    resilience: Resilience,
-    target: Target,
-    method: str,
-    send: Callable[[], Awaitable[httpx.Response]],
-    *,
-    operation: str,
-    idempotent: bool | None = None,
-) -> httpx.Response:
-    """``Resilience.call``, with a request that got no HTTP answer turned into the gateway error
-    naming ``target`` (flagged when a write may have been applied)."""
-    try:
-        return await resilience.call(
-            target, method, send, idempotent=idempotent, operation=operation
-        )
-    except httpx.TransportError as exc:
-        error = transport_error(exc, target.name)
-        if outcome_unknown(method, exc, idempotent=idempotent):
-            mark_outcome_unknown(error, method)
-        raise error from None
-
-
-def flag_if_applied(
-    error: GatewayError, method: str, response: httpx.Response, *, idempotent: bool | None = None
-) -> GatewayError:
-    """An error made from ``response``, flagged when the write may have been applied: a 5xx (503
-    aside) may come after the write; a 2xx in JSON means it was, whatever its body says."""
-    safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
-    applied = response.is_success and not safe
-    if outcome_unknown(method, response, idempotent=idempotent) or (applied and is_json(response)):
-        mark_outcome_unknown(error, method)
-    return error
-
-
-class Admission(enum.Enum):
-    CALL = "call"
-    TRIAL = "trial"  # the one call let through a half-open breaker
-
-
-class CircuitBreaker:
-    """One instance's breaker: closed -> open after ``failures`` failed calls in a row -> after
-    ``reset_seconds``, half-open: one trial call -> closed on success, open again on failure."""
-
-    def __init__(
-        self, failures: int, reset_seconds: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.threshold = failures
-        self._reset = reset_seconds
-        self._clock = clock
-        self._failures = 0
-        self._opened_at: float | None = None
-        self._trial = False
-
-    @property
-    def state(self) -> str:
-        if self._opened_at is None:
-            return "closed"
-        if self._trial or self._clock() >= self._opened_at + self._reset:
-            return "half-open"
-        return "open"
-
-    @property
-    def pristine(self) -> bool:
-        return self._failures == 0 and self._opened_at is None and not self._trial
-
-    def admit(self) -> Admission | None:
-        """May a call go ahead? ``None``: no, fail fast (see ``retry_in``)."""
-        if self._opened_at is None:
-            return Admission.CALL
-        if not self._trial and self._clock() >= self._opened_at + self._reset:
-            self._trial = True
-            return Admission.TRIAL
-        return None
-
-    def is_open(self) -> bool:
-        return self._opened_at is not None
-
-    def retry_in(self) -> int:
-        """Whole seconds until a trial call may go (at least 1: one may be under way)."""
-        if self._opened_at is None:
-            return 0
-        return max(1, math.ceil(self._opened_at + self._reset - self._clock()))
-
-    def record(self, admission: Admission, health: Health) -> None:
-        if admission is Admission.TRIAL:
-            self._trial = False
-        if health is Health.HEALTHY:  # also from a call admitted before the breaker opened
-            self._failures, self._opened_at = 0, None
-        elif health is Health.UNHEALTHY:
-            if admission is Admission.TRIAL:
-                self._opened_at = self._clock()
-            elif self._opened_at is None:
-                self._failures += 1
-                if self._failures >= self.threshold:
-                    self._opened_at = self._clock()
 
 
 @dataclass(slots=True)
@@ -309,7 +113,7 @@ class Resilience:
     def backoff(self, retry: int) -> float:
         """The wait before retry number ``retry`` (1, 2, ...): full jitter over the ceiling."""
         policy = self.policy
-        ceiling = min(policy.max_backoff_seconds, policy.backoff_seconds * 2 ** (retry - 1))
+        ceiling = min(policy.max_backoff_seconds, policy.backoff_seconds * 2.0 ** (retry - 1))
         return self._random() * ceiling
 
     async def call(
@@ -399,7 +203,7 @@ class Resilience:
         return result
 
     def _delay(
-        self, verdict: Verdict, attempt: int, retries: int, breaker: CircuitBreaker | None
+        self, verdict: AttemptVerdict, attempt: int, retries: int, breaker: CircuitBreaker | None
     ) -> float | None:
         """How long to wait before the next attempt, or ``None``: this outcome is final."""
         if not verdict.retryable or attempt > retries:
@@ -472,17 +276,3 @@ def _outcome(result: Result) -> str:
     if isinstance(result, httpx.Response):
         return str(result.status_code)
     return type(result).__name__
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "").strip()
-    return float(raw) if raw.isascii() and raw.isdigit() else None
-
-
-def is_json(response: httpx.Response) -> bool:
-    """Whether the body is (or claims to be) JSON; an empty body passes."""
-    if not response.content:
-        return True  # nothing to misread (204)
-    if "json" in response.headers.get("Content-Type", "").lower():
-        return True
-    return response.content.lstrip()[:1] in (b"{", b"[")

@@ -1,4 +1,4 @@
-"""``connectors.resilience``: retries, the circuit breaker and the concurrency limit, against a
+"""``connectors.http``: retries, the circuit breaker and the concurrency limit, against a
 fake instance behind ``httpx.MockTransport``. Sleep, clock and random are injected: nothing here
 waits or measures time."""
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from connectors.errors import Unavailable
-from connectors.resilience import (
+from connectors.http import (
     CircuitBreaker,
     Health,
     Resilience,
@@ -27,7 +27,7 @@ from gateway.settings import Settings
 INSTANCE = "https://acme.service-now.com"
 TARGET = Target(INSTANCE, "ServiceNow at acme.service-now.com", "acme.service-now.com")
 URL = f"{INSTANCE}/api/now/table/incident?sysparm_query=number%3DINC0010001"
-OK = {"result": []}
+OK: dict[str, list[object]] = {"result": []}
 
 Outcome = int | httpx.Response | type[httpx.TransportError]
 
@@ -124,7 +124,7 @@ def test_the_defaults_are_the_gateway_settings_defaults() -> None:
 )
 def test_a_policy_refuses_nonsense(changes: dict[str, int]) -> None:
     with pytest.raises(ValueError):
-        ResiliencePolicy(**changes)  # type: ignore[arg-type]
+        ResiliencePolicy(**changes)
 
 
 # -- retries ---------------------------------------------------------------------------------

@@ -1,0 +1,33 @@
+"""The REST door's one error shape: the envelope with the status as text, the message and no
+ticket details. Every error a REST request meets is rendered here: the middleware calls
+:func:`error_response` for a ``GatewayError`` raised by a handler, the authentication, the size
+limit or aiohttp itself (no such path, wrong method), and for an unexpected exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from rest_compat.envelope import envelope
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """The error as the REST door answers it; ``code`` is not part of the envelope."""
+    return json_response(status, envelope(status, message), headers)
+
+
+def json_response(
+    status: int, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=status,
+        body=orjson.dumps(payload),
+        content_type="application/json",
+        headers=headers,
+    )

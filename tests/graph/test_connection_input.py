@@ -1,0 +1,62 @@
+"""GraphQL's ``ConnectionInput`` is written out (strawberry needs a class for its SDL); the
+connection vocabulary (``connectors.connection_keys``) is the source. This test holds the one to
+the other, so that a key added to the table fails here until the input has it too."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import GraphQLInputObjectType, GraphQLNonNull, GraphQLScalarType
+
+from connectors.connection_keys import CONNECTION_KEYS, GRAPHQL_ARGUMENT, ConnectionKey
+from connectors.errors import BadInput
+from graph.schema import build_schema
+from graph.types import ConnectionInput
+
+
+def connection_input() -> GraphQLInputObjectType:
+    input_type = build_schema()._schema.type_map["ConnectionInput"]
+    assert isinstance(input_type, GraphQLInputObjectType)
+    return input_type
+
+
+def test_the_input_has_every_key_in_the_tables_order_and_nothing_else() -> None:
+    assert list(connection_input().fields) == [key.name for key in CONNECTION_KEYS]
+
+
+def test_every_key_is_an_optional_string_without_a_default_value() -> None:
+    # Optional, as in REST's model: which keys are needed depends on authType and connectionId,
+    # which the use case judges (with messages that name the keys), not the schema.
+    for name, field in connection_input().fields.items():
+        assert not isinstance(field.type, GraphQLNonNull), name
+        assert isinstance(field.type, GraphQLScalarType) and field.type.name == "String", name
+        assert field.default_value is None, name
+
+
+def test_the_input_describes_keys_as_the_table_does_or_not_at_all() -> None:
+    # The SDL has no per-key descriptions today; if one is added, it must be the table's.
+    by_name = {key.name: key for key in CONNECTION_KEYS}
+    for name, field in connection_input().fields.items():
+        assert field.description in (None, by_name[name].description), name
+
+
+def test_the_input_is_read_into_details_key_by_key() -> None:
+    given = {key.attribute: f"value of {key.name}" for key in CONNECTION_KEYS}
+
+    details = ConnectionInput(**given).to_details()
+
+    assert {key.attribute: details.value(key) for key in CONNECTION_KEYS} == given
+    assert details.within == GRAPHQL_ARGUMENT
+
+
+@pytest.mark.parametrize("key", CONNECTION_KEYS, ids=[key.name for key in CONNECTION_KEYS])
+def test_each_key_has_the_tables_maximum_length_named_as_this_door_names_it(
+    key: ConnectionKey,
+) -> None:
+    ConnectionInput(**{key.attribute: "x" * key.max_length}).to_details()
+
+    with pytest.raises(BadInput) as refused:
+        ConnectionInput(**{key.attribute: "x" * (key.max_length + 1)}).to_details()
+
+    assert refused.value.message == (
+        f"connection.{key.name} is too long; at most {key.max_length} characters are accepted"
+    )
