@@ -42,7 +42,8 @@ def test_only_credentials_are_needed_by_an_auth_type_and_every_type_needs_one() 
 
 
 def test_which_auth_type_needs_which_key() -> None:
-    # The contract (SPEC section 4), written out once more on purpose: the table must say this.
+    # The contract (docs/contract.md#connectiondetails), written out once more on purpose: the
+    # table must say this.
     assert REQUIRED_CREDENTIALS == {
         AuthType.BASIC: ("username", "password"),
         AuthType.OAUTH_PASSWORD: ("username", "password", "clientId", "clientSecret"),
