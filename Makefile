@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/itsm-gateway export-schema --check
 
 # Servers the tests start themselves: Debian's redis-server, installed when missing and run as
