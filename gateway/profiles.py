@@ -296,10 +296,7 @@ class _ProfileReader:
         if value is None:
             self.problems.append(f"{where}: environment variable {variable} is not set")
             return None
-        if not value.strip():
-            self.problems.append(f"{where}: environment variable {variable} is empty")
-            return None
-        return value
+        return self._not_empty(where, f"environment variable {variable}", value)
 
     def _from_file(self, where: str, path: Any) -> str | None:
         if not isinstance(path, str) or not path.startswith("/"):
@@ -313,8 +310,12 @@ class _ProfileReader:
         except UnicodeDecodeError:
             self.problems.append(f"{where}: {path} is not UTF-8 text")
             return None
+        return self._not_empty(where, path, value)
+
+    def _not_empty(self, where: str, source: str, value: str) -> str | None:
+        """The secret read from ``source``, or a problem when it holds only white space."""
         if not value.strip():
-            self.problems.append(f"{where}: {path} is empty")
+            self.problems.append(f"{where}: {source} is empty")
             return None
         return value
 

@@ -238,26 +238,27 @@ class Idempotency:
             delay = min(delay * 2, self._max_poll)
 
     async def _record(self, call: IdempotentCall, record: Record) -> None:
-        try:
-            await self._store.replace(call.storage_key, record.to_json())
-        except GatewayError as error:
-            # The claim stays pending and reads as unknown once its lease ends: never a duplicate.
-            log.warning(
-                "could not record the %s outcome of idempotent create %s: %s",
-                record.state,
-                call.storage_key[:12],
-                error.message,
-            )
+        # Unrecorded, the claim stays pending and reads as unknown once its lease ends: never a
+        # duplicate.
+        await self._logged_if_failed(
+            self._store.replace(call.storage_key, record.to_json()),
+            f"record the {record.state} outcome of idempotent create {call.storage_key[:12]}",
+        )
 
     async def _release(self, call: IdempotentCall, claim: Record) -> None:
+        await self._logged_if_failed(
+            self._store.release(call.storage_key, claim.to_json()),
+            f"release idempotent create {call.storage_key[:12]} after a definite failure",
+        )
+
+    @staticmethod
+    async def _logged_if_failed(store_write: Awaitable[None], what: str) -> None:
+        """A store write after the ITSM answered: its failure must not hide the ITSM's answer, so
+        it is logged (``could not <what>``) and the request goes on."""
         try:
-            await self._store.release(call.storage_key, claim.to_json())
+            await store_write
         except GatewayError as error:
-            log.warning(
-                "could not release idempotent create %s after a definite failure: %s",
-                call.storage_key[:12],
-                error.message,
-            )
+            log.warning("could not %s: %s", what, error.message)
 
 
 def _unknown_outcome(status: int) -> GatewayError:

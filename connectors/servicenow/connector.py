@@ -22,7 +22,7 @@ from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Note, Ticket, WriteRequest
 from connectors.servicenow.answers import AccessDenied
-from connectors.servicenow.auth import REFRESH_MARGIN, OAuthTokenCache, servicenow_auth
+from connectors.servicenow.auth import OAuthTokenCache, servicenow_auth
 from connectors.servicenow.capabilities import SERVICENOW
 from connectors.servicenow.client import TableClient
 from connectors.servicenow.display_journal import COMMENTS, WORK_NOTES, notes_from_display
@@ -60,14 +60,11 @@ class ServiceNowConnectorFactory:
         http: httpx.AsyncClient,
         *,
         clock: Callable[[], float] = time.monotonic,
-        token_refresh_margin: float = REFRESH_MARGIN,
         resilience: Resilience | None = None,
     ) -> None:
         self._http = http
         self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
-        self._tokens = OAuthTokenCache(
-            http, clock=clock, margin=token_refresh_margin, resilience=self._resilience
-        )
+        self._tokens = OAuthTokenCache(http, clock=clock, resilience=self._resilience)
 
     def open(
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
