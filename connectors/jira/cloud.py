@@ -65,7 +65,7 @@ def cloud_id_of(resources: object, site_url: str, api_host: str) -> str:
     grants = ", ".join(sorted(granted)[:10]) or "no site"
     raise ItsmError(
         f"the OAuth token does not grant access to {site_url}; it grants {grants} (check "
-        "connectionDetails.instanceUrl, or the site the user chose when authorising the app)"
+        "the connection's instanceUrl, or the site the user chose when authorising the app)"
     )
 
 

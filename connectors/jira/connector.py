@@ -205,7 +205,7 @@ class JiraConnector:
     # -- create --------------------------------------------------------------------------------
 
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
-        plan = plan_write(write, creating=True)
+        plan = plan_write(write, creating=True, project_key=self._project_key)
         if self._project is None:
             raise BadInput(
                 f"{self._project_key} must name the Jira project to create the issue in "
@@ -251,7 +251,7 @@ class JiraConnector:
     ) -> Ticket:
         if not (_ID.fullmatch(sys_id or "") or _KEY.fullmatch(sys_id or "")):
             raise BadInput("sysId must be a Jira issue id (digits, such as 10001) or key")
-        plan = plan_write(write, creating=False)
+        plan = plan_write(write, creating=False, project_key=self._project_key)
         not_found = f"No Jira issue {sys_id} in {self._host}"
         current = await self._issue(
             sys_id,

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from connectors.connection_keys import TABLE, key_path
 from connectors.errors import BadInput
 from connectors.fields import WritableField
 from connectors.jira.adf import text_to_adf
@@ -98,12 +99,14 @@ class WritePlan:
         return any(not comment.public for comment in self.comments)
 
 
-def plan_write(write: WriteRequest, *, creating: bool) -> WritePlan:
+def plan_write(
+    write: WriteRequest, *, creating: bool, project_key: str = key_path(TABLE)
+) -> WritePlan:
     """The calls a write needs, or ``BadInput`` naming what is wrong (nothing is sent)."""
     if write.is_empty():
         raise BadInput("ticketJSON needs at least one field to write; nothing was sent")
     native = dict(write.native)
-    _refuse_names(native)
+    _refuse_names(native, project_key)
     canonical = _canonical(write.canonical)
     _refuse_doubles(native, canonical)
 
@@ -134,7 +137,7 @@ def plan_write(write: WriteRequest, *, creating: bool) -> WritePlan:
     return WritePlan(fields, status, resolution, _comments(native, canonical))
 
 
-def _refuse_names(native: Iterable[object]) -> None:
+def _refuse_names(native: Iterable[object], project_key: str) -> None:
     odd = sorted(
         repr(key) for key in native if not isinstance(key, str) or not _FIELD_ID.fullmatch(key)
     )
@@ -149,7 +152,7 @@ def _refuse_names(native: Iterable[object]) -> None:
         raise BadInput(f"{names}: set by Jira, so they cannot be written; remove them")
     if "project" in native:
         raise BadInput(
-            "ticketJSON.project: the project is connectionDetails.table (its key, e.g. DESK); "
+            f"ticketJSON.project: the project is {project_key} (its key, e.g. DESK); "
             "remove project from ticketJSON"
         )
 

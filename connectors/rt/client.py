@@ -32,8 +32,10 @@ def auth_header(credentials: Credentials) -> str:
         return f"Basic {base64.b64encode(pair).decode()}"
     if credentials.auth_type is AuthType.API_KEY:
         return f"token {credentials.api_key}"
+    # Not reached through the connector, whose open() refuses other types first as the caller's
+    # door names the key (capabilities' AuthRule); kept so that this function is total.
     raise BadInput(
-        f"connectionDetails.authType {credentials.auth_type.value} does not work with Request "
+        f"the connection's authType {credentials.auth_type.value} does not work with Request "
         "Tracker; use basic (username and password) or api_key (an RT auth token as apiKey)"
     )
 

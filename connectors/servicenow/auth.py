@@ -201,7 +201,7 @@ class OAuthTokenCache:
                 needs = "clientId, clientSecret, username and password"
             raise ItsmError(
                 f"{name} refused the gateway's OAuth credentials ({ANSWERS.quote(body)}); "
-                f"check connectionDetails {needs}"
+                f"check the connection's {needs}"
             )
         if not response.is_success:
             raise ANSWERS.refusal(response.status_code, body, name)

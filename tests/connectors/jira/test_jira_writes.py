@@ -132,3 +132,16 @@ def test_a_create_needs_a_summary_and_sets_no_status() -> None:
     with pytest.raises(BadInput, match="first status"):
         plan({"summary": "x"}, {"ticketStatus": "Resolved"}, creating=True)
     assert plan({}, {"shortDescription": "x"}, creating=True).fields == {"summary": "x"}
+
+
+def test_the_project_refusal_names_the_table_as_the_callers_door_does() -> None:
+    # The GraphQL door's argument is `connection`; REST's object (the default) is connectionDetails.
+    with pytest.raises(BadInput) as error:
+        plan_write(
+            WriteRequest(native={"project": {"key": "OPS"}}),
+            creating=True,
+            project_key="connection.table",
+        )
+
+    assert "the project is connection.table (its key" in error.value.message
+    assert "connectionDetails" not in error.value.message
