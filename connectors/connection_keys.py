@@ -22,8 +22,9 @@ argument is ``connection``. ``key_path`` spells it; no message writes the prefix
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, overload
 
 
@@ -54,7 +55,9 @@ class KeyRole(enum.Enum):
     PROFILE_NAME = "profile name"  # connectionId: names a server-side profile
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: each key is one declared constant, compared and hashed by identity (cheap, and a
+# request reads keys many times).
+@dataclass(frozen=True, slots=True, eq=False)
 class ConnectionKey:
     """One key of ``connectionDetails``.
 
@@ -74,11 +77,12 @@ class ConnectionKey:
     max_length: int = MAX_VALUE_LENGTH
     needed_by: frozenset[AuthType] = frozenset()
     profile_owned: bool = True
+    # ``clientSecret`` -> ``client_secret``: derived once, since every request reads it.
+    attribute: str = field(init=False, repr=False)
 
-    @property
-    def attribute(self) -> str:
-        """``clientSecret`` -> ``client_secret``."""
-        return "".join(f"_{c.lower()}" if c.isupper() else c for c in self.name)
+    def __post_init__(self) -> None:
+        snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in self.name)
+        object.__setattr__(self, "attribute", snake)
 
     @property
     def in_profile(self) -> bool:
@@ -172,7 +176,7 @@ def key_values(
     """One value per key of ``keys``, in their order: ``given`` (snake_case names) over
     ``before`` (the values being replaced, for ``dataclasses.replace``). A name that is not one
     of ``keys`` is a ``TypeError``, as a misspelt keyword argument would be."""
-    attributes = {key.attribute for key in keys}
+    attributes = _attributes(keys)
     unknown = sorted(name for name in given if name not in attributes)
     if unknown:
         raise TypeError(f"{owner} has no key {', '.join(unknown)}")
@@ -181,6 +185,12 @@ def key_values(
         given[key.attribute] if key.attribute in given else old
         for key, old in zip(keys, previous, strict=True)
     )
+
+
+@functools.cache
+def _attributes(keys: tuple[ConnectionKey, ...]) -> frozenset[str]:
+    """The snake_case names of ``keys`` (a handful of fixed tuples: computed once each)."""
+    return frozenset(key.attribute for key in keys)
 
 
 class _HoldsValues(Protocol):
