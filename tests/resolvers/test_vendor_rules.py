@@ -76,9 +76,16 @@ async def use_case_refusal(service: TicketService, itsm_type: str, table: str) -
         password="Secret-pw",
         table=table,
     )
+    return await refusal_before_any_call(service, details)
+
+
+async def refusal_before_any_call(service: TicketService, details: ConnectionDetails) -> str | None:
+    """The use case's ``BadInput`` message for a fetch through ``details``, or ``None`` when the
+    checks let it pass (it then fails further on: the fake ITSM's 503, or the OAuth token call)."""
+    assert details.itsm_type is not None
     try:
         await service.fetch(
-            number=NUMBERS[itsm_type],
+            number=NUMBERS[details.itsm_type],
             connection=details,
             fields=["ticketNumber"],
             zone=None,
@@ -86,7 +93,7 @@ async def use_case_refusal(service: TicketService, itsm_type: str, table: str) -
         )
     except BadInput as refused:
         return refused.message
-    except Exception:  # past the table: the fake ITSM's 503
+    except Exception:  # past the checks
         return None
     return None
 
@@ -159,19 +166,7 @@ async def use_case_auth_refusal(
         },
         within=within,
     )
-    try:
-        await service.fetch(
-            number=NUMBERS[itsm_type],
-            connection=details,
-            fields=["ticketNumber"],
-            zone=None,
-            context=CallContext(),
-        )
-    except BadInput as refused:
-        return refused.message
-    except Exception:  # past the checks: the fake ITSM's 503, or the OAuth token call failing
-        return None
-    return None
+    return await refusal_before_any_call(service, details)
 
 
 def vendor_auth_refusal(factory: ConnectorFactory, auth_type: AuthType, within: str) -> str | None:
