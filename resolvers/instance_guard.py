@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-# The caller's key a URL comes from, named in the guard's refusals unless told another.
-FIELD = "connectionDetails.instanceUrl"
+from connectors.connection_keys import INSTANCE_URL, key_path
+
+# The caller's key a URL comes from, named in the guard's refusals unless told another (the
+# use cases pass the key as the caller's door names it).
+FIELD = key_path(INSTANCE_URL)
 
 
 class HostNotFound(Exception):
