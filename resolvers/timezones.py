@@ -7,6 +7,7 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.errors import BadInput
+from connectors.zones import ACCOUNT_ZONE
 
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>\d{2})(?::?(?P<minutes>\d{2}))?")
 # Real offsets run from -12:00 to +14:00; anything past that is a typo, not a zone.
@@ -21,15 +22,16 @@ _HELP = (
 
 
 def parse_zone(text: str | None) -> tzinfo:
-    """The zone named by ``text``; empty or absent means UTC.
+    """The zone named by ``text``; empty or absent is ``ACCOUNT_ZONE`` (the account's own zone,
+    which the connector learns from the ITSM when it needs it; UTC+0 everywhere else).
 
     IANA names follow daylight saving time, fixed offsets do not: a ServiceNow user in
     ``America/Los_Angeles`` sees entries at UTC-8 and UTC-7 in the same journal.
     """
-    if text is None:
-        return UTC
+    if text is None or not text.strip():
+        return ACCOUNT_ZONE
     value = text.strip()
-    if value in ("", "Z", "z") or value.upper() == "UTC":
+    if value in ("Z", "z") or value.upper() == "UTC":
         return UTC
     match = _OFFSET.fullmatch(value)
     if match:

@@ -52,12 +52,18 @@ class TableClient(VendorClient[Any]):
 
 
 # The tables the gateway reads besides the ticket's own (which a connection may choose).
-_TABLE_KINDS = {"sys_journal_field": "journal", "task_sla": "sla"}
+_TABLE_KINDS = {
+    "sys_journal_field": "journal",
+    "task_sla": "sla",
+    "sys_user": "account",  # the account's zone (servicenow.account_zone)
+    "sys_properties": "account",
+}
 _VERBS = {"GET": "read", "POST": "create", "PATCH": "update", "PUT": "update"}
 
 
 def operation_of(method: str, path: str) -> str:
     """A call's name for metrics and traces, from a small fixed vocabulary (never the table a
-    caller chose): ``read_ticket``, ``update_ticket``, ``read_journal``, ``read_sla``..."""
+    caller chose): ``read_ticket``, ``update_ticket``, ``read_journal``, ``read_sla``,
+    ``read_account``..."""
     kind = _TABLE_KINDS.get(path.partition("/")[0], "ticket")
     return f"{_VERBS.get(method.upper(), 'call')}_{kind}"

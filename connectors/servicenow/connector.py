@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping, Set
-from datetime import tzinfo
+from collections.abc import Awaitable, Callable, Mapping, Set
+from datetime import UTC, tzinfo
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -21,6 +22,7 @@ from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, Ticke
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Note, Ticket, WriteRequest
+from connectors.servicenow.account_zone import AccountZones, LearnedZone, checked_zone
 from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.auth import OAuthTokenCache, servicenow_auth
 from connectors.servicenow.capabilities import SERVICENOW
@@ -35,6 +37,7 @@ from connectors.servicenow.mapping import (
     values_from_row,
 )
 from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close, native_body
+from connectors.zones import is_account_zone
 
 DEFAULT_TABLE = "incident"
 # A number goes into an encoded query: ^ (AND, ^OR, ^NQ), = and , (IN lists) and control
@@ -49,7 +52,8 @@ class ServiceNowConnectorFactory:
     """Long-lived: shares the app's one pooled ``httpx.AsyncClient`` (created, configured and
     closed by the app) and owns the OAuth token cache and the ``Resilience`` (retries, a circuit
     breaker and a concurrency limit per instance URL) that every call, token fetches included,
-    goes through. Without ``resilience`` every call is sent once, unguarded."""
+    goes through. Without ``resilience`` every call is sent once, unguarded. It also caches each
+    account's zone (``servicenow.account_zone``) for ``zone_ttl`` seconds."""
 
     itsm_type = "servicenow"
     default_table = DEFAULT_TABLE
@@ -61,10 +65,16 @@ class ServiceNowConnectorFactory:
         *,
         clock: Callable[[], float] = time.monotonic,
         resilience: Resilience | None = None,
+        zone_ttl: float | None = None,
     ) -> None:
         self._http = http
         self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
         self._tokens = OAuthTokenCache(http, clock=clock, resilience=self._resilience)
+        self._zones = (
+            AccountZones(clock=clock)
+            if zone_ttl is None
+            else AccountZones(ttl=zone_ttl, clock=clock)
+        )
 
     def open(
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
@@ -94,17 +104,34 @@ class ServiceNowConnectorFactory:
             headers=headers,
             resilience=self._resilience,
         )
-        return ServiceNowConnector(client, table=table)
+        learn_zone = partial(
+            self._zones.zone_of,
+            connection.instance_url,
+            credentials,
+            lambda table, params: client.call("GET", table, params),
+        )
+        return ServiceNowConnector(client, table=table, learn_zone=learn_zone)
 
     async def aclose(self) -> None:
-        """Forget cached tokens; the HTTP client belongs to the app, which closes it."""
+        """Forget cached tokens and zones; the HTTP client belongs to the app, which closes it."""
         self._tokens.clear()
+        self._zones.clear()
 
 
 class ServiceNowConnector:
-    def __init__(self, client: TableClient, *, table: str = DEFAULT_TABLE) -> None:
+    """``learn_zone`` gives the account's zone when the caller named none (``ACCOUNT_ZONE``);
+    without it such times are read as UTC."""
+
+    def __init__(
+        self,
+        client: TableClient,
+        *,
+        table: str = DEFAULT_TABLE,
+        learn_zone: Callable[[], Awaitable[LearnedZone]] | None = None,
+    ) -> None:
         self._client = client
         self._table = table
+        self._learn_zone = learn_zone
 
     async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         if not number or not number.strip() or _NUMBER_UNSAFE.search(number):
@@ -114,7 +141,7 @@ class ServiceNowConnector:
             )
         params = {
             "sysparm_query": f"number={number}",
-            **self._record_params(fields),
+            **self._record_params(fields, zone),
             "sysparm_limit": "2",
         }
         rows = _rows(await self._client.call("GET", self._table, params), self._client.host)
@@ -135,7 +162,9 @@ class ServiceNowConnector:
         missing = self._missing_close(body)
         if missing:
             raise BadInput(f"{_CLOSE_RULE}; add {' and '.join(missing)} to ticketJSON")
-        row = await self._client.call("POST", self._table, self._record_params(fields), body=body)
+        row = await self._client.call(
+            "POST", self._table, self._record_params(fields, zone), body=body
+        )
         return await self._read_back(row, "created", fields, zone)
 
     async def update(
@@ -164,7 +193,7 @@ class ServiceNowConnector:
         row = await self._client.call(
             "PATCH",
             f"{self._table}/{sys_id}",
-            self._record_params(fields),
+            self._record_params(fields, zone),
             body=body,
             not_found=not_found,
         )
@@ -198,12 +227,26 @@ class ServiceNowConnector:
         return missing_close(body) if self._table == DEFAULT_TABLE else ()
 
     @staticmethod
-    def _record_params(fields: Set[TicketField]) -> dict[str, str]:
+    def _record_params(fields: Set[TicketField], zone: tzinfo) -> dict[str, str]:
+        columns = incident_columns(fields)
+        if is_account_zone(zone) and fields & JOURNAL_FIELDS:
+            # Datetime pairs to check the account's zone against, should the journal fallback
+            # read local times: in the same call, so no extra one.
+            columns = ",".join(sorted({*columns.split(","), *_ZONE_CHECK_COLUMNS}))
         return {
             "sysparm_display_value": "all",
             "sysparm_exclude_reference_link": "true",
-            "sysparm_fields": incident_columns(fields),
+            "sysparm_fields": columns,
         }
+
+    async def _local_zone(self, row: Mapping[str, Any], zone: tzinfo) -> tzinfo:
+        """The zone of the local times in ``row``'s display values: the caller's, or when the
+        caller named none the account's, checked against the record's own datetime pairs."""
+        if not is_account_zone(zone):
+            return zone
+        if self._learn_zone is None:
+            return UTC
+        return checked_zone(await self._learn_zone(), row, self._client.host)
 
     async def _ticket(
         self, row: Mapping[str, Any], fields: Set[TicketField], zone: tzinfo
@@ -243,6 +286,7 @@ class ServiceNowConnector:
         except AccessDenied:
             # Integration accounts are often refused sys_journal_field: read the display text
             # the incident answer already carries (local times, full names).
+            zone = await self._local_zone(row, zone)
             return (
                 notes_from_display(cell(row, "comments")[0], zone, COMMENTS),
                 notes_from_display(cell(row, "work_notes")[0], zone, WORK_NOTES),
@@ -259,6 +303,7 @@ class ServiceNowConnector:
         return business_time_left(_rows(rows, self._client.host), sys_id)
 
 
+_ZONE_CHECK_COLUMNS = ("sys_created_on", "sys_updated_on")
 _CLOSE_RULE = "ServiceNow requires close_code and close_notes to resolve or close an incident"
 
 
