@@ -143,44 +143,53 @@ def observed_offsets(row: Mapping[str, Any]) -> list[tuple[datetime, timedelta]]
 
 async def _learn(credentials: Credentials, call: Call) -> tuple[LearnedZone, bool]:
     """The zone and whether it may be cached (a failure other than a refusal may not)."""
-    why = f"{credentials.auth_type.value} names no user"
-    user_name = credentials.username or ""
     try:
-        if credentials.auth_type in _NAMED_USER and not _QUERY_UNSAFE.search(user_name):
-            why = f"sys_user {user_name} has no time_zone"
+        user_zone, why = await _user_zone(credentials, call)
+        if user_zone is not None:
+            return LearnedZone(user_zone, "sys_user.time_zone"), True
+        try:
             rows = await call(
-                "sys_user",
+                "sys_properties",
                 {
-                    "sysparm_query": f"user_name={user_name}",
-                    "sysparm_fields": "user_name,time_zone",
+                    "sysparm_query": f"name={DEFAULT_ZONE_PROPERTY}",
+                    "sysparm_fields": "name,value",
                     "sysparm_display_value": "false",
                     "sysparm_limit": "2",
                 },
             )
-            name = _only_value(rows, "user_name", user_name, "time_zone")
-            zone = _zone(name)
-            if zone is not None:
-                return LearnedZone(zone, "sys_user.time_zone"), True
-            if name:
-                why = f"sys_user.time_zone {name!r} is not a zone this gateway knows"
+        except AccessDenied:
+            return LearnedZone(UTC, f"UTC: {why}, and sys_properties is refused"), True
+        zone = _zone(_only_value(rows, "name", DEFAULT_ZONE_PROPERTY, "value"))
+        if zone is not None:
+            return LearnedZone(zone, DEFAULT_ZONE_PROPERTY), True
+        return LearnedZone(UTC, f"UTC: {why}, and {DEFAULT_ZONE_PROPERTY} is not set"), True
+    except GatewayError as error:
+        log.warning("could not learn the ServiceNow account's zone: %s", error.message)
+        return LearnedZone(UTC, "UTC: the zone could not be read"), False
+
+
+async def _user_zone(credentials: Credentials, call: Call) -> tuple[tzinfo | None, str]:
+    """``sys_user.time_zone`` of a named account, or ``None`` and why not."""
+    user_name = credentials.username or ""
+    if credentials.auth_type not in _NAMED_USER or _QUERY_UNSAFE.search(user_name):
+        return None, f"{credentials.auth_type.value} names no user"
+    try:
         rows = await call(
-            "sys_properties",
+            "sys_user",
             {
-                "sysparm_query": f"name={DEFAULT_ZONE_PROPERTY}",
-                "sysparm_fields": "name,value",
+                "sysparm_query": f"user_name={user_name}",
+                "sysparm_fields": "user_name,time_zone",
                 "sysparm_display_value": "false",
                 "sysparm_limit": "2",
             },
         )
-        zone = _zone(_only_value(rows, "name", DEFAULT_ZONE_PROPERTY, "value"))
-        if zone is not None:
-            return LearnedZone(zone, DEFAULT_ZONE_PROPERTY), True
-        return LearnedZone(UTC, f"UTC: {why} and {DEFAULT_ZONE_PROPERTY} is not set"), True
     except AccessDenied:
-        return LearnedZone(UTC, f"UTC: {why} and the account may not read the zone"), True
-    except GatewayError as error:
-        log.warning("could not learn the ServiceNow account's zone: %s", error.message)
-        return LearnedZone(UTC, "UTC: the zone could not be read"), False
+        return None, "sys_user is refused"
+    name = _only_value(rows, "user_name", user_name, "time_zone")
+    zone = _zone(name)
+    if zone is None and name:
+        return None, f"sys_user.time_zone {name!r} is not a zone this gateway knows"
+    return zone, f"sys_user {user_name} has no time_zone"
 
 
 def _only_value(rows: object, match_column: str, match: str, column: str) -> str:
