@@ -269,8 +269,31 @@ SYS_CHOICE = Table(
     display_column="label",
 )
 
+# System properties; the emulator keeps one, glide.sys.default.tz (the instance's default zone).
+SYS_PROPERTIES = Table(
+    "sys_properties",
+    (
+        Column("sys_id"),
+        Column("name"),
+        Column("value"),
+        Column("type"),
+        Column("description"),
+        *_system(),
+    ),
+    display_column="name",
+)
+
 TABLES: Mapping[str, Table] = {
-    t.name: t for t in (INCIDENT, SYS_JOURNAL_FIELD, TASK_SLA, SYS_USER, SYS_USER_GROUP, SYS_CHOICE)
+    t.name: t
+    for t in (
+        INCIDENT,
+        SYS_JOURNAL_FIELD,
+        TASK_SLA,
+        SYS_USER,
+        SYS_USER_GROUP,
+        SYS_CHOICE,
+        SYS_PROPERTIES,
+    )
 }
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from emulators.servicenow.glide import format_duration
 from emulators.servicenow.schema import INCIDENT
+from emulators.servicenow.session import DEFAULT_ZONE_PROPERTY
 
 if TYPE_CHECKING:
     from emulators.servicenow.state import EmulatorState
@@ -69,7 +70,19 @@ def stable_id(*parts: str) -> str:
 
 
 def seed_accounts(state: EmulatorState) -> None:
-    """A ``sys_user`` for every configured account that has none, in the configured zone."""
+    """A ``sys_user`` for every configured account that has none, in the configured zone, and
+    the instance's default zone (``glide.sys.default.tz``), also the configured zone."""
+    if state.find_row("sys_properties", "name", DEFAULT_ZONE_PROPERTY) is None:
+        state.insert_raw(
+            "sys_properties",
+            {
+                "sys_id": stable_id("sys_properties", DEFAULT_ZONE_PROPERTY),
+                "name": DEFAULT_ZONE_PROPERTY,
+                "value": state.config.time_zone,
+                "type": "string",
+                "description": "The instance's time zone, for users whose time_zone is empty",
+            },
+        )
     for account in state.config.accounts:
         user = state.find_row("sys_user", "user_name", account.user_name)
         if user is None:

@@ -20,6 +20,7 @@ from emulators.servicenow.display import Field
 from emulators.servicenow.faults import Faults, HourlyCounter
 from emulators.servicenow.schema import TABLES, Column, Kind
 from emulators.servicenow.seed import seed_accounts, seed_sample_data
+from emulators.servicenow.session import DEFAULT_ZONE_PROPERTY
 
 Clock = Callable[[], datetime]
 
@@ -121,6 +122,9 @@ class EmulatorState:
             user = self.find_row("sys_user", "user_name", account.user_name)
             if user is not None:
                 user["time_zone"] = self.config.time_zone
+        default_zone = self.find_row("sys_properties", "name", DEFAULT_ZONE_PROPERTY)
+        if default_zone is not None:
+            default_zone["value"] = self.config.time_zone
 
     # -- numbers and raw rows ----------------------------------------------------------------
 

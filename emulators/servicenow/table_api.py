@@ -18,6 +18,7 @@ from emulators.servicenow import responses, writes
 from emulators.servicenow.display import DisplayMode, Lookups, RenderOptions, render
 from emulators.servicenow.keys import STATE_KEY, USER_KEY
 from emulators.servicenow.schema import TABLES
+from emulators.servicenow.session import session_zone
 from emulators.servicenow.state import EmulatorState
 
 DEFAULT_LIMIT = 10_000
@@ -129,7 +130,7 @@ class _Shaper:
             mode=DisplayMode.from_param(query.get("sysparm_display_value")),
             exclude_links=_true(query.get("sysparm_exclude_reference_link")),
             instance_url=self.instance_url,
-            zone=config.zone,
+            zone=session_zone(state, request.get(USER_KEY)),
             datetime_format=config.datetime_format,
         )
         self._fields = _fields_param(query.get("sysparm_fields"))
