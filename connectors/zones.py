@@ -1,10 +1,10 @@
 """``ACCOUNT_ZONE``: the zone to use when the caller named none.
 
-SPEC: the ITSM's zone, when the caller gives none, is the zone of the account the gateway signs
-in with, as the ITSM reports it; UTC only when the ITSM cannot say. Only the connector can ask
-the ITSM, so the use cases hand it this marker instead of a zone, and the connector learns the
-account's zone when (and only when) it must read a time the ITSM gives in local time alone
-(``connectors.servicenow.account_zone``).
+The ITSM's zone, when the caller gives none, is the zone of the account the gateway signs in
+with, as the ITSM reports it; UTC only when the ITSM cannot say (docs/contract.md, "Times").
+Only the connector can ask the ITSM, so the use cases hand it this marker instead of a zone,
+and the connector learns the account's zone when (and only when) it must read a time the ITSM
+gives in local time alone (``connectors.servicenow.account_zone``).
 
 The marker *is* a ``tzinfo`` at UTC+0, so a connector that never needs a zone (Jira's times carry
 their offset, Request Tracker's are UTC) and any code that formats with it behave exactly as with
