@@ -43,6 +43,8 @@ from connectors.servicenow.answers import AccessDenied
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 3600.0  # seconds; a user rarely changes zone, and the record check catches it
+# Callers bring their own accounts: past this many, expired then soonest-expiring entries go.
+MAX_ENTRIES = 1024
 DEFAULT_ZONE_PROPERTY = "glide.sys.default.tz"
 _NAMED_USER = frozenset({AuthType.BASIC, AuthType.OAUTH_PASSWORD})
 # A user name goes into an encoded query: ^, = and , would change the query.
@@ -64,15 +66,24 @@ class LearnedZone:
 
 class AccountZones:
     """The factory's cache of learned zones, keyed by instance and account (never a secret: the
-    user name, or a SHA-256 of the credentials for auth types that name none)."""
+    user name, or a SHA-256 of the credentials for auth types that name none), at most
+    ``max_entries`` of them. One learning at a time per key: concurrent requests wait for it."""
 
     def __init__(
-        self, *, ttl: float = DEFAULT_TTL, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = MAX_ENTRIES,
     ) -> None:
         self._ttl = ttl
+        self._max_entries = max_entries
         self._clock = clock
         self._entries: dict[tuple[str, ...], tuple[float, LearnedZone]] = {}
         self._locks: dict[tuple[str, ...], asyncio.Lock] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def clear(self) -> None:
         self._entries.clear()
@@ -88,7 +99,21 @@ class AccountZones:
             learned, cacheable = await _learn(credentials, call)
             if cacheable:
                 self._entries[key] = (self._clock() + self._ttl, learned)
+                self._prune()
             return learned
+
+    def _prune(self) -> None:
+        if len(self._entries) <= self._max_entries:
+            return
+        now = self._clock()
+        by_expiry = sorted(self._entries.items(), key=lambda item: item[1][0])
+        for key, (expires, _) in by_expiry:
+            if len(self._entries) <= self._max_entries and expires > now:
+                break
+            del self._entries[key]
+        for key in [k for k, lock in self._locks.items() if not lock.locked()]:
+            if key not in self._entries:
+                del self._locks[key]
 
 
 def checked_zone(learned: LearnedZone, row: Mapping[str, Any], host: str) -> tzinfo:

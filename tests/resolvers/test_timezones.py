@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.errors import BadInput
+from connectors.zones import ACCOUNT_ZONE
 from resolvers.formatting import format_utc
 from resolvers.timezones import parse_zone
 
@@ -54,3 +55,15 @@ def test_utc_output_has_six_fraction_digits_and_no_suffix() -> None:
 def test_naive_times_are_a_programming_error() -> None:
     with pytest.raises(ValueError, match="aware"):
         format_utc(datetime(2016, 12, 12))
+
+
+@pytest.mark.parametrize("text", [None, "", "  "])
+def test_no_zone_is_the_accounts_zone(text: str | None) -> None:
+    # UTC+0 for every connector that needs no zone; ServiceNow learns the account's.
+    assert parse_zone(text) is ACCOUNT_ZONE
+    assert str(parse_zone(text)) != str(parse_zone("UTC"))
+
+
+@pytest.mark.parametrize("text", ["Z", "UTC", "utc"])
+def test_an_explicit_utc_is_utc(text: str) -> None:
+    assert parse_zone(text) is UTC

@@ -16,10 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.connection import AuthType
+from connectors.connection import AuthType, Credentials
 from connectors.fields import TicketField
 from connectors.model import Note
-from connectors.servicenow.account_zone import LearnedZone, checked_zone, observed_offsets
+from connectors.servicenow.account_zone import (
+    AccountZones,
+    LearnedZone,
+    checked_zone,
+    observed_offsets,
+)
 from connectors.zones import ACCOUNT_ZONE
 from tests.connectors.servicenow_connector.conftest import SECRETS
 
@@ -211,3 +216,27 @@ def test_a_zone_that_agrees_with_the_record_is_kept() -> None:
     }
     learned = LearnedZone(LOS_ANGELES, "sys_user.time_zone")
     assert checked_zone(learned, row, "acme.service-now.com") is LOS_ANGELES
+
+
+async def test_the_cache_expires_and_stays_bounded() -> None:
+    now = [0.0]
+    zones = AccountZones(ttl=60, clock=lambda: now[0], max_entries=2)
+    calls: list[str] = []
+
+    async def call(table: str, params: Any) -> Any:
+        calls.append(params["sysparm_query"])
+        return [{"user_name": params["sysparm_query"][10:], "time_zone": "Asia/Kolkata"}]
+
+    def basic(name: str) -> Credentials:
+        return Credentials(AuthType.BASIC, username=name, password="x")
+
+    for _ in range(2):
+        learned = await zones.zone_of(INSTANCE, basic("a"), call)
+        assert (learned.zone, learned.source) == (ZoneInfo("Asia/Kolkata"), "sys_user.time_zone")
+    assert calls == ["user_name=a"]
+    now[0] = 61.0
+    await zones.zone_of(INSTANCE, basic("a"), call)
+    assert calls == ["user_name=a", "user_name=a"]
+    for name in ("b", "c"):
+        await zones.zone_of(INSTANCE, basic(name), call)
+    assert len(zones) == 2
