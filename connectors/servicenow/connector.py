@@ -3,7 +3,9 @@ per-request ``ServiceNowConnector``.
 
 Each use case makes one Table API call for the incident (asking only for the columns the fields
 need, with ``sysparm_display_value=all`` so one answer carries labels and stored values), then,
-concurrently and only when asked, one journal call and one SLA call.
+concurrently and only when asked, one journal call and one SLA call. When the caller named no
+zone and the journal fallback must read local times, the account's zone is learned first
+(``servicenow.account_zone``: one call per account per hour, cached in the factory).
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, Ticke
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Note, Ticket, WriteRequest
-from connectors.servicenow.account_zone import AccountZones, LearnedZone, checked_zone
+from connectors.servicenow.account_zone import (
+    DEFAULT_TTL,
+    AccountZones,
+    LearnedZone,
+    checked_zone,
+)
 from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.auth import OAuthTokenCache, servicenow_auth
 from connectors.servicenow.capabilities import SERVICENOW
@@ -65,16 +72,12 @@ class ServiceNowConnectorFactory:
         *,
         clock: Callable[[], float] = time.monotonic,
         resilience: Resilience | None = None,
-        zone_ttl: float | None = None,
+        zone_ttl: float = DEFAULT_TTL,
     ) -> None:
         self._http = http
         self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
         self._tokens = OAuthTokenCache(http, clock=clock, resilience=self._resilience)
-        self._zones = (
-            AccountZones(clock=clock)
-            if zone_ttl is None
-            else AccountZones(ttl=zone_ttl, clock=clock)
-        )
+        self._zones = AccountZones(ttl=zone_ttl, clock=clock)
 
     def open(
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
