@@ -128,12 +128,18 @@ async def test_no_response_body_on_writes(emulator: Emulator) -> None:
     )
     assert created.status_code == 201 and created.content == b""
     sys_id = created.headers["Location"].rsplit("/", 1)[1]
-    assert emulator.state.get("incident", sys_id)["short_description"] == "Quiet"
+    assert _stored(emulator, sys_id)["short_description"] == "Quiet"
     updated = await emulator.http.patch(
         emulator.table("incident", sys_id), json={"short_description": "Still quiet"}, headers=quiet
     )
     assert updated.status_code == 200 and updated.content == b""
-    assert emulator.state.get("incident", sys_id)["short_description"] == "Still quiet"
+    assert _stored(emulator, sys_id)["short_description"] == "Still quiet"
+
+
+def _stored(emulator: Emulator, sys_id: str) -> dict[str, str]:
+    row = emulator.state.get("incident", sys_id)
+    assert row is not None
+    return row
 
 
 async def test_deleting_an_incident_deletes_its_slas_and_journal(emulator: Emulator) -> None:
