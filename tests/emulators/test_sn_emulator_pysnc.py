@@ -263,3 +263,29 @@ async def test_errors_a_client_meets(served: Served) -> None:
 
     with pytest.raises(errors.RequestException, match="Invalid query"):
         await _run(unknown_operator)
+
+
+async def test_stored_values_chosen_fields_and_get_by_column(served: Served) -> None:
+    def read() -> tuple[list[str], Any, Any, int]:
+        gr = served.client().GlideRecord("incident")
+        gr.display_value = False
+        gr.fields = "number,state"
+        assert gr.get("number", seed.INC_ON_HOLD[0])
+        return sorted(gr.fields), gr.get_value("state"), gr.get_value("short_description"), len(gr)
+
+    fields, state, absent, count = await _run(read)
+    assert fields == ["number", "state", "sys_id"]  # PySNC adds sys_id itself
+    assert (state, absent, count) == ("3", None, 1)
+
+
+async def test_limit_below_the_batch_size(served: Served) -> None:
+    def read() -> tuple[int, list[str]]:
+        gr = served.client().GlideRecord("incident", batch_size=5)
+        gr.limit = 3
+        gr.order_by_desc("number")
+        gr.query()
+        return gr.get_row_count(), [record.get_value("number") for record in gr]
+
+    count, numbers = await _run(read)
+    assert count == 7  # X-Total-Count: every match, not the page
+    assert numbers == ["INC0010007", "INC0010006", "INC0010005"]
