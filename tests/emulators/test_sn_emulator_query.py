@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from emulators.servicenow import seed
+from emulators.servicenow.query import Condition, InvalidQuery, parse
 
 if TYPE_CHECKING:  # for the annotations only: pytest gives the fixtures
     from tests.emulators.conftest import Emulator
@@ -150,3 +151,26 @@ async def test_deleting_an_incident_deletes_its_slas_and_journal(emulator: Emula
     others = {r["task"] for r in emulator.state.rows("task_sla")}
     assert seed.INC_RESOLVED[1] in others  # only that incident's rows went
     assert len(emulator.state.rows("sys_journal_field")) == 8
+
+
+def test_name_value_filters_join_every_alternative() -> None:
+    query = parse("state=1^NQstate=7").and_equal({"active": "true"})
+    assert [
+        [[(c.column, c.operator, c.value) for c in g] for g in alt] for alt in query.alternatives
+    ] == [
+        [[("state", "=", "1")], [("active", "=", "true")]],
+        [[("state", "=", "7")], [("active", "=", "true")]],
+    ]
+    assert parse("").and_equal({"active": "true"}).alternatives == (
+        ((Condition("active", "=", "true"),),),
+    )
+
+
+def test_unknown_column_dropped_unknown_operator_refused() -> None:
+    known = {"state"}.__contains__
+    assert parse("stat=1").restricted_to(known).alternatives == ((),)
+    assert parse("statFOO1").restricted_to(known).alternatives == ((),)
+    with pytest.raises(InvalidQuery, match="stateFOO1"):
+        parse("stateFOO1").restricted_to(known)
+    with pytest.raises(InvalidQuery):
+        parse("stateINSTANCEOFtask").restricted_to(known)
