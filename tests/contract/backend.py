@@ -36,9 +36,12 @@ class Backend(Protocol):
     name: str  # test ids: "servicenow", "jira", "rt"
     capabilities: Capabilities  # the connector's declaration (the same object it registers)
     allowed_urls: str  # ITSM_GATEWAY_ITSM_ALLOWED_URLS for the gateway in front of it
-    # The canonical field an optional read fills (a read that, refused, leaves only that field
-    # empty): ServiceNow's and Jira's SLA; None when the tool has none (RT).
-    optional_read: TicketField | None
+
+    @property
+    def optional_read(self) -> TicketField | None:
+        """The canonical field an optional read fills (a read that, refused, leaves only that
+        field empty): ServiceNow's and Jira's SLA; None when the tool has none (RT)."""
+        ...
 
     def connection(self, **overrides: Any) -> dict[str, Any]:
         """Working ``connectionDetails`` (docs/contract.md); ``overrides`` set keys (None drops)."""
