@@ -94,3 +94,33 @@ async def test_an_acl_filtered_sla_table_is_simply_no_sla(stack: Stack, door: An
     outcome = await door.fetch(stack, "INC0010003", ["ticketNumber", "ticketBusinessTimeLeft"])
     assert outcome.status == 200
     assert outcome.details == {"ticketNumber": "INC0010003", "ticketBusinessTimeLeft": ""}
+
+
+async def test_a_create_whose_sla_read_back_is_refused_is_still_a_created_ticket(
+    stack: Stack,
+) -> None:
+    stack.emulator.faults.sla_forbidden = True
+    body = {
+        "connectionDetails": stack.connection(),
+        "ticketJSON": {"short_description": "Projector flickers", "urgency": "3", "impact": "3"},
+        "ticketFields": ["ticketNumber", "shortDescription", "ticketBusinessTimeLeft"],
+    }
+    response = await stack.rest("POST", "create", body)
+
+    assert response.status_code == 201, response.text
+    payload = response.json()
+    number = payload["ticketDetails"]["ticketNumber"]
+    assert payload["statusMessage"] == (
+        f"Created incident {number}; ticketBusinessTimeLeft left empty: {SLA_REFUSED}"
+    )
+    assert payload["ticketDetails"]["shortDescription"] == "Projector flickers"
+
+    mutation = (
+        "mutation($c: ConnectionInput!, $j: JSON) { createTicket(connection: $c, ticketJSON: $j) "
+        "{ ticketNumber ticketBusinessTimeLeft } }"
+    )
+    answer = await stack.graphql(mutation, {"c": stack.connection(), "j": body["ticketJSON"]})
+    created = answer.json()
+    assert created["data"]["createTicket"]["ticketNumber"].startswith("INC")
+    assert created["data"]["createTicket"]["ticketBusinessTimeLeft"] is None
+    assert [e["path"] for e in created["errors"]] == [["createTicket", "ticketBusinessTimeLeft"]]
