@@ -34,6 +34,12 @@ from connectors.servicenow.mapping import (
     notes_from_journal,
     values_from_row,
 )
+from connectors.servicenow.optional_reads import (
+    JOURNAL_REFUSED,
+    SLA_REFUSED,
+    Refused,
+    whole,
+)
 from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close, native_body
 
 DEFAULT_TABLE = "incident"
@@ -227,7 +233,7 @@ class ServiceNowConnector:
                 values[TicketField.COMMENTS] = values[TicketField.WORK_NOTES] = ()
             elif journal is not None:
                 values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = journal
-            if isinstance(time_left, _Refused):
+            if isinstance(time_left, Refused):
                 refused[TicketField.TICKET_BUSINESS_TIME_LEFT] = time_left.message
                 values[TicketField.TICKET_BUSINESS_TIME_LEFT] = None
             elif wants_sla:
@@ -260,7 +266,7 @@ class ServiceNowConnector:
             rows = await self._client.call("GET", "sys_journal_field", params)
         except AccessDenied:
             if "comments" not in row and "work_notes" not in row:
-                return _JOURNAL_REFUSED
+                return JOURNAL_REFUSED
             # Integration accounts are often refused sys_journal_field: read the display text
             # the incident answer already carries (local times, full names).
             return (
@@ -269,11 +275,11 @@ class ServiceNowConnector:
             )
         comments, work_notes = notes_from_journal(_rows(rows, self._client.host), sys_id)
         return (
-            _whole(comments, notes_from_display(cell(row, "comments")[0], zone, COMMENTS)),
-            _whole(work_notes, notes_from_display(cell(row, "work_notes")[0], zone, WORK_NOTES)),
+            whole(comments, notes_from_display(cell(row, "comments")[0], zone, COMMENTS)),
+            whole(work_notes, notes_from_display(cell(row, "work_notes")[0], zone, WORK_NOTES)),
         )
 
-    async def _time_left(self, sys_id: str) -> str | _Refused | None:
+    async def _time_left(self, sys_id: str) -> str | Refused | None:
         params = {
             "sysparm_query": f"task={sys_id}^active=true",
             "sysparm_fields": "task,business_time_left,active",
@@ -283,29 +289,10 @@ class ServiceNowConnector:
             rows = await self._client.call("GET", "task_sla", params)
         except AccessDenied:
             # An optional read: the rest of the ticket is answered, this field empty.
-            return _Refused(_SLA_REFUSED)
+            return Refused(SLA_REFUSED)
         return business_time_left(_rows(rows, self._client.host), sys_id)
 
 
-class _Refused:
-    """An optional read the account was refused, with the message for the caller."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-
-def _whole(journal: tuple[Note, ...], display: tuple[Note, ...]) -> tuple[Note, ...]:
-    """The journal table's entries, unless the record's display text shows more of them (the
-    table's rows were filtered by ACLs): then the display text's."""
-    return display if len(display) > len(journal) else journal
-
-
-# The roles are the usual ones on a base instance; an instance's own ACLs may differ.
-_SLA_REFUSED = "task_sla: the account lacks read access (role sla_admin or an ACL on task_sla)"
-_JOURNAL_REFUSED = (
-    "sys_journal_field: the account lacks read access (role itil or an ACL on "
-    "sys_journal_field), and the record's own comments and work_notes are not readable either"
-)
 _CLOSE_RULE = "ServiceNow requires close_code and close_notes to resolve or close an incident"
 
 
