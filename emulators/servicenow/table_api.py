@@ -60,6 +60,8 @@ async def list_records(request: web.Request) -> web.StreamResponse:
     except InvalidQuery as invalid:
         # The vendor documents no error for this (see query.py): strict, and said so.
         return responses.error_response(400, "Invalid query", str(invalid))
+    if state.faults.filters_rows(table):
+        rows = []  # ACLs filter rows after the limit and the count, and still answer 200
     shaper = _Shaper(request, state, table)
     headers = {"X-Total-Count": str(total)}
     if not _true(query.get("sysparm_suppress_pagination_header")):
@@ -73,7 +75,7 @@ async def get_record(request: web.Request) -> web.StreamResponse:
     if refused is not None:
         return refused
     row = state.get(table, request.match_info["sys_id"])
-    if row is None:
+    if row is None or state.faults.filters_rows(table):
         return responses.no_record()
     return responses.json_response({"result": _Shaper(request, state, table).shape(row)})
 
