@@ -28,7 +28,12 @@ FieldValue = str | datetime | tuple[Note, ...] | None
 
 @dataclass(frozen=True, slots=True)
 class Ticket:
+    """``refused``: the asked fields an optional read was refused for (ServiceNow's ``task_sla``
+    or a journal with no fallback, Jira's SLA), each with a message naming the table and what the
+    account lacks. Such a field's value is empty; every other field is answered as usual."""
+
     values: Mapping[TicketField, FieldValue] = field(default_factory=dict)
+    refused: Mapping[TicketField, str] = field(default_factory=dict)
 
     def get(self, name: TicketField) -> FieldValue:
         return self.values.get(name)

@@ -30,6 +30,12 @@ from connectors.errors import GatewayError, RateLimited
 log = logging.getLogger("itsm_gateway.graphql")
 
 
+class OptionalReadRefused(GatewayError, status=502, code="OPTIONAL_READ_REFUSED"):
+    """One field of an answered ticket that the ITSM refused the gateway's account (ServiceNow's
+    ``task_sla``, Jira's SLA read). Raised only on that field's path: the field is null, the rest
+    of the ticket is answered (docs/contract.md#errors)."""
+
+
 def extensions(code: str, status: int, **extra: object) -> dict[str, object]:
     """What every GraphQL error carries besides its message."""
     return {"code": code, "statusCode": status, **extra}

@@ -19,7 +19,14 @@ from graph.errors import translate_errors
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_rules
 from graph.selection import selected_names
 from graph.spans import execution_spans
-from graph.types import SCALARS, ConnectionInput, ConnectorInfo, TicketInput, TicketType
+from graph.types import (
+    SCALARS,
+    ConnectionInput,
+    ConnectorInfo,
+    TicketInput,
+    TicketType,
+    field_value,
+)
 
 ZoneArgument = Annotated[
     str | None,
@@ -141,7 +148,7 @@ def build_schema(
     return _Schema(
         query=Query,
         mutation=Mutation,
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(scalar_map=SCALARS, default_resolver=field_value),
         extensions=[
             checked_documents(limit_rules(limits, introspection=introspection), limits.max_tokens),
             *execution_spans(tracer),

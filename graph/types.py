@@ -5,6 +5,8 @@ Types only; ``graph.schema`` fills them from the use cases' answers.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NewType, cast
 
@@ -16,6 +18,7 @@ from connectors.connection_keys import CONNECTION_KEYS, GRAPHQL_ARGUMENT, key_pa
 from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField
 from connectors.model import Note, Ticket
+from graph.errors import OptionalReadRefused
 from resolvers.connections import ConnectionDetails
 from resolvers.formatting import format_utc
 
@@ -103,10 +106,15 @@ class TicketType:
     updated_by: str | None = None
     resolved_by: str | None = None
     closed_by: str | None = None
+    # attribute -> why the ITSM refused that optional read; ``field_value`` raises it on the
+    # field's path, so the field is null with its own error and the rest is answered.
+    refused_reads: strawberry.Private[Mapping[str, str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_canonical(cls, ticket: Ticket) -> TicketType:
-        values: dict[str, Any] = {}  # each attribute's own type, as _ATTRIBUTE pairs them
+        values: dict[str, Any] = {  # each attribute's own type, as _ATTRIBUTE pairs them
+            "refused_reads": {_ATTRIBUTE[field]: why for field, why in ticket.refused.items()}
+        }
         for field, value in ticket.values.items():
             attribute = _ATTRIBUTE[field]
             kind = field.kind
@@ -132,6 +140,15 @@ class TicketType:
             else:
                 values[attribute] = value
         return cls(**values)
+
+
+def field_value(source: object, name: str) -> object:
+    """The schema's default resolver: the attribute, as strawberry's own (``getattr``), except
+    that a ticket's refused optional read raises ``OptionalReadRefused`` on that field's path."""
+    refused: Mapping[str, str] | None = getattr(source, "refused_reads", None)
+    if refused and name in refused:
+        raise OptionalReadRefused(refused[name])
+    return getattr(source, name)
 
 
 def _shown(moment: datetime | None) -> UtcDateTime | None:

@@ -33,6 +33,8 @@ class Record:
             data |= {"owner": self.owner, "leaseUntil": self.lease_until}
         elif self.state == "done" and self.ticket is not None:
             data["ticket"] = encode_ticket(self.ticket)
+            if self.ticket.refused:  # a replay names the refused optional reads again
+                data["refused"] = {str(f): why for f, why in self.ticket.refused.items()}
         elif self.state == "unknown":
             data["status"] = self.status
         return orjson.dumps(data).decode()
@@ -40,12 +42,16 @@ class Record:
     @classmethod
     def from_json(cls, text: str) -> Record:
         data = orjson.loads(text)
+        ticket = decode_ticket(data["ticket"]) if "ticket" in data else None
+        if ticket is not None and data.get("refused"):
+            refused = {TicketField(name): str(why) for name, why in data["refused"].items()}
+            ticket = Ticket(ticket.values, refused=refused)
         return cls(
             state=data["state"],
             fingerprint=data["fingerprint"],
             owner=data.get("owner", ""),
             lease_until=float(data.get("leaseUntil", 0.0)),
-            ticket=decode_ticket(data["ticket"]) if "ticket" in data else None,
+            ticket=ticket,
             status=int(data.get("status", 0)),
         )
 

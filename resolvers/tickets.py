@@ -53,6 +53,13 @@ class TicketAnswer:
         value = self.ticket.get(TicketField.TICKET_NUMBER)
         return value if isinstance(value, str) else ""
 
+    @property
+    def refused(self) -> Mapping[TicketField, str]:
+        """The asked fields whose optional read the ITSM refused the account, each with why
+        (the table and what the account lacks). Their values are empty; the doors say why in
+        their one error place (REST ``statusMessage``, GraphQL an error on the field's path)."""
+        return {field: why for field, why in self.ticket.refused.items() if field in self.fields}
+
 
 @dataclass(frozen=True, slots=True)
 class _Opened:

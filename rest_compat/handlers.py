@@ -131,6 +131,10 @@ async def _json_body(request: web.Request) -> Any:
 
 
 def _ok(status: int, message: str, answer: TicketAnswer) -> web.Response:
+    """The answer; a refused optional read leaves its field empty and is named in the message
+    ("Fetched incident INC0010001; ticketBusinessTimeLeft left empty: task_sla: ...")."""
+    refusals = [f"{field.value} left empty: {why}" for field, why in answer.refused.items()]
+    message = "; ".join([message, *refusals])
     return json_response(
         status, envelope(status, message, ticket_details(answer.ticket, answer.fields))
     )

@@ -9,11 +9,17 @@ gateway (OAuth 2.0 calls) as ``{"code": ..., "message": ...}``; ``quote`` reads 
 
 from __future__ import annotations
 
+from connectors.errors import GatewayError, ItsmError
 from connectors.http import VendorAnswers
 
 # Each quoted message is cut to this length, the whole quote to twice it: enough for Jira's
 # field errors, never a whole payload.
 _QUOTE_LIMIT = 300
+
+
+class AccessDenied(ItsmError):
+    """Jira answered 403. Still a 502 for the caller; a subclass only so that an optional read
+    (the request's SLAs) can be answered empty instead of failing the ticket."""
 
 
 class JiraAnswers(VendorAnswers):
@@ -43,6 +49,10 @@ class JiraAnswers(VendorAnswers):
                 parts.append(body[key])
         text = "; ".join(part.strip()[:_QUOTE_LIMIT] for part in parts)
         return text[: 2 * _QUOTE_LIMIT] if text else "no error message"
+
+    def refusal(self, status: int, body: object, name: str) -> GatewayError:
+        error = super().refusal(status, body, name)
+        return AccessDenied(error.message) if status == 403 else error
 
 
 ANSWERS = JiraAnswers()

@@ -25,6 +25,7 @@ from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.jira.adf import text_to_adf
+from connectors.jira.answers import AccessDenied
 from connectors.jira.capabilities import JIRA
 from connectors.jira.client import JiraClient, segment
 from connectors.jira.cloud import DEFAULT_API_URL, CloudIds
@@ -179,9 +180,10 @@ class JiraConnector:
                 break
         return comments
 
-    async def _slas(self, id_or_key: str) -> list[Mapping[str, Any]] | None:
+    async def _slas(self, id_or_key: str) -> list[Mapping[str, Any]] | str | None:
         """The request's SLAs; ``None`` when the issue is no customer request (the service
-        desk API answers 404 for issues outside service projects)."""
+        desk API answers 404 for issues outside service projects); the refusal's message when
+        the account may not view them (403): an optional read, answered empty."""
         slas: list[Mapping[str, Any]] = []
         for _ in range(_MAX_PAGES):
             try:
@@ -194,6 +196,8 @@ class JiraConnector:
                 )
             except TicketNotFound:
                 return None
+            except AccessDenied:
+                return SLA_REFUSED
             values = page.get("values") if isinstance(page, Mapping) else None
             if not isinstance(values, list):
                 raise ItsmError(f"Jira at {self._host} answered SLAs without a list of values")
@@ -364,15 +368,30 @@ class JiraConnector:
 def _ticket(
     issue: Mapping[str, Any],
     comments: list[Mapping[str, Any]] | None,
-    slas: list[Mapping[str, Any]] | None,
+    slas: list[Mapping[str, Any]] | str | None,
     fields: Set[TicketField],
 ) -> Ticket:
     values = values_from_issue(issue, fields)
+    refused: dict[TicketField, str] = {}
     if comments is not None:
         values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = notes_from_comments(comments)
     if TicketField.TICKET_BUSINESS_TIME_LEFT in fields:
-        values[TicketField.TICKET_BUSINESS_TIME_LEFT] = None if slas is None else time_left(slas)
-    return Ticket(values={field: values.get(field) for field in TicketField if field in fields})
+        if isinstance(slas, str):
+            refused[TicketField.TICKET_BUSINESS_TIME_LEFT] = slas
+        values[TicketField.TICKET_BUSINESS_TIME_LEFT] = (
+            time_left(slas) if isinstance(slas, list) else None
+        )
+    return Ticket(
+        values={field: values.get(field) for field in TicketField if field in fields},
+        refused=refused,
+    )
+
+
+# Viewing a request's SLAs takes an agent of its service project.
+SLA_REFUSED = (
+    "request SLAs (servicedeskapi/request/{key}/sla): the account lacks read access (an agent "
+    "of the service project, role Service Desk Team)"
+)
 
 
 def _project_of(issue: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -20,7 +20,7 @@ class AccessDenied(ItsmError):
     """ServiceNow answered 403. Still a 502 for the caller (docs/contract.md#errors: the ITSM
     refused the gateway's account, or a data policy refused the write); a subclass only so that
     the journal read can fall back to the incident's display text when ``sys_journal_field`` is
-    refused."""
+    refused, and a refused ``task_sla`` read leaves only its field empty."""
 
 
 class ServiceNowAnswers(VendorAnswers):

@@ -43,6 +43,12 @@ from connectors.servicenow.mapping import (
     notes_from_journal,
     values_from_row,
 )
+from connectors.servicenow.optional_reads import (
+    JOURNAL_REFUSED,
+    SLA_REFUSED,
+    Refused,
+    whole,
+)
 from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close, native_body
 from connectors.zones import is_account_zone
 
@@ -255,6 +261,7 @@ class ServiceNowConnector:
         self, row: Mapping[str, Any], fields: Set[TicketField], zone: tzinfo
     ) -> Ticket:
         values = values_from_row(row, fields)
+        refused: dict[TicketField, str] = {}
         wants_journal = bool(fields & JOURNAL_FIELDS)
         wants_sla = TicketField.TICKET_BUSINESS_TIME_LEFT in fields
         if wants_journal or wants_sla:
@@ -267,15 +274,32 @@ class ServiceNowConnector:
                 self._journals(row, sys_id, zone) if wants_journal else None,
                 self._time_left(sys_id) if wants_sla else None,
             )
-            if journal is not None:
+            if isinstance(journal, str):
+                refused.update(dict.fromkeys(fields & JOURNAL_FIELDS, journal))
+                values[TicketField.COMMENTS] = values[TicketField.WORK_NOTES] = ()
+            elif journal is not None:
                 values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = journal
-            if wants_sla:
+            if isinstance(time_left, Refused):
+                refused[TicketField.TICKET_BUSINESS_TIME_LEFT] = time_left.message
+                values[TicketField.TICKET_BUSINESS_TIME_LEFT] = None
+            elif wants_sla:
                 values[TicketField.TICKET_BUSINESS_TIME_LEFT] = time_left
-        return Ticket(values={field: values[field] for field in TicketField if field in fields})
+        return Ticket(
+            values={field: values[field] for field in TicketField if field in fields},
+            refused=refused,
+        )
 
     async def _journals(
         self, row: Mapping[str, Any], sys_id: str, zone: tzinfo
-    ) -> tuple[tuple[Note, ...], tuple[Note, ...]]:
+    ) -> tuple[tuple[Note, ...], tuple[Note, ...]] | str:
+        """``(comments, work notes)``, or the refusal's message when the account may read
+        neither ``sys_journal_field`` nor the record's own journal fields.
+
+        The record's display text of ``comments`` / ``work_notes`` came with the record read (at
+        no extra call). It is the fallback when ``sys_journal_field`` is refused (403), and also
+        when that table answers with fewer entries of a stream than the display text holds: ACLs
+        on ``sys_journal_field`` filter rows out of a list read and still answer 200.
+        """
         params = {
             "sysparm_query": (
                 f"element_id={sys_id}^elementINcomments,work_notes^ORDERBYsys_created_on"
@@ -287,27 +311,46 @@ class ServiceNowConnector:
         try:
             rows = await self._client.call("GET", "sys_journal_field", params)
         except AccessDenied:
+            if "comments" not in row and "work_notes" not in row:
+                return JOURNAL_REFUSED
             # Integration accounts are often refused sys_journal_field: read the display text
             # the incident answer already carries (local times, full names).
-            zone = await self._local_zone(row, zone)
-            return (
-                notes_from_display(cell(row, "comments")[0], zone, COMMENTS),
-                notes_from_display(cell(row, "work_notes")[0], zone, WORK_NOTES),
-            )
-        return notes_from_journal(_rows(rows, self._client.host), sys_id)
+            return _display_notes(row, await self._local_zone(row, zone))
+        comments, work_notes = notes_from_journal(_rows(rows, self._client.host), sys_id)
+        shown = _display_notes(row, zone)
+        if len(shown[0]) > len(comments) or len(shown[1]) > len(work_notes):
+            # The display text will be used: only now is its zone worth learning.
+            local = await self._local_zone(row, zone)
+            if local is not zone:
+                shown = _display_notes(row, local)
+        return whole(comments, shown[0]), whole(work_notes, shown[1])
 
-    async def _time_left(self, sys_id: str) -> str | None:
+    async def _time_left(self, sys_id: str) -> str | Refused | None:
         params = {
             "sysparm_query": f"task={sys_id}^active=true",
             "sysparm_fields": "task,business_time_left,active",
             "sysparm_display_value": "false",
         }
-        rows = await self._client.call("GET", "task_sla", params)
+        try:
+            rows = await self._client.call("GET", "task_sla", params)
+        except AccessDenied:
+            # An optional read: the rest of the ticket is answered, this field empty.
+            return Refused(SLA_REFUSED)
         return business_time_left(_rows(rows, self._client.host), sys_id)
 
 
 _ZONE_CHECK_COLUMNS = ("sys_created_on", "sys_updated_on")
 _CLOSE_RULE = "ServiceNow requires close_code and close_notes to resolve or close an incident"
+
+
+def _display_notes(
+    row: Mapping[str, Any], zone: tzinfo
+) -> tuple[tuple[Note, ...], tuple[Note, ...]]:
+    """``(comments, work notes)`` read from the record's own display text."""
+    return (
+        notes_from_display(cell(row, "comments")[0], zone, COMMENTS),
+        notes_from_display(cell(row, "work_notes")[0], zone, WORK_NOTES),
+    )
 
 
 def _rows(result: object, host: str) -> list[Mapping[str, Any]]:

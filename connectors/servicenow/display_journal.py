@@ -1,7 +1,8 @@
 """The journal fallback: parse the display text of an incident's ``comments`` or ``work_notes``.
 
-Used only when the account may not read ``sys_journal_field``. The text is newest first, entries
-separated by a blank line, each headed::
+Used when the account may not read ``sys_journal_field`` (403), and when that table answers with
+fewer entries of a stream than this text holds (ACLs filtered rows out, still with 200).
+The text is newest first, entries separated by a blank line, each headed::
 
     2026-03-09 10:15:00 - Fred Luddy (Additional comments)
     the text, which may itself contain blank lines

@@ -337,10 +337,11 @@ class _Probe:
             "sysparm_display_value": "false",
             "sysparm_limit": "1",
         }
-        # The connector does not fall back here: the whole fetch fails (502).
+        # The connector has no fallback here: the field is answered empty, the rest of the
+        # ticket as usual (a refused optional read).
         cannot = (
-            "ticketBusinessTimeLeft cannot be provided, and a fetch that asks for it (as an empty "
-            "ticketFields does) fails with 502: callers must list their ticketFields without it"
+            "ticketBusinessTimeLeft cannot be provided: a fetch that asks for it (as an empty "
+            "ticketFields does) answers it empty, with a message naming task_sla"
         )
         return await self._optional(
             SLA,

@@ -22,7 +22,9 @@ Faults (``faults.Faults``; also ``POST /_emulator/faults`` with a JSON object of
 hibernation (200 with HTML), forced 5xx (``fail_status``, ``fail_next``, ``fail_rate``), 429s
 (``hourly_limit``, ``throttle_next``, ``throttle_rate`` with ``throttle_retry_after_s``), dropped
 connections (``drop_next``, ``drop_rate``; ``drop_after_write`` applies a write before dropping)
-and locked journal and SLA tables (``journal_forbidden``, ``sla_forbidden``). The ``*_rate``
+and journal and SLA tables under ACLs, refused with 403 (``journal_forbidden``,
+``sla_forbidden``) or answered 200 with the rows filtered out (``journal_filtered``,
+``sla_filtered``). The ``*_rate``
 draws are seeded by ``seed`` for reproducible runs::
 
     state.faults.merge({"seed": 7, "drop_rate": 0.05, "fail_rate": 0.05, "throttle_rate": 0.1,

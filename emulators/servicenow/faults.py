@@ -32,6 +32,11 @@ class Faults:
       accounts do.
     - ``sla_forbidden``: reads of ``task_sla`` get 403 the same way (an account without the SLA
       tables' read role).
+    - ``journal_filtered`` / ``sla_filtered``: the other way real instances enforce ACLs on
+      ``sys_journal_field`` / ``task_sla``: a list read answers 200 with the rows the account may
+      not read filtered out (here: every row; ``X-Total-Count`` still counts them, since the limit
+      and the count apply before ACLs), and a read by sys_id answers 404 "No Record found". The
+      record's own ``comments`` / ``work_notes`` display text is unaffected.
     - ``hibernating``: every Table API path answers 200 with an HTML page.
     - ``fail_status``: answer every Table API request with this 5xx status.
     - ``fail_next``: only the next N requests fail, with ``fail_status`` or else 500.
@@ -50,6 +55,8 @@ class Faults:
     hourly_limit: int | None = None
     journal_forbidden: bool = False
     sla_forbidden: bool = False
+    journal_filtered: bool = False
+    sla_filtered: bool = False
     hibernating: bool = False
     fail_status: int | None = None
     fail_next: int = 0
@@ -84,6 +91,12 @@ class Faults:
             setattr(self, name, value)
         if "seed" in checked:
             self._random = random.Random(self.seed)
+
+    def filters_rows(self, table: str) -> bool:
+        """Whether ACLs filter every row of ``table`` out of reads (answered 200, not 403)."""
+        return (table == "sys_journal_field" and self.journal_filtered) or (
+            table == "task_sla" and self.sla_filtered
+        )
 
     def take_failure(self) -> int | None:
         """The status this request must fail with, consuming one of ``fail_next``."""
@@ -135,7 +148,14 @@ _ORIGINAL = {
     "fail_next",
 }
 _QUIET = {f.name: f.default for f in fields(Faults) if f.name not in _ORIGINAL}
-_BOOLEANS = {"journal_forbidden", "sla_forbidden", "hibernating", "drop_after_write"}
+_BOOLEANS = {
+    "journal_forbidden",
+    "sla_forbidden",
+    "journal_filtered",
+    "sla_filtered",
+    "hibernating",
+    "drop_after_write",
+}
 _RATES = {"fail_rate", "throttle_rate", "drop_rate"}
 _NULLABLE = {"hourly_limit", "fail_status", "seed"}
 

@@ -215,11 +215,20 @@ class EmulatorState:
         return Field(column, current.get(last, ""), current.get("sys_id", ""))
 
     def select(
-        self, table: str, query_text: str, limit: int, offset: int
+        self,
+        table: str,
+        query_text: str,
+        limit: int,
+        offset: int,
+        filters: Mapping[str, str] | None = None,
     ) -> tuple[list[dict[str, str]], int]:
-        """One page of the rows matching an encoded query, and the total number matching."""
-        query = encoded.parse(query_text).restricted_to(
-            lambda path: self.column_at(table, path) is not None
+        """One page of the rows matching an encoded query ANDed with ``column=value``
+        ``filters``, and the total number matching. ``query.InvalidQuery`` for a condition on
+        a known column that cannot be evaluated (conditions on unknown columns are dropped)."""
+        query = (
+            encoded.parse(query_text)
+            .and_equal(filters or {})
+            .restricted_to(lambda path: self.column_at(table, path) is not None)
         )
 
         def value_of(row: Mapping[str, str]) -> Callable[[str], str]:

@@ -3,6 +3,15 @@
 Authentication, faults and recording have already happened (``pipeline``). Answers are
 ``{"result": ...}`` shaped by ``sysparm_fields``, ``sysparm_display_value`` and
 ``sysparm_exclude_reference_link``, for reads and writes alike.
+
+What else the Table API reference describes and the handlers follow:
+- A list is filtered by ``sysparm_query`` ANDed with name-value pairs (``?active=false``): every
+  parameter not named ``sysparm_*`` is a ``column=value`` condition. The reference calls the two
+  mutually exclusive; given both, the emulator keeps both (the narrower answer, never a wider one).
+- ``sysparm_limit`` / ``sysparm_offset`` page the list; ``X-Total-Count`` is always sent and
+  ``Link`` (first/prev/next/last) unless ``sysparm_suppress_pagination_header=true``.
+- ``X-no-response-body: true`` on a write keeps its status and headers and drops the body.
+- An encoded query the emulator cannot evaluate is a 400 (``query.InvalidQuery``).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from aiohttp import web
 from emulators.servicenow import responses, writes
 from emulators.servicenow.display import DisplayMode, Lookups, RenderOptions, render
 from emulators.servicenow.keys import STATE_KEY, USER_KEY
+from emulators.servicenow.query import InvalidQuery
 from emulators.servicenow.schema import TABLES
 from emulators.servicenow.session import session_zone
 from emulators.servicenow.state import EmulatorState
@@ -42,14 +52,21 @@ async def list_records(request: web.Request) -> web.StreamResponse:
     refused = _refuse_read(state, table)
     if refused is not None:
         return refused
-    limit = _int_param(request.query.get("sysparm_limit"), DEFAULT_LIMIT, minimum=1)
-    offset = _int_param(request.query.get("sysparm_offset"), 0, minimum=0)
-    rows, total = state.select(table, request.query.get("sysparm_query", ""), limit, offset)
+    query = request.query
+    limit = _int_param(query.get("sysparm_limit"), DEFAULT_LIMIT, minimum=1)
+    offset = _int_param(query.get("sysparm_offset"), 0, minimum=0)
+    filters = {name: value for name, value in query.items() if not name.startswith("sysparm_")}
+    try:
+        rows, total = state.select(table, query.get("sysparm_query", ""), limit, offset, filters)
+    except InvalidQuery as invalid:
+        # The vendor documents no error for this (see query.py): strict, and said so.
+        return responses.error_response(400, "Invalid query", str(invalid))
+    if state.faults.filters_rows(table):
+        rows = []  # ACLs filter rows after the limit and the count, and still answer 200
     shaper = _Shaper(request, state, table)
-    headers = {
-        "X-Total-Count": str(total),
-        "Link": _link_header(request, shaper.instance_url, table, limit, offset, total),
-    }
+    headers = {"X-Total-Count": str(total)}
+    if not _true(query.get("sysparm_suppress_pagination_header")):
+        headers["Link"] = _link_header(request, shaper.instance_url, table, limit, offset, total)
     return responses.json_response({"result": [shaper.shape(r) for r in rows]}, headers=headers)
 
 
@@ -59,7 +76,7 @@ async def get_record(request: web.Request) -> web.StreamResponse:
     if refused is not None:
         return refused
     row = state.get(table, request.match_info["sys_id"])
-    if row is None:
+    if row is None or state.faults.filters_rows(table):
         return responses.no_record()
     return responses.json_response({"result": _Shaper(request, state, table).shape(row)})
 
@@ -77,6 +94,8 @@ async def create_record(request: web.Request) -> web.StreamResponse:
         return responses.error_response(refused.status, refused.message, refused.detail)
     shaper = _Shaper(request, state, table)
     location = f"{shaper.instance_url}/api/now/v2/table/{table}/{row['sys_id']}"
+    if _no_body(request):
+        return web.Response(status=201, headers={"Location": location})
     return responses.json_response(
         {"result": shaper.shape(row)}, status=201, headers={"Location": location}
     )
@@ -97,6 +116,8 @@ async def update_record(request: web.Request) -> web.StreamResponse:
         return responses.error_response(refused.status, refused.message, refused.detail)
     if row is None:
         return responses.no_record()
+    if _no_body(request):
+        return web.Response(status=200)
     return responses.json_response({"result": _Shaper(request, state, table).shape(row)})
 
 
@@ -104,7 +125,7 @@ async def delete_record(request: web.Request) -> web.StreamResponse:
     state, table = request.app[STATE_KEY], request.match_info["table"]
     if table not in TABLES:
         return responses.invalid_table(table)
-    if not state.delete(table, request.match_info["sys_id"]):
+    if not writes.delete(state, table, request.match_info["sys_id"]):
         return responses.no_record()
     return web.Response(status=204)
 
@@ -180,6 +201,10 @@ async def _json_object(request: web.Request) -> dict[str, Any] | web.Response:
     if not isinstance(body, dict):
         return responses.unreadable_body("The payload is not a JSON object.")
     return body
+
+
+def _no_body(request: web.Request) -> bool:
+    return _true(request.headers.get("X-no-response-body"))
 
 
 def _display_input(request: web.Request) -> bool:

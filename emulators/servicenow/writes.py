@@ -1,4 +1,4 @@
-"""POST and PATCH/PUT: turning a JSON body into stored values.
+"""POST and PATCH/PUT: turning a JSON body into stored values; DELETE and what it takes along.
 
 What a body can change:
 - Columns of the table, except the system columns (``sys_id``, ``number``, ``sys_created_*``,
@@ -83,6 +83,23 @@ def update(
         _settle_slas(state, before, row, user_name)
     _store(state, table, row, journal, actor)
     return row
+
+
+def delete(state: EmulatorState, table: str, sys_id: str) -> bool:
+    """Delete a row; ``False`` when there is none. Deleting an incident also deletes its
+    ``task_sla`` rows (``task``) and its ``sys_journal_field`` entries (``element_id``), as
+    the cascade rule of those references does on instances: nothing is left pointing at a
+    record that no longer exists."""
+    if not state.delete(table, sys_id):
+        return False
+    if table == "incident":
+        for task_sla in state.rows("task_sla"):
+            if task_sla["task"] == sys_id:
+                state.delete("task_sla", task_sla["sys_id"])
+        for entry in state.rows("sys_journal_field"):
+            if entry["element_id"] == sys_id:
+                state.delete("sys_journal_field", entry["sys_id"])
+    return True
 
 
 def _prepare(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from connectors.capabilities import Capabilities
+from connectors.fields import TicketField
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,12 @@ class Backend(Protocol):
     name: str  # test ids: "servicenow", "jira", "rt"
     capabilities: Capabilities  # the connector's declaration (the same object it registers)
     allowed_urls: str  # ITSM_GATEWAY_ITSM_ALLOWED_URLS for the gateway in front of it
+
+    @property
+    def optional_read(self) -> TicketField | None:
+        """The canonical field an optional read fills (a read that, refused, leaves only that
+        field empty): ServiceNow's and Jira's SLA; None when the tool has none (RT)."""
+        ...
 
     def connection(self, **overrides: Any) -> dict[str, Any]:
         """Working ``connectionDetails`` (docs/contract.md); ``overrides`` set keys (None drops)."""
@@ -62,6 +69,10 @@ class Backend(Protocol):
 
     async def ticket_count(self) -> int:
         """How many tickets the tool holds now, read straight from the tool."""
+        ...
+
+    def refuse_optional_read(self) -> None:
+        """From now until ``reset``, the tool refuses the account its ``optional_read`` (403)."""
         ...
 
     async def reset(self) -> None:

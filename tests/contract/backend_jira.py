@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from connectors.fields import TicketField
 from connectors.jira.capabilities import JIRA
 from emulators.jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SEED_NOW, JiraState, create_app, seed
 from tests.contract.backend import SeededTicket
@@ -26,6 +27,7 @@ class JiraBackend:
     name = "jira"
     capabilities = JIRA
     allowed_urls = "http://127.0.0.1:*"
+    optional_read = TicketField.TICKET_BUSINESS_TIME_LEFT
 
     def __init__(self, state: JiraState, url: str) -> None:
         self.state = state
@@ -67,6 +69,9 @@ class JiraBackend:
 
     async def ticket_count(self) -> int:
         return len(self.state.issues)
+
+    def refuse_optional_read(self) -> None:
+        self.state.faults.sla_forbidden = True  # the account may not read SLAs
 
     async def reset(self) -> None:
         self.state.reset()

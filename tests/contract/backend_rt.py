@@ -31,6 +31,7 @@ class RtBackend:
     name = "rt"
     capabilities = REQUEST_TRACKER
     allowed_urls = "http://127.0.0.1:*"
+    optional_read = None  # every field RT provides comes from reads the ticket needs
 
     def __init__(self, server: RtServer) -> None:
         self.server = server
@@ -96,6 +97,9 @@ class RtBackend:
             answer = await rt.get("/tickets", params={"query": "id > 0", "per_page": "1"})
             answer.raise_for_status()
             return int(answer.json()["total"])  # RT counts for its superuser
+
+    def refuse_optional_read(self) -> None:
+        raise NotImplementedError("RT has no optional read")
 
     async def reset(self) -> None:
         """Put the seeded ticket's subject back (a test may have changed it)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.fields import TicketField
 from connectors.servicenow.capabilities import SERVICENOW
 from emulators.servicenow import EmulatorState
 from emulators.servicenow.seed import INC_DST
@@ -17,6 +18,7 @@ class ServiceNowBackend:
     name = "servicenow"
     capabilities = SERVICENOW
     allowed_urls = "http://127.0.0.1:*"
+    optional_read = TicketField.TICKET_BUSINESS_TIME_LEFT
 
     def __init__(self, state: EmulatorState, url: str) -> None:
         self.state = state
@@ -56,6 +58,9 @@ class ServiceNowBackend:
 
     async def ticket_count(self) -> int:
         return len(self.state.records("incident"))
+
+    def refuse_optional_read(self) -> None:
+        self.state.faults.sla_forbidden = True  # the account may not read SLAs
 
     async def reset(self) -> None:
         self.state.reset()

@@ -15,7 +15,7 @@ import pytest
 from connectors.capabilities import Operation
 from connectors.fields import FieldKind, TicketField, WritableField
 from tests.contract.conftest import Contract
-from tests.e2e.doors import DOOR_IDS, DOORS, NOTE_SUBFIELDS, GraphQLDoor, RestDoor
+from tests.e2e.doors import DOOR_IDS, DOORS, NOTE_SUBFIELDS, GraphQLDoor, RestDoor, selection
 
 UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}")
 Door = RestDoor | GraphQLDoor
@@ -101,6 +101,45 @@ async def test_a_field_the_tool_cannot_provide_is_refused_before_any_call(
     assert outcome.status == 400
     assert f"cannot provide {missing[0].value}" in outcome.message
     assert await tool.itsm_calls() == before
+
+
+@pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+async def test_a_refused_optional_read_leaves_the_rest_answered(tool: Contract, door: Door) -> None:
+    optional = tool.backend.optional_read
+    if optional is None:
+        pytest.skip(
+            f"{tool.backend.name} has no optional read: every field it provides comes from a "
+            "read the ticket itself needs"
+        )
+    seeded = await tool.backend.seeded()
+    fields = readable(tool)
+    whole = await door.fetch(tool, seeded.number, fields)
+    assert whole.status == 200, whole.message
+    tool.backend.refuse_optional_read()
+    others = {name: value for name, value in whole.details.items() if name != optional.value}
+
+    if isinstance(door, RestDoor):
+        outcome = await door.fetch(tool, seeded.number, fields)
+        assert outcome.status == 200, outcome.message
+        assert outcome.details == {**others, optional.value: ""}
+        assert f"{optional.value} left empty: " in outcome.message
+        assert "the account lacks read access" in outcome.message
+    else:
+        query = (
+            "query($n: String!, $c: ConnectionInput!) { ticket(number: $n, connection: $c) "
+            f"{{ {selection(fields)} }} }}"
+        )
+        response = await tool.graphql(query, {"n": seeded.number, "c": tool.connection()})
+        assert response.status_code == 200
+        payload = response.json()
+        ticket = payload["data"]["ticket"]
+        assert ticket[optional.value] is None
+        assert {k: v for k, v in ticket.items() if k != optional.value}.keys() == others.keys()
+        assert ticket["ticketNumber"] == seeded.number
+        [error] = payload["errors"]
+        assert error["path"] == ["ticket", optional.value]
+        assert error["extensions"] == {"code": "OPTIONAL_READ_REFUSED", "statusCode": 502}
+        assert "the account lacks read access" in error["message"]
 
 
 @pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)

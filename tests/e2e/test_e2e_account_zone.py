@@ -82,3 +82,15 @@ async def test_an_explicit_zone_still_wins(stack: Stack, door: Any) -> None:
         "2026-03-09T10:10:00.000000",
     ]
     assert zone_reads(stack) == []
+
+
+@pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+async def test_journal_times_are_right_when_acls_filter_the_journal_table(
+    stack: Stack, door: Any
+) -> None:
+    stack.emulator.faults.journal_filtered = True  # 200 with the rows filtered out
+    outcome = await door.fetch(stack, "INC0010002", ["comments", "workNotes"])
+    assert outcome.status == 200
+    got = [(c["commentBy"], c["commentTime"]) for c in outcome.details["comments"]]
+    assert got == DST_COMMENTS_UTC
+    assert [n["workNoteTime"] for n in outcome.details["workNotes"]] == DST_WORK_NOTES_UTC

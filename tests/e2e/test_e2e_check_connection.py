@@ -239,14 +239,17 @@ async def test_sla_table_refused_is_a_warning_as_json(lab: Lab) -> None:
 
 async def test_the_gateway_does_what_the_sla_warning_says(stack: Stack) -> None:
     """The warning's claim, held to the gateway: with task_sla refused, a fetch of every field
-    (empty ticketFields) fails with 502, and one without ticketBusinessTimeLeft works."""
+    (empty ticketFields) answers 200 with ticketBusinessTimeLeft empty and the message naming
+    task_sla (issue 12: it was a 502), and one without ticketBusinessTimeLeft works."""
     stack.emulator.faults.sla_forbidden = True
     body = {"ticketNumber": "INC0010001", "connectionDetails": stack.connection()}
 
     every_field = await stack.rest("POST", "fetch", {**body, "ticketFields": []})
     without_it = await stack.rest("POST", "fetch", {**body, "ticketFields": ["ticketNumber"]})
 
-    assert every_field.status_code == 502, every_field.text
+    assert every_field.status_code == 200, every_field.text
+    assert every_field.json()["ticketDetails"]["ticketBusinessTimeLeft"] == ""
+    assert "task_sla" in every_field.json()["statusMessage"]
     assert without_it.status_code == 200, without_it.text
 
 

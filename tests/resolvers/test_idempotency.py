@@ -25,7 +25,7 @@ from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver, replace
 from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, IdempotentCall, parse_idempotency_key
-from resolvers.idempotency_records import decode_ticket, encode_ticket
+from resolvers.idempotency_records import Record, decode_ticket, encode_ticket
 from resolvers.idempotency_store import MemoryIdempotencyStore
 from resolvers.tickets import CallContext, TicketService
 
@@ -157,6 +157,17 @@ def test_tickets_round_trip_with_aware_utc_times_and_notes() -> None:
     assert isinstance(updated, datetime)
     assert updated.tzinfo == UTC
     assert updated == in_la
+
+
+def test_a_stored_ticket_keeps_its_refused_optional_reads() -> None:
+    why = "task_sla: the account lacks read access (role sla_admin or an ACL on task_sla)"
+    ticket = Ticket(
+        {TicketField.TICKET_NUMBER: "INC1", TicketField.TICKET_BUSINESS_TIME_LEFT: None},
+        refused={TicketField.TICKET_BUSINESS_TIME_LEFT: why},
+    )
+    record = Record(state="done", fingerprint="f", ticket=ticket)
+
+    assert Record.from_json(record.to_json()).ticket == ticket
 
 
 def test_a_naive_time_is_kept_as_utc() -> None:

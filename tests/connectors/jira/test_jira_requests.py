@@ -132,6 +132,30 @@ async def test_sla_of_an_issue_that_is_no_request_is_no_value(httpx_mock, connec
     assert ticket.values == {F.TICKET_BUSINESS_TIME_LEFT: None}
 
 
+async def test_a_refused_sla_read_is_a_refused_field_not_a_failed_fetch(
+    httpx_mock, connector
+) -> None:
+    httpx_mock.add_response(
+        url=DESK1, match_params={"fields": "project,summary"}, json=issue(summary="Printer")
+    )
+    httpx_mock.add_response(
+        url=SLA,
+        match_params=SLA_PAGE,
+        status_code=403,
+        json={
+            "errorMessage": "You do not have permission to view the SLAs of this request.",
+            "i18nErrorMessage": {"i18nKey": "sd.sla.error.no.permission", "parameters": []},
+        },
+    )
+
+    fields = {F.TICKET_BUSINESS_TIME_LEFT, F.SHORT_DESCRIPTION}
+    ticket = await connector.fetch("DESK-1", fields, UTC)
+
+    assert ticket.values == {F.TICKET_BUSINESS_TIME_LEFT: None, F.SHORT_DESCRIPTION: "Printer"}
+    assert list(ticket.refused) == [F.TICKET_BUSINESS_TIME_LEFT]
+    assert "the account lacks read access" in ticket.refused[F.TICKET_BUSINESS_TIME_LEFT]
+
+
 @pytest.mark.parametrize("number", ["", "DESK", "DESK-0", "10001", "DESK-1/comment", "DE SK-1"])
 async def test_a_number_that_is_no_issue_key_is_refused(connector, number: str) -> None:
     with pytest.raises(BadInput, match="Jira issue key"):

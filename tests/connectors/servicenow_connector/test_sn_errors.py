@@ -249,12 +249,23 @@ async def test_a_failing_journal_fails_the_fetch(httpx_mock, connector, payload)
         await connector.fetch("INC0010001", {TicketField.COMMENTS}, UTC)
 
 
-async def test_a_refused_sla_read_is_an_itsm_error(httpx_mock, connector, payload):
+async def test_a_refused_sla_read_leaves_the_field_empty_and_says_why(
+    httpx_mock, connector, payload
+):
+    # Issue 12: a refused optional read never sinks the ticket (it was a 502 before).
     httpx_mock.add_response(url=TABLE, json=payload("incident_resolved"))
     httpx_mock.add_response(url=SLA, status_code=403, json=failure("Insufficient rights"))
 
-    with pytest.raises(ItsmError, match="403"):
-        await connector.fetch("INC0010001", {TicketField.TICKET_BUSINESS_TIME_LEFT}, UTC)
+    fields = {TicketField.TICKET_BUSINESS_TIME_LEFT, TicketField.SHORT_DESCRIPTION}
+    ticket = await connector.fetch("INC0010001", fields, UTC)
+
+    assert ticket.values[TicketField.TICKET_BUSINESS_TIME_LEFT] is None
+    assert ticket.values[TicketField.SHORT_DESCRIPTION]
+    assert ticket.refused == {
+        TicketField.TICKET_BUSINESS_TIME_LEFT: (
+            "task_sla: the account lacks read access (role sla_admin or an ACL on task_sla)"
+        )
+    }
 
 
 @pytest.mark.parametrize("auth_type", list(AuthType))

@@ -1,0 +1,33 @@
+"""Journals and SLAs under ACLs: what a refused or filtered optional read becomes.
+
+ServiceNow enforces read ACLs on ``sys_journal_field`` and ``task_sla`` in two ways: a 403 for the
+whole table, or, far more often, a 200 with the rows the account may not read filtered out. A
+refusal never sinks the ticket: the field is answered empty and the message below says which
+table and what the account lacks (``connectors.model.Ticket.refused``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connectors.model import Note
+
+# The roles are the usual ones on a base instance; an instance's own ACLs may differ.
+SLA_REFUSED = "task_sla: the account lacks read access (role sla_admin or an ACL on task_sla)"
+JOURNAL_REFUSED = (
+    "sys_journal_field: the account lacks read access (role itil or an ACL on "
+    "sys_journal_field), and the record's own comments and work_notes are not readable either"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """An optional read the account was refused, with the message for the caller."""
+
+    message: str
+
+
+def whole(journal: tuple[Note, ...], display: tuple[Note, ...]) -> tuple[Note, ...]:
+    """The journal table's entries of one stream, unless the record's display text shows more of
+    them (ACLs filtered the table's rows): then the display text's."""
+    return display if len(display) > len(journal) else journal
