@@ -27,6 +27,14 @@ FieldValue = str | datetime | tuple[Note, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
+class RefusedRead:
+    """What a connector's optional read gives back when the account was refused it (instead of
+    raising): the message for ``Ticket.refused``, naming the table and what the account lacks."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     """``refused``: the asked fields an optional read was refused for (ServiceNow's ``task_sla``
     or a journal with no fallback, Jira's SLA), each with a message naming the table and what the

@@ -37,7 +37,7 @@ from connectors.jira.mapping import (
     values_from_issue,
 )
 from connectors.jira.writes import NewComment, StatusTarget, WritePlan, plan_write
-from connectors.model import Ticket, WriteRequest
+from connectors.model import RefusedRead, Ticket, WriteRequest
 
 API = "/rest/api/3"
 SERVICE_DESK_API = "/rest/servicedeskapi"
@@ -180,9 +180,9 @@ class JiraConnector:
                 break
         return comments
 
-    async def _slas(self, id_or_key: str) -> list[Mapping[str, Any]] | str | None:
+    async def _slas(self, id_or_key: str) -> list[Mapping[str, Any]] | RefusedRead | None:
         """The request's SLAs; ``None`` when the issue is no customer request (the service
-        desk API answers 404 for issues outside service projects); the refusal's message when
+        desk API answers 404 for issues outside service projects); the refusal when
         the account may not view them (403): an optional read, answered empty."""
         slas: list[Mapping[str, Any]] = []
         for _ in range(_MAX_PAGES):
@@ -197,7 +197,7 @@ class JiraConnector:
             except TicketNotFound:
                 return None
             except AccessDenied:
-                return SLA_REFUSED
+                return RefusedRead(SLA_REFUSED)
             values = page.get("values") if isinstance(page, Mapping) else None
             if not isinstance(values, list):
                 raise ItsmError(f"Jira at {self._host} answered SLAs without a list of values")
@@ -368,7 +368,7 @@ class JiraConnector:
 def _ticket(
     issue: Mapping[str, Any],
     comments: list[Mapping[str, Any]] | None,
-    slas: list[Mapping[str, Any]] | str | None,
+    slas: list[Mapping[str, Any]] | RefusedRead | None,
     fields: Set[TicketField],
 ) -> Ticket:
     values = values_from_issue(issue, fields)
@@ -376,8 +376,8 @@ def _ticket(
     if comments is not None:
         values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = notes_from_comments(comments)
     if TicketField.TICKET_BUSINESS_TIME_LEFT in fields:
-        if isinstance(slas, str):
-            refused[TicketField.TICKET_BUSINESS_TIME_LEFT] = slas
+        if isinstance(slas, RefusedRead):
+            refused[TicketField.TICKET_BUSINESS_TIME_LEFT] = slas.message
         values[TicketField.TICKET_BUSINESS_TIME_LEFT] = (
             time_left(slas) if isinstance(slas, list) else None
         )

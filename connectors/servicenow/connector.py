@@ -23,7 +23,7 @@ from connectors.connection import Connection
 from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
-from connectors.model import Note, Ticket, WriteRequest
+from connectors.model import Note, RefusedRead, Ticket, WriteRequest
 from connectors.servicenow.account_zone import (
     DEFAULT_TTL,
     AccountZones,
@@ -43,12 +43,7 @@ from connectors.servicenow.mapping import (
     notes_from_journal,
     values_from_row,
 )
-from connectors.servicenow.optional_reads import (
-    JOURNAL_REFUSED,
-    SLA_REFUSED,
-    Refused,
-    whole,
-)
+from connectors.servicenow.optional_reads import JOURNAL_REFUSED, SLA_REFUSED, whole
 from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close, native_body
 from connectors.zones import is_account_zone
 
@@ -274,12 +269,12 @@ class ServiceNowConnector:
                 self._journals(row, sys_id, zone) if wants_journal else None,
                 self._time_left(sys_id) if wants_sla else None,
             )
-            if isinstance(journal, str):
-                refused.update(dict.fromkeys(fields & JOURNAL_FIELDS, journal))
+            if isinstance(journal, RefusedRead):
+                refused.update(dict.fromkeys(fields & JOURNAL_FIELDS, journal.message))
                 values[TicketField.COMMENTS] = values[TicketField.WORK_NOTES] = ()
             elif journal is not None:
                 values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = journal
-            if isinstance(time_left, Refused):
+            if isinstance(time_left, RefusedRead):
                 refused[TicketField.TICKET_BUSINESS_TIME_LEFT] = time_left.message
                 values[TicketField.TICKET_BUSINESS_TIME_LEFT] = None
             elif wants_sla:
@@ -291,8 +286,8 @@ class ServiceNowConnector:
 
     async def _journals(
         self, row: Mapping[str, Any], sys_id: str, zone: tzinfo
-    ) -> tuple[tuple[Note, ...], tuple[Note, ...]] | str:
-        """``(comments, work notes)``, or the refusal's message when the account may read
+    ) -> tuple[tuple[Note, ...], tuple[Note, ...]] | RefusedRead:
+        """``(comments, work notes)``, or the refusal when the account may read
         neither ``sys_journal_field`` nor the record's own journal fields.
 
         The record's display text of ``comments`` / ``work_notes`` came with the record read (at
@@ -312,7 +307,7 @@ class ServiceNowConnector:
             rows = await self._client.call("GET", "sys_journal_field", params)
         except AccessDenied:
             if "comments" not in row and "work_notes" not in row:
-                return JOURNAL_REFUSED
+                return RefusedRead(JOURNAL_REFUSED)
             # Integration accounts are often refused sys_journal_field: read the display text
             # the incident answer already carries (local times, full names).
             return _display_notes(row, await self._local_zone(row, zone))
@@ -325,7 +320,7 @@ class ServiceNowConnector:
                 shown = _display_notes(row, local)
         return whole(comments, shown[0]), whole(work_notes, shown[1])
 
-    async def _time_left(self, sys_id: str) -> str | Refused | None:
+    async def _time_left(self, sys_id: str) -> str | RefusedRead | None:
         params = {
             "sysparm_query": f"task={sys_id}^active=true",
             "sysparm_fields": "task,business_time_left,active",
@@ -335,7 +330,7 @@ class ServiceNowConnector:
             rows = await self._client.call("GET", "task_sla", params)
         except AccessDenied:
             # An optional read: the rest of the ticket is answered, this field empty.
-            return Refused(SLA_REFUSED)
+            return RefusedRead(SLA_REFUSED)
         return business_time_left(_rows(rows, self._client.host), sys_id)
 
 

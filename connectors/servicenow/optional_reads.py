@@ -8,8 +8,6 @@ table and what the account lacks (``connectors.model.Ticket.refused``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from connectors.model import Note
 
 # The roles are the usual ones on a base instance; an instance's own ACLs may differ.
@@ -18,13 +16,6 @@ JOURNAL_REFUSED = (
     "sys_journal_field: the account lacks read access (role itil or an ACL on "
     "sys_journal_field), and the record's own comments and work_notes are not readable either"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    """An optional read the account was refused, with the message for the caller."""
-
-    message: str
 
 
 def whole(journal: tuple[Note, ...], display: tuple[Note, ...]) -> tuple[Note, ...]:
