@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from connectors.connection import AuthType, Credentials
 from connectors.errors import GatewayError
 from connectors.servicenow.answers import AccessDenied
+from connectors.servicenow.client import QUERY_UNSAFE
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,6 @@ DEFAULT_TTL = 3600.0  # seconds; a user rarely changes zone, and the record chec
 MAX_ENTRIES = 1024
 DEFAULT_ZONE_PROPERTY = "glide.sys.default.tz"
 _NAMED_USER = frozenset({AuthType.BASIC, AuthType.OAUTH_PASSWORD})
-# A user name goes into an encoded query: ^, = and , would change the query.
-_QUERY_UNSAFE = re.compile(r"[\^=,\x00-\x1f\x7f]")
 _STORED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _MAX_OFFSET = timedelta(hours=14)
 
@@ -196,7 +195,7 @@ async def _learn(credentials: Credentials, call: Call) -> tuple[LearnedZone, boo
 async def _user_zone(credentials: Credentials, call: Call) -> tuple[tzinfo | None, str]:
     """``sys_user.time_zone`` of a named account, or ``None`` and why not."""
     user_name = credentials.username or ""
-    if credentials.auth_type not in _NAMED_USER or _QUERY_UNSAFE.search(user_name):
+    if credentials.auth_type not in _NAMED_USER or QUERY_UNSAFE.search(user_name):
         return None, f"{credentials.auth_type.value} names no user"
     try:
         rows = await call(

@@ -9,6 +9,7 @@ between calls); the spine retries a 401 once when it can fetch a new one. A 2xx 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
@@ -17,6 +18,11 @@ import httpx
 from connectors.errors import ItsmError
 from connectors.http import VendorClient
 from connectors.servicenow.answers import ANSWERS
+
+# A value that goes into an encoded query (``number=<value>``): ^ (AND, ^OR, ^NQ), = and , (IN
+# lists) and control characters would change the query, and ServiceNow silently ignores parts it
+# cannot read. Such a value is refused rather than sent.
+QUERY_UNSAFE = re.compile(r"[\^=,\x00-\x1f\x7f]")
 
 
 class TableClient(VendorClient[Any]):

@@ -33,7 +33,7 @@ from connectors.servicenow.account_zone import (
 from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.auth import OAuthTokenCache, servicenow_auth
 from connectors.servicenow.capabilities import SERVICENOW
-from connectors.servicenow.client import TableClient
+from connectors.servicenow.client import QUERY_UNSAFE, TableClient
 from connectors.servicenow.display_journal import COMMENTS, WORK_NOTES, notes_from_display
 from connectors.servicenow.mapping import (
     JOURNAL_FIELDS,
@@ -48,9 +48,6 @@ from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close, native_bo
 from connectors.zones import is_account_zone
 
 DEFAULT_TABLE = "incident"
-# A number goes into an encoded query: ^ (AND, ^OR, ^NQ), = and , (IN lists) and control
-# characters would change the query, and ServiceNow silently ignores parts it cannot read.
-_NUMBER_UNSAFE = re.compile(r"[\^=,\x00-\x1f\x7f]")
 _SYS_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 T = TypeVar("T")
@@ -138,7 +135,7 @@ class ServiceNowConnector:
         self._learn_zone = learn_zone
 
     async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
-        if not number or not number.strip() or _NUMBER_UNSAFE.search(number):
+        if not number or not number.strip() or QUERY_UNSAFE.search(number):
             raise BadInput(
                 "ticketNumber must be a ticket number such as INC0010001 (no ^, =, commas or "
                 "line breaks)"
