@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, overload
 
+from connectors.fields import snake_case
+
 
 class AuthType(enum.StrEnum):
     BASIC = "basic"
@@ -81,8 +83,7 @@ class ConnectionKey:
     attribute: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in self.name)
-        object.__setattr__(self, "attribute", snake)
+        object.__setattr__(self, "attribute", snake_case(self.name))
 
     @property
     def in_profile(self) -> bool:

@@ -9,6 +9,12 @@ from __future__ import annotations
 import enum
 
 
+def snake_case(name: str) -> str:
+    """A caller-facing camelCase name as Python spells it: ``clientSecret`` -> ``client_secret``
+    (GraphQL's field and argument names, connection keys' attributes)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
 class FieldKind(enum.Enum):
     TEXT = "text"
     DATETIME = "datetime"

@@ -16,7 +16,7 @@ from strawberry.types.scalar import ScalarDefinition
 from connectors.capabilities import Capabilities, Operation
 from connectors.connection_keys import CONNECTION_KEYS, GRAPHQL_ARGUMENT, key_path
 from connectors.errors import BadInput
-from connectors.fields import FieldKind, TicketField, WritableField
+from connectors.fields import FieldKind, TicketField, WritableField, snake_case
 from connectors.model import Note, Ticket
 from graph.errors import OptionalReadRefused
 from resolvers.connections import ConnectionDetails
@@ -160,11 +160,7 @@ def _notes(value: object) -> tuple[Note, ...]:
     return value if isinstance(value, tuple) else ()
 
 
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
-
-
-_ATTRIBUTE: dict[TicketField, str] = {field: _snake(field.value) for field in TicketField}
+_ATTRIBUTE: dict[TicketField, str] = {field: snake_case(field.value) for field in TicketField}
 
 
 @strawberry.input(description="Where the ITSM is and how to sign in: REST's connectionDetails.")
@@ -225,7 +221,7 @@ class TicketInput:
         return {
             field.value: value
             for field in WritableField
-            if (value := getattr(self, _snake(field.value))) is not None
+            if (value := getattr(self, snake_case(field.value))) is not None
         }
 
 
