@@ -41,6 +41,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from connectors.model import WrittenTicket
+
 
 class GatewayError(Exception):
     """An error a caller may see. Each subclass names its ``status`` and ``code`` in its bases:
@@ -52,6 +54,10 @@ class GatewayError(Exception):
     # dropped connection, a 5xx): the ITSM may have applied it. Retrying such a write could
     # apply it twice, so retries and idempotency keys treat it apart.
     outcome_unknown: bool = False
+    # The ticket a write created or changed before this error, when known: both doors answer its
+    # number and sysId in machine-readable form (REST ``ticketDetails``, GraphQL
+    # ``extensions.ticket``), so the caller can fetch it instead of writing again.
+    written: WrittenTicket | None = None
 
     def __init_subclass__(cls, *, status: int | None = None, code: str | None = None) -> None:
         super().__init_subclass__()

@@ -35,13 +35,41 @@ class RefusedRead:
 
 
 @dataclass(frozen=True, slots=True)
+class UntakenValue:
+    """One value a write asked the ITSM to set that the ITSM does not hold afterwards.
+
+    ``field`` names it as the caller did: a ``TicketInput`` field (``ticketStatus``) or a native
+    one (``ticketJSON.state``, ``ticketJSON.CustomFields.Urgency``). ``sent`` is what the gateway
+    sent and ``held`` what the ITSM holds instead, both as text for a message (``held`` is ``""``
+    when the ITSM holds nothing); ``reason`` is the rest of the sentence when there is more to say
+    ("not a choice of incident.state", "no such column on incident").
+    """
+
+    field: str
+    sent: str
+    held: str
+    reason: str = ""
+
+    def describe(self) -> str:
+        """``ticketJSON.state 'In Progress' did not take (ServiceNow holds '')``-like text,
+        without the ITSM's name: ``state 'In Progress' (holds ''; not a choice of ...)``."""
+        why = f"; {self.reason}" if self.reason else ""
+        return f"{self.field} {self.sent!r} (it holds {self.held!r}{why})"
+
+
+@dataclass(frozen=True, slots=True)
 class Ticket:
     """``refused``: the asked fields an optional read was refused for (ServiceNow's ``task_sla``
     or a journal with no fallback, Jira's SLA), each with a message naming the table and what the
-    account lacks. Such a field's value is empty; every other field is answered as usual."""
+    account lacks. Such a field's value is empty; every other field is answered as usual.
+
+    ``untaken``: after a create or update, the values the write asked for that the ITSM does not
+    hold (empty after a fetch, and after a write that took whole). The ticket exists either way;
+    the doors answer it and name each of these."""
 
     values: Mapping[TicketField, FieldValue] = field(default_factory=dict)
     refused: Mapping[TicketField, str] = field(default_factory=dict)
+    untaken: tuple[UntakenValue, ...] = ()
 
     def get(self, name: TicketField) -> FieldValue:
         return self.values.get(name)
@@ -61,3 +89,12 @@ class WriteRequest:
 
     def is_empty(self) -> bool:
         return not self.native and not self.canonical
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenTicket:
+    """The ticket a write created or changed, by its two ids: what a caller needs to find it
+    again when the rest of the answer failed (``GatewayError.written``)."""
+
+    number: str
+    sys_id: str
