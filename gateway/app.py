@@ -83,7 +83,10 @@ def create_app(
         # Connects only to the addresses it checked itself (DNS rebinding cannot slip past).
         transport=itsm_transport
         or guarded_transport(
-            settings.url_policy(), max_connections=settings.itsm_max_connections, tracer=tracer
+            settings.url_policy(),
+            max_connections=settings.itsm_max_connections,
+            max_answer_bytes=settings.itsm_max_answer_bytes,
+            tracer=tracer,
         ),
     )
     jwks = JwksCache(

@@ -104,6 +104,12 @@ class Settings(BaseModel):
     itsm_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     itsm_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     itsm_max_connections: int = Field(default=100, ge=1, le=10_000)
+    itsm_max_answer_bytes: int = Field(
+        default=10 * 1_048_576,
+        ge=65_536,
+        le=1024 * 1_048_576,
+        description="the most the gateway reads of one ITSM answer, on the wire and decompressed",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     graphiql: bool = Field(default=True, description="Serve GraphiQL at GET /graphql")
     graphql_get: bool = Field(default=True, description="Accept GraphQL queries by GET")

@@ -18,7 +18,7 @@ import httpx
 import orjson
 
 from connectors.errors import GatewayError, ItsmError, ItsmTimeout, RateLimited, Unavailable
-from connectors.http.outcomes import retry_after_seconds
+from connectors.http.outcomes import UnreadableAnswer, retry_after_seconds
 
 
 class Scrubber:
@@ -67,6 +67,8 @@ def transport_error(exc: httpx.TransportError, name: str) -> GatewayError:
     """A request to ``name`` ("ServiceNow at acme.service-now.com") that got no HTTP answer. The
     exception text is not quoted: it can carry URLs."""
     kind = type(exc).__name__
+    if isinstance(exc, UnreadableAnswer):  # its detail is the gateway's own text
+        return ItsmError(f"{name} {exc.detail}")
     if isinstance(exc, httpx.TimeoutException):
         return ItsmTimeout(f"{name} did not answer in time ({kind})")
     if isinstance(exc, httpx.RemoteProtocolError):  # what a dropped connection looks like
