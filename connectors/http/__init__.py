@@ -34,6 +34,7 @@ from connectors.http.answers import (
     VendorAnswers,
     host_of,
     not_json,
+    scrub_body,
     scrubbed,
     transport_error,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "not_json",
     "outcome_unknown",
     "retry_after_seconds",
+    "scrub_body",
     "scrubbed",
     "together",
     "transport_error",
