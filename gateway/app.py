@@ -198,6 +198,7 @@ def create_app(
         limits=GraphQLLimits(
             max_depth=settings.graphql_max_depth,
             max_tokens=settings.graphql_max_tokens,
+            max_document_bytes=settings.graphql_max_document_bytes,
             max_aliases=settings.graphql_max_aliases,
             max_tickets=settings.max_tickets_per_request,
         ),

@@ -116,6 +116,12 @@ class Settings(BaseModel):
     graphql_introspection: bool = Field(default=True, description="Answer introspection queries")
     graphql_max_depth: int = Field(default=8, ge=2, le=50)
     graphql_max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    graphql_max_document_bytes: int = Field(
+        default=32_768,
+        ge=1024,
+        le=1_048_576,
+        description="longest GraphQL document, comments and strings included (400 past it)",
+    )
     graphql_max_aliases: int = Field(default=15, ge=1, le=1000)
     max_tickets_per_request: int = Field(
         default=5, ge=1, le=100, description="tickets one GraphQL request may fetch or write"
