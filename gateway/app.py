@@ -26,6 +26,7 @@ from gateway.access import AccessPolicy
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.jwks import JwksCache
+from gateway.auth.offline_refusals import OfflineRefusals
 from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.auth.shared_exchanges import SharedExchanges
 from gateway.health import healthz, readyz
@@ -115,6 +116,9 @@ def create_app(
             metrics=metrics,
             shared=shared_exchanges,
             shared_wait_seconds=2 * settings.keycloak_timeout_seconds,
+            refusals=OfflineRefusals(
+                refusals_per_minute=settings.keycloak_offline_refusals_per_minute
+            ),
         ),
     )
     # Retries, a circuit breaker and a concurrency limit per ITSM instance, shared by all calls.

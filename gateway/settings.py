@@ -83,6 +83,15 @@ class Settings(BaseModel):
         description="least time between two JWKS refetches caused by unknown key ids",
     )
     keycloak_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    keycloak_offline_refusals_per_minute: int = Field(
+        default=60,
+        ge=1,
+        le=100_000,
+        description=(
+            "offline tokens Keycloak may refuse a minute before the gateway stops sending it "
+            "tokens it has not exchanged before (429 until the pace falls)"
+        ),
+    )
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     read_roles: CommaList = Field(default=(), description="Roles that may fetch; empty: anyone")
     write_roles: CommaList = Field(

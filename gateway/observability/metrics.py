@@ -120,7 +120,8 @@ class Metrics(ResilienceObserver):
         )
         self.offline_exchanges = Counter(
             "itsm_gateway_keycloak_offline_exchanges",
-            "Offline tokens exchanged for access tokens, by outcome (ok, refused, unavailable)",
+            "Offline tokens exchanged for access tokens, by outcome (ok, refused, unavailable, "
+            "misconfigured), and those not sent to Keycloak (refused_again, paced)",
             ["outcome"],
             registry=registry,
         )
