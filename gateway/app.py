@@ -119,6 +119,7 @@ def create_app(
             refusals=OfflineRefusals(
                 refusals_per_minute=settings.keycloak_offline_refusals_per_minute
             ),
+            recheck_seconds=settings.keycloak_offline_recheck_seconds,
         ),
     )
     # Retries, a circuit breaker and a concurrency limit per ITSM instance, shared by all calls.

@@ -83,6 +83,16 @@ class Settings(BaseModel):
         description="least time between two JWKS refetches caused by unknown key ids",
     )
     keycloak_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    keycloak_offline_recheck_seconds: float | None = Field(
+        default=None,
+        ge=5,
+        le=86_400,
+        description=(
+            "longest an access token exchanged for an offline token is reused before exchanging "
+            "again: how long a revoked offline token keeps working (default: the access token's "
+            "lifetime less 30 s)"
+        ),
+    )
     keycloak_offline_refusals_per_minute: int = Field(
         default=60,
         ge=1,

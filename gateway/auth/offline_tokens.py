@@ -93,7 +93,11 @@ class OfflineTokenExchanger:
         shared: SharedExchanges | None = None,
         shared_wait_seconds: float = 10.0,
         refusals: OfflineRefusals | None = None,
+        recheck_seconds: float | None = None,
     ) -> None:
+        """``recheck_seconds``: the longest an exchanged access token is reused before the
+        offline token is exchanged again, which is how long a revoked offline token keeps
+        working (``None``: until shortly before the access token expires)."""
         self._issuer = issuer
         self._token_endpoint = f"{issuer}/protocol/openid-connect/token"
         self._clients = dict(clients)
@@ -106,6 +110,7 @@ class OfflineTokenExchanger:
         self._shared = shared
         self._shared_wait = shared_wait_seconds
         self._refusals = refusals or OfflineRefusals()
+        self._recheck_seconds = recheck_seconds
 
     async def principal_for(self, offline_token: str) -> Principal:
         key = hashlib.sha256(offline_token.encode()).digest()
@@ -273,7 +278,10 @@ class OfflineTokenExchanger:
             lifetime = _seconds(body.get("expires_in"), default=60.0)
             entry.access_token = access_token
             entry.expires_at = now + lifetime
-            entry.renew_at = now + max(lifetime - min(_RENEW_MARGIN_SECONDS, lifetime / 2), 0)
+            reuse = max(lifetime - min(_RENEW_MARGIN_SECONDS, lifetime / 2), 0)
+            if self._recheck_seconds is not None:
+                reuse = min(reuse, self._recheck_seconds)
+            entry.renew_at = now + reuse
             rotated = body.get("refresh_token")
             if isinstance(rotated, str) and rotated:
                 entry.offline_token = rotated

@@ -123,3 +123,22 @@ async def test_a_lost_rotation_says_what_happened(realm: Realm) -> None:
     message = await refused(restarted, token)
     assert "rotates offline tokens at each exchange" in message
     assert "get a new offline token" in message
+
+
+async def test_revocation_reaches_a_cached_exchange_within_the_recheck_time(realm: Realm) -> None:
+    realm.issuer.clock = realm.clock
+    subject = OfflineTokenExchanger(
+        issuer=realm.url,
+        clients={UI: None},
+        http=realm.http,
+        verifier=await realm.loaded_verifier(),
+        clock=realm.clock,
+        recheck_seconds=60,
+    )
+    token = realm.issuer.mint_offline("reader", client_id=UI)
+    await subject.principal_for(token)
+    realm.issuer.revoke_offline(token)
+    realm.clock.advance(59)
+    assert (await subject.principal_for(token)).username == "reader"  # still the cached one
+    realm.clock.advance(2)  # past the recheck, well within the access token's 300 s
+    assert "revoked" in await refused(subject, token)
