@@ -18,6 +18,10 @@ INC0010005 7 Closed            resolved and closed; durations past 31 days
 INC0010006 3 On Hold           hold_reason 1 (Awaiting Caller); P5; inquiry
 INC0010007 "10" (custom code)  a state code the instance added: displays as ``10``
 ========== =================== ============================================================
+
+Users: Beth Anglin, David Loo, Fred Luddy, Abel Tuter and Gateway Integration (the API account),
+two active users both named "Alex Chen" (``alex.chen``, ``alex.chen2``) and an inactive one,
+Carol Former; every one in America/Los_Angeles. Groups: Service Desk, Network, Database.
 """
 
 from __future__ import annotations
