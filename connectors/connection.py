@@ -8,6 +8,8 @@ a traceback without leaking them.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import dataclass, field
 
 from connectors.connection_keys import (
@@ -32,6 +34,7 @@ from connectors.errors import BadInput
 __all__ = ["REQUIRED_CREDENTIALS", "AuthType", "Connection", "Credentials"]
 
 _POSITION = {key.attribute: index for index, key in enumerate(CREDENTIAL_KEYS)}
+_ACCOUNT_KEY_SECRET = secrets.token_bytes(32)  # per process; only ever compared within it
 
 
 @dataclass(frozen=True, slots=True, init=False, repr=False)
@@ -67,6 +70,14 @@ class Credentials:
     client_secret = KeyValue(CLIENT_SECRET)
     api_key = KeyValue(API_KEY)
     token = KeyValue(TOKEN)
+
+    def account_key(self) -> str:
+        """Which account this is, as a short digest of the auth type and every credential: the
+        key that keeps one account's circuit breaker and concurrency slots apart from another's
+        on the same instance. Keyed by a secret drawn when the process starts, so the digest
+        reveals nothing of the credentials, not even whether two processes saw the same ones."""
+        material = "\x1f".join([self.auth_type.value, *(value or "" for value in self.values)])
+        return hmac.new(_ACCOUNT_KEY_SECRET, material.encode(), "sha256").hexdigest()[:24]
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, so that error messages quoting an ITSM can be scrubbed of them."""

@@ -39,7 +39,13 @@ from connectors.http.answers import (
     transport_error,
 )
 from connectors.http.breaker import Admission, CircuitBreaker
-from connectors.http.client import RequestAuth, VendorClient, call_or_raise, with_query
+from connectors.http.client import (
+    RequestAuth,
+    VendorClient,
+    call_or_raise,
+    target_key,
+    with_query,
+)
 from connectors.http.concurrency import together
 from connectors.http.observer import ResilienceObserver, Target
 from connectors.http.outcomes import (
@@ -82,6 +88,7 @@ __all__ = [
     "retry_after_seconds",
     "scrub_body",
     "scrubbed",
+    "target_key",
     "together",
     "transport_error",
     "with_query",

@@ -71,6 +71,13 @@ async def call_or_raise(
         raise error from None
 
 
+def target_key(instance_url: str, account: str) -> str:
+    """What groups calls under one breaker and one set of concurrency slots: the instance and
+    the account, so that one tenant's failures or slow calls never open the circuit or take the
+    slots of another tenant on the same instance."""
+    return f"{instance_url}#{account}" if account else instance_url
+
+
 def with_query(url: str, params: Mapping[str, str] | None) -> str:
     """``url`` with ``params`` encoded as httpx would (``+`` for spaces), so that httpx parses
     one URL rather than a URL and then the URL merged with its parameters."""
@@ -110,14 +117,16 @@ class VendorClient(abc.ABC, Generic[T]):
         scrub: Scrubber,
         resilience: Resilience,
         auth: RequestAuth | None = None,
+        account: str = "",
     ) -> None:
         """``headers``: the app's extra headers and the connection's static credential header,
-        if any; ``auth``: a credential fetched per call instead."""
+        if any; ``auth``: a credential fetched per call instead; ``account``: which account
+        (``Credentials.account_key``), so that its breaker and slots are its own."""
         self._http = http
         self.name = f"{self.vendor} at {host}"
         self.host = host
         self._instance = instance_url
-        self._target = Target(instance_url, self.name, host, self.itsm_type)
+        self._target = Target(target_key(instance_url, account), self.name, host, self.itsm_type)
         self._base: str | None = f"{instance_url}{self.api_path}"  # None: ``look_up_base``
         self._headers = {**headers, **self.fixed_headers, "Accept": "application/json"}
         self._scrub = scrub
