@@ -40,10 +40,18 @@ CHECKS = (
     "incident fields",
     "sys_journal_field",
     "task_sla",
+    "time zone",
+    "sys_user",
+    "sys_user_group",
+    "sys_choice",
+    "writes",
 )
+# The emulator has no sys_user_has_role, as many integration accounts may not read it: the
+# account's roles, so what it may write, cannot be told.
+ALL_OK = {**dict.fromkeys(CHECKS, "ok"), "writes": "unknown"}
 # "name:   verdict (status): message" or "name:   skipped (why)"
 LINE = re.compile(
-    r"^(?P<name>[A-Za-z_ ]+?):\s+(?P<verdict>ok|refused|failed|skipped)\b(?P<rest>.*)$"
+    r"^(?P<name>[A-Za-z_ ]+?):\s+(?P<verdict>ok|refused|failed|skipped|unknown)\b(?P<rest>.*)$"
 )
 
 
@@ -153,15 +161,21 @@ async def test_a_working_profile_passes_every_check(lab: Lab) -> None:
     assert code == 0, (out, err)
     found = verdicts(out)
     assert list(found) == list(CHECKS)
-    assert {name: verdict for name, (verdict, _) in found.items()} == dict.fromkeys(CHECKS, "ok")
+    assert {name: verdict for name, (verdict, _) in found.items()} == ALL_OK
     assert f"basic auth as {USER} accepted" in found["authentication"][1]
     assert "read INC0010001" in found["incident"][1]
     assert out.splitlines()[-1] == "Result: the gateway can use this connection; exit code 0"
-    # One read of each table, and nothing written.
+    assert found["time zone"][1] == f": America/Los_Angeles, from sys_user.time_zone of {USER}"
+    # One read of each table (sys_user twice: the account's zone, then any user), nothing written.
     assert table_reads(lab.emulator) == [
         ("GET", "incident"),
         ("GET", "sys_journal_field"),
         ("GET", "task_sla"),
+        ("GET", "sys_user"),
+        ("GET", "sys_user"),
+        ("GET", "sys_user_group"),
+        ("GET", "sys_choice"),
+        ("GET", "sys_user_has_role"),
     ]
 
 
@@ -182,7 +196,7 @@ async def test_a_working_url_reported_as_json(lab: Lab) -> None:
     assert report["exitCode"] == 0
     assert report["warnings"] == []
     assert [c["name"] for c in report["checks"]] == list(CHECKS)
-    assert {c["verdict"] for c in report["checks"]} == {"ok"}
+    assert {c["name"]: c["verdict"] for c in report["checks"]} == ALL_OK
 
 
 async def test_an_oauth_profile_gets_a_token_then_passes(lab: Lab) -> None:
@@ -301,7 +315,7 @@ async def test_a_hibernating_instance_cannot_be_used(lab: Lab) -> None:
     found = verdicts(out)
     assert found["instance"][0] == "failed"
     assert "hibernating or behind a login page" in found["instance"][1]
-    assert [found[name][0] for name in CHECKS[2:]] == ["skipped"] * 5
+    assert [found[name][0] for name in CHECKS[2:]] == ["skipped"] * len(CHECKS[2:])
     assert out.splitlines()[-1] == (
         "Result: the gateway cannot use this connection (instance failed); exit code 1"
     )
@@ -357,7 +371,7 @@ async def test_a_url_outside_the_allow_list_is_refused_without_contacting_it(lab
     assert verdict == "refused"
     assert "is not an allowed ITSM address" in rest
     assert "ITSM_GATEWAY_ITSM_ALLOWED_URLS" in rest
-    assert [verdicts(out)[name][0] for name in CHECKS[1:]] == ["skipped"] * 6
+    assert [verdicts(out)[name][0] for name in CHECKS[1:]] == ["skipped"] * len(CHECKS[1:])
     assert lab.emulator.requests == []
 
 
