@@ -258,9 +258,8 @@ class _Probe:
                 if self._credentials.auth_type is AuthType.BASIC
                 else "RT auth token (apiKey)"
             )
-            return Check(
-                AUTHENTICATION, CheckVerdict.REFUSED, f"check the {needs}", status, detail, True
-            )
+            refused = CheckVerdict.REFUSED
+            return Check(AUTHENTICATION, refused, f"check the {needs}", status, detail, True)
         if step == INSTANCE:  # the account's own record, refused or missing
             step = AUTHENTICATION
         if status == 403:
