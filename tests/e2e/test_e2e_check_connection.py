@@ -285,6 +285,95 @@ async def test_a_column_the_account_cannot_see_is_named_with_the_fields_it_empti
     assert "1 warning (incident fields)" in out.splitlines()[-1]
 
 
+async def test_an_oauth_client_reports_the_instance_default_zone(lab: Lab) -> None:
+    """oauth_client_credentials names no user: the zone is the instance default, and the
+    account's roles cannot be looked up."""
+    code, out, err = await check("check-connection", "lab-oauth", env=lab.env())
+
+    assert code == 0, (out, err)
+    found = verdicts(out)
+    assert found["time zone"] == (
+        "ok",
+        ": America/Los_Angeles, from the instance default (glide.sys.default.tz)",
+    )
+    assert found["writes"][0] == "unknown"
+    assert "oauth_client_credentials names no user" in found["writes"][1]
+
+
+async def test_people_groups_and_choices_refused_are_warnings(lab: Lab) -> None:
+    app = create_emulator_app(lab.emulator)
+    for table in ("sys_user", "sys_user_group", "sys_choice"):
+        app.middlewares.append(_answer(table, 403))
+    async with serving(app) as url:
+        args = ["check-connection", url, "--username", USER, "--password-env", LAB_VARIABLE]
+        code, out, err = await check(*args, env=lab.env())
+
+    assert code == 0, (out, err)
+    found = verdicts(out)
+    # sys_user refused: the zone is the instance default, as the connector learns it.
+    assert found["time zone"][1] == (
+        ": America/Los_Angeles, from the instance default (glide.sys.default.tz)"
+    )
+    assert found["sys_user"][0] == "refused"
+    assert "assignedTo and callerId cannot be written by name" in found["sys_user"][1]
+    assert found["sys_user_group"][0] == "refused"
+    assert "assignedGroup cannot be written by name" in found["sys_user_group"][1]
+    assert found["sys_choice"][0] == "refused"
+    assert "built-in lists" in found["sys_choice"][1]
+    assert out.splitlines()[-1] == (
+        "Result: the gateway can use this connection, with 3 warnings (sys_user, "
+        "sys_user_group, sys_choice); exit code 0"
+    )
+
+
+async def test_rows_filtered_out_by_acls_are_a_warning(lab: Lab) -> None:
+    app = create_emulator_app(lab.emulator)
+    app.middlewares.append(_answer("sys_user_group", 200, []))
+    async with serving(app) as url:
+        args = ["check-connection", url, "--username", USER, "--password-env", LAB_VARIABLE]
+        code, out, err = await check(*args, env=lab.env())
+
+    assert code == 0, (out, err)
+    verdict, rest = verdicts(out)["sys_user_group"]
+    assert verdict == "refused"
+    assert rest.startswith(": no row visible (ACLs?): assignedGroup cannot be written")
+
+
+async def test_the_account_roles_tell_what_it_may_write(lab: Lab) -> None:
+    app = create_emulator_app(lab.emulator)
+    app.middlewares.append(_answer("sys_user_has_role", 200, [{"role": "itil"}]))
+    async with serving(app) as url:
+        args = ["check-connection", url, "--username", USER, "--password-env", LAB_VARIABLE]
+        code, out, err = await check(*args, env=lab.env())
+
+    assert code == 0, (out, err)
+    assert verdicts(out)["writes"] == (
+        "ok",
+        f": {USER} holds itil: may create and update incidents",
+    )
+    query = next(r for r in lab.emulator.requests if r.table == "sys_user_has_role")
+    assert query.method == "GET"
+
+
+def _answer(table: str, status: int, result: list[dict[str, str]] | None = None) -> Any:
+    """A middleware answering every list read of ``table`` itself: ``status`` with ``result``
+    (200), or ServiceNow's 403 body (an ACL refusing the table)."""
+
+    @web.middleware
+    async def answer(request: web.Request, handler: Any) -> web.StreamResponse:
+        if not request.path.endswith(f"/table/{table}"):
+            return await handler(request)
+        await handler(request)  # authenticated and recorded as usual
+        if status == 403:
+            error = {"message": "Insufficient rights to query records", "detail": None}
+            body: dict[str, Any] = {"error": error, "status": "failure"}
+        else:
+            body = {"result": result or []}
+        return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+
+    return answer
+
+
 def _hide_column(column: str) -> Any:
     @web.middleware
     async def hide(request: web.Request, handler: Any) -> web.StreamResponse:
