@@ -109,9 +109,9 @@ def instance_failure(
     error: Exception, seen: Exchange | None, *, vendor: str, host: str, login_advice: str
 ) -> Check | None:
     """The ``instance`` check when ``error`` says the instance itself gave no usable answer (no
-    answer, a timeout, a page that is not JSON, a 5xx); ``None`` when it answered and the step
-    that asked is to judge. ``login_advice``: what a page that is not JSON most likely means for
-    this vendor (a hibernating instance, a login page)."""
+    answer, a timeout, a redirect, a page that is not JSON, a 5xx); ``None`` when it answered
+    and the step that asked is to judge. ``login_advice``: what a page that is not JSON most
+    likely means for this vendor (a hibernating instance, a login page)."""
     detail = str(getattr(error, "message", "") or error)
     if seen is None or seen.status is None:
         if isinstance(error, ItsmTimeout):
@@ -128,6 +128,9 @@ def instance_failure(
             message = f"no valid HTTP answer from {host}"
         return Check(INSTANCE, CheckVerdict.FAILED, message, detail=detail, blocking=True)
     status = seen.status
+    if 300 <= status < 400:  # the probes follow no redirect: a login page, or not the API's base
+        message = f"answered {status}, a redirect, instead of JSON: {login_advice}"
+        return Check(INSTANCE, CheckVerdict.FAILED, message, status, detail, blocking=True)
     if not seen.json and status != 401:
         message = f"answered {status} with a page that is not JSON: {login_advice}"
         return Check(INSTANCE, CheckVerdict.FAILED, message, status, detail, blocking=True)

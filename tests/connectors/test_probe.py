@@ -105,6 +105,7 @@ async def test_the_answer_log_remembers_the_last_exchange() -> None:
         (Unavailable("down"), Exchange(token=False), "unreachable: could not connect to h"),
         (Unavailable("?"), Exchange(token=False, status=200, json=False), "answered 200 with a"),
         (Unavailable("?"), Exchange(token=False, status=503, json=True), "V is failing"),
+        (Unavailable("?"), Exchange(token=False, status=302, json=True), "answered 302, a redi"),
     ],
 )
 def test_an_instance_that_gives_no_usable_answer_fails_the_instance_check(
