@@ -16,7 +16,13 @@ import orjson
 import pytest
 from aiohttp import web
 
-from emulators.jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, JiraState, create_app
+from emulators.jira import (
+    DEFAULT_API_TOKEN,
+    DEFAULT_EMAIL,
+    DEFAULT_OAUTH_TOKEN,
+    JiraState,
+    create_app,
+)
 from emulators.jira.account_api import PERMISSIONS_KEY
 from emulators.jira.config import INTEGRATION_ACCOUNT_ID
 from tests.e2e.test_e2e_check_connection import verdicts
@@ -35,6 +41,7 @@ CHECKS = (
     "writes",
 )
 TOKEN_VARIABLE = "LAB_JIRA_TOKEN"
+OAUTH_VARIABLE = "LAB_JIRA_OAUTH_TOKEN"
 WRONG_TOKEN = "wrong-Sentinel-4f2a91"
 
 
@@ -49,6 +56,7 @@ class JiraLab:
         return {
             **clean_environment(settings_file=str(self.settings_file)),
             TOKEN_VARIABLE: DEFAULT_API_TOKEN,
+            OAUTH_VARIABLE: DEFAULT_OAUTH_TOKEN,
             **variables,
         }
 
@@ -83,6 +91,13 @@ auth_type = "basic"
 username = "{DEFAULT_EMAIL}"
 password_env = "{TOKEN_VARIABLE}"
 table = "DESK"
+
+[connections.desk-oauth]
+itsm_type = "jira"
+instance_url = "{url}"
+auth_type = "bearer"
+token_env = "{OAUTH_VARIABLE}"
+table = "DESK"
 """
         )
         yield JiraLab(url, state, app, settings)
@@ -97,7 +112,7 @@ def lab(jira_lab: JiraLab) -> Iterator[JiraLab]:
 
 async def check(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
     code, out, err = await run_to_end(*args, env=env)
-    for secret in (DEFAULT_API_TOKEN, WRONG_TOKEN):
+    for secret in (DEFAULT_API_TOKEN, DEFAULT_OAUTH_TOKEN, WRONG_TOKEN):
         assert secret not in out + err, f"a secret was printed:\n{out}\n{err}"
     assert "Traceback" not in err, err
     return code, out, err
@@ -193,3 +208,21 @@ async def test_a_wrong_api_token_is_refused_authentication(lab: JiraLab) -> None
     assert found["authentication"][0] == "refused"
     assert "API token" in found["authentication"][1]
     assert [found[n][0] for n in CHECKS[3:]] == ["skipped"] * len(CHECKS[3:])
+
+
+async def test_an_oauth_token_goes_through_the_api_gateway(lab: JiraLab) -> None:
+    """Bearer calls go to Atlassian's API gateway (here the emulator's own), by the site's
+    cloudId, as the connector's do."""
+    env = lab.env(ITSM_GATEWAY_JIRA_CLOUD_API_URL=lab.url)
+
+    code, out, err = await check("check-connection", "desk-oauth", env=env)
+
+    assert code == 0, (out, err)
+    found = verdicts(out)
+    assert {name: verdict for name, (verdict, _) in found.items()} == dict.fromkeys(CHECKS, "ok")
+    assert found["authentication"][1] == (
+        f": OAuth 2.0 token accepted, acting as {DEFAULT_EMAIL} (Gateway Integration)"
+    )
+    paths = [r.path for r in lab.state.requests]
+    assert "/oauth/token/accessible-resources" in paths
+    assert any(p.startswith("/ex/jira/") and p.endswith("/rest/api/3/myself") for p in paths)
