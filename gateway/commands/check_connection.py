@@ -335,7 +335,8 @@ async def _check(plan: _Plan) -> Report:
             checks = await prober.probe(connection, transport, timeouts=timeouts)
         except BadInput as error:  # the connector refuses the connection (a table RT lacks)
             refused = Check("connection", CheckVerdict.REFUSED, error.message, blocking=True)
-            return report(registry.record_noun(connection), (_url_ok(url), refused))
+            rest = skipped(prober.check_names(connection.table), "connection refused")
+            return report(registry.record_noun(connection), (_url_ok(url), refused, *rest))
         return report(registry.record_noun(connection), (_url_ok(url), *checks))
 
 

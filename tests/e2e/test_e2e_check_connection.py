@@ -477,6 +477,14 @@ async def test_a_profile_that_does_not_exist_is_a_usage_error(lab: Lab) -> None:
     assert lab.emulator.requests == []
 
 
+async def test_an_itsm_type_given_with_a_profile_is_a_usage_error(lab: Lab) -> None:
+    code, out, err = await check("check-connection", "lab", "--itsm-type", "jira", env=lab.env())
+
+    assert code == 2, (out, err)
+    assert "leave out --itsm-type" in err
+    assert lab.emulator.requests == []
+
+
 async def test_a_password_on_the_command_line_is_refused_unread(lab: Lab) -> None:
     code, out, err = await check(
         "check-connection", lab.url, "--username", USER, f"--password={PASSWORD}", env=lab.env()

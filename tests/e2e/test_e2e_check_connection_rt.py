@@ -177,6 +177,8 @@ async def test_a_table_is_refused_for_rt_before_anything_is_contacted(lab: RtLab
     code, out, err = await check(lab, *args, env=lab.env())
 
     assert code == 1, (out, err)
-    verdict, rest = verdicts(out)["connection"]
+    found = verdicts(out)
+    verdict, rest = found["connection"]
     assert verdict == "refused"
     assert "does not apply to Request Tracker" in rest
+    assert [found[name][0] for name in CHECKS[1:]] == ["skipped"] * len(CHECKS[1:])
