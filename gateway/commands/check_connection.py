@@ -318,7 +318,13 @@ async def _check(plan: _Plan) -> Report:
             connector_factories(http, jira_api_url=settings.jira_cloud_api_url)
         )
         prober = registry.prober(plan.itsm_type)
-        report = functools.partial(Report, plan.url, plan.details.connection_id, plan.auth_type)
+        report = functools.partial(
+            Report,
+            plan.url,
+            plan.details.connection_id,
+            plan.auth_type,
+            itsm_type=plan.itsm_type,
+        )
         try:
             url = _admitted(plan)
             connection = await plan.resolver.resolve(plan.details, plan.roles)
@@ -361,6 +367,7 @@ class Report:
     auth_type: str
     table: str
     checks: Sequence[Check]
+    itsm_type: str = DEFAULT_ITSM_TYPE
 
     @property
     def usable(self) -> bool:
@@ -376,7 +383,7 @@ class Report:
 
     def text(self) -> str:
         via = f"profile {self.connection_id}, " if self.connection_id else ""
-        lines = [f"Checking {self.url} ({via}{self.auth_type} auth)"]
+        lines = [f"Checking {self.url} ({self.itsm_type}, {via}{self.auth_type} auth)"]
         width = max(len(check.name) for check in self.checks) + 1
         for check in self.checks:
             name = f"{check.name + ':':<{width}}"
@@ -413,6 +420,7 @@ class Report:
     def json(self) -> str:
         return orjson.dumps(
             {
+                "itsmType": self.itsm_type,
                 "instanceUrl": self.url,
                 "connectionId": self.connection_id,
                 "authType": self.auth_type,

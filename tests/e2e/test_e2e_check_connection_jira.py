@@ -122,6 +122,7 @@ async def test_a_jira_service_project_passes_every_check(lab: JiraLab) -> None:
     code, out, err = await check("check-connection", "desk", env=lab.env())
 
     assert code == 0, (out, err)
+    assert out.splitlines()[0] == f"Checking {lab.url} (jira, profile desk, basic auth)"
     found = verdicts(out)
     assert list(found) == list(CHECKS)
     assert {name: verdict for name, (verdict, _) in found.items()} == dict.fromkeys(CHECKS, "ok")
@@ -144,6 +145,7 @@ async def test_a_software_project_by_url_as_json_has_no_slas(lab: JiraLab) -> No
 
     assert code == 0, (out, err)
     report = orjson.loads(out)
+    assert report["itsmType"] == "jira"
     assert report["table"] == "OPS"
     assert report["warnings"] == []
     checks = {c["name"]: c for c in report["checks"]}

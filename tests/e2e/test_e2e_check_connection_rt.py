@@ -134,6 +134,7 @@ async def test_an_rt_url_with_basic_auth_as_json(lab: RtLab) -> None:
 
     assert code == 0, (out, err)
     report = orjson.loads(out)
+    assert report["itsmType"] == "rt"
     assert report["table"] == "ticket"
     assert report["warnings"] == []
     checks = {c["name"]: c for c in report["checks"]}
