@@ -17,11 +17,9 @@ from aiohttp import web
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 
+from connectors.catalog import connector_factories
 from connectors.http import Resilience, ResiliencePolicy
-from connectors.jira import JiraConnectorFactory
 from connectors.registry import ConnectorRegistry
-from connectors.rt import RtConnectorFactory
-from connectors.servicenow.connector import ServiceNowConnectorFactory
 from gateway.access import AccessPolicy
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.authenticator import Authenticator
@@ -135,13 +133,9 @@ def create_app(
         observer=metrics,
     )
     registry = ConnectorRegistry(
-        [
-            ServiceNowConnectorFactory(itsm_http, resilience=resilience),
-            RtConnectorFactory(itsm_http, resilience=resilience),
-            JiraConnectorFactory(
-                itsm_http, resilience=resilience, api_url=settings.jira_cloud_api_url
-            ),
-        ]
+        connector_factories(
+            itsm_http, resilience=resilience, jira_api_url=settings.jira_cloud_api_url
+        )
     )
     # Idempotency keys: shared through Redis when configured, else in this process only.
     idempotency: IdempotencyStore = (
