@@ -310,7 +310,11 @@ def _prompt(key: ConnectionKey, auth_type: AuthType) -> str:
 
 async def _check(plan: _Plan) -> Report:
     settings = plan.settings
-    transport = guarded_transport(settings.url_policy(), max_connections=4)
+    transport = guarded_transport(
+        settings.url_policy(),
+        max_connections=4,
+        max_answer_bytes=settings.itsm_max_answer_bytes,
+    )
     # The factories' own client is never used by a probe (each makes its own, on the same
     # guarded transport); it is closed with the transport.
     async with httpx.AsyncClient(transport=transport) as http:

@@ -18,7 +18,7 @@ async def test_a_body_of_many_long_unknown_keys_gets_a_short_answer(
     stack: Stack, where: str
 ) -> None:
     junk = {f"k{i:05d}" + "x" * 600: 1 for i in range(1000)}  # about 600 KB of keys
-    body = {
+    body: dict[str, object] = {
         "ticketNumber": "INC0010001",
         "connectionDetails": stack.connection(),
         "ticketFields": ["ticketNumber"],
