@@ -168,6 +168,21 @@ class Settings(BaseModel):
     )
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
     shutdown_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
+    http_idle_timeout_seconds: float = Field(
+        default=75.0,
+        gt=0,
+        le=3600,
+        description=(
+            "closes a client connection idle this long between requests, or one that has not "
+            "sent a whole request head this long after it opened (slow clients)"
+        ),
+    )
+    http_body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="longest a client may take to send a request's body (408 past it)",
+    )
     connections: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="server-side connection profiles, from the settings file's [connections.<id>]",
