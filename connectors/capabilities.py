@@ -58,6 +58,21 @@ class AuthRule:
 
 
 @dataclass(frozen=True)
+class ProfileScope:
+    """What a connection profile opens to callers, in this tool's terms: the tables (ServiceNow),
+    projects (Jira) or queues (RT) listed in its ``tables``; ``default``: what a profile that
+    lists none opens (the tool's ticket table), ``()`` when a profile must list them.
+    ``in_table``: the scope is the connection's table, so the use case enforces it by the table
+    it opens; otherwise (RT's queues, which live in the record) the connector enforces it."""
+
+    noun: str  # "table", "project", "queue"
+    default: tuple[str, ...] = ()
+    in_table: bool = True
+    # A name in ``tables``: the tool's own rule for the table when in_table, else this one.
+    name_pattern: re.Pattern[str] = re.compile(r"\S(?:.{0,198}\S)?")
+
+
+@dataclass(frozen=True)
 class Capabilities:
     itsm_type: str  # as callers name it in connectionDetails.itsmType
     name: str  # as people name the tool ("ServiceNow")
@@ -71,6 +86,8 @@ class Capabilities:
     table_rule: TableRule | None = None
     # The auth types the tool works with; None: every one.
     auth_rule: AuthRule | None = None
+    # What a connection profile's ``tables`` names for this tool, and its default.
+    profile_scope: ProfileScope = ProfileScope("table")
 
     def check_operation(self, operation: Operation) -> None:
         if operation not in self.operations:

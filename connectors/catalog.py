@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import httpx
 
+from connectors.capabilities import Capabilities
 from connectors.http import Resilience
 from connectors.jira.cloud import DEFAULT_API_URL
 from connectors.jira.connector import JiraConnectorFactory
@@ -19,6 +20,11 @@ _FACTORIES = (ServiceNowConnectorFactory, RtConnectorFactory, JiraConnectorFacto
 def itsm_types() -> tuple[str, ...]:
     """The ``itsmType`` of every shipped connector, sorted (what a registry of them knows)."""
     return tuple(sorted(factory.itsm_type for factory in _FACTORIES))
+
+
+def capabilities() -> list[Capabilities]:
+    """What every shipped connector can do, in ``itsm_types`` order."""
+    return sorted((factory.capabilities for factory in _FACTORIES), key=lambda c: c.itsm_type)
 
 
 def connector_factories(

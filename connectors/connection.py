@@ -136,12 +136,16 @@ class Connection:
 
     ``instance_url`` is normalised (scheme and host lower-case, no trailing slash, no path).
     ``table`` is ``None`` for the connector's default (ServiceNow: ``incident``).
+    ``scopes``: what a connection profile opens (casefolded names of its tables, Jira projects or
+    RT queues); ``None`` for a caller's own credentials, which reach what the account reaches.
+    A connector whose scope lives in the record (RT's queue) holds every read and write to it.
     """
 
     itsm_type: str
     instance_url: str
     credentials: Credentials
     table: str | None = None
+    scopes: frozenset[str] | None = None
     # How the caller's door names connectionDetails (REST ``connectionDetails``, GraphQL's
     # argument ``connection``): a vendor's message about a key names it with ``path``, as the
     # caller wrote it. Not part of what the connection is.

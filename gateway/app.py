@@ -147,7 +147,7 @@ def create_app(
     )
     service = TicketService(
         registry,
-        connections or connection_resolver(settings, registry.itsm_types),
+        connections or connection_resolver(settings, registry.all_capabilities()),
         limits=InputLimits(
             max_ticket_json_bytes=settings.max_ticket_json_bytes,
             max_ticket_json_keys=settings.max_ticket_json_keys,

@@ -7,7 +7,8 @@ tables and checked once, at start-up, so that an operator learns of every mistak
     auth_type = "basic"
     username = "svc.smartops"
     password_env = "ACME_SN_PASSWORD"          # or password_file = "/run/secrets/acme-sn"
-    table = "incident"                         # optional: pins the table (resolvers.profiles)
+    tables = ["incident", "sc_task"]           # what callers may use (resolvers.profiles);
+                                               # default: the tool's ticket table only
     roles = ["itsm-acme", "smartops:acme"]     # optional: who may use the profile
 
 Secrets are given only indirectly, by an environment variable (``*_env``) or a file (``*_file``,
@@ -24,10 +25,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from connectors.capabilities import Capabilities
 from connectors.connection import AuthType, Credentials
 from connectors.connection_keys import CONNECTION_KEYS, CREDENTIAL_KEYS, SECRET_KEYS, ConnectionKey
 from connectors.errors import BadInput
@@ -47,7 +49,7 @@ from gateway.outbound.url_policy import AllowedUrl, UrlPolicy
 from gateway.settings import Settings, SettingsError
 from resolvers.connections import ConnectionResolver
 from resolvers.profiles import ConnectionProfile
-from resolvers.tables import GENERIC_RULE, is_table_name
+from resolvers.tables import is_table_name
 
 log = logging.getLogger("itsm_gateway")
 
@@ -56,6 +58,7 @@ log = logging.getLogger("itsm_gateway")
 # roles. A request's connectionId has no profile key: it names the profile.
 PLAIN_KEYS = (
     *(key.attribute for key in CONNECTION_KEYS if key.in_profile and not key.secret),
+    "tables",
     "roles",
 )
 _SECRET_FORMS = ("env", "file")
@@ -79,26 +82,28 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def connection_resolver(
     settings: Settings,
-    itsm_types: tuple[str, ...],
+    tools: Sequence[Capabilities],
     *,
     environ: Mapping[str, str] | None = None,
     resolve_host: HostResolver = resolve_with_system,
     resolve_at_start: BlockingResolver | None = None,
 ) -> ConnectionResolver:
     """The gateway's ``ConnectionResolver``: the URL policy, the profiles, the system resolver.
-    Raises ``SettingsError`` naming every invalid profile key."""
+    ``tools``: the capabilities of every connector served. Raises ``SettingsError`` naming every
+    invalid profile key."""
     policy = settings.url_policy()
     profiles = load_profiles(
-        settings.connections, policy, itsm_types, environ=environ, resolve=resolve_at_start
+        settings.connections, policy, tools, environ=environ, resolve=resolve_at_start
     )
     guard = AddressGuard(policy, resolve_host=RememberingResolver(resolve_host))
+    itsm_types = tuple(sorted(tool.itsm_type for tool in tools))
     return ConnectionResolver(guard, itsm_types, profiles=profiles)
 
 
 def load_profiles(
     tables: Mapping[str, Any],
     policy: UrlPolicy,
-    itsm_types: Iterable[str],
+    tools: Iterable[Capabilities],
     *,
     environ: Mapping[str, str] | None = None,
     resolve: BlockingResolver | None = None,
@@ -106,7 +111,7 @@ def load_profiles(
     """Every profile, checked, with its secrets read; ``SettingsError`` lists all problems."""
     reader = _ProfileReader(
         policy,
-        tuple(itsm_types),
+        {tool.itsm_type: tool for tool in tools},
         os.environ if environ is None else environ,
         resolve or resolve_blocking_with_system,
     )
@@ -126,12 +131,13 @@ class _ProfileReader:
     def __init__(
         self,
         policy: UrlPolicy,
-        itsm_types: tuple[str, ...],
+        tools: Mapping[str, Capabilities],
         environ: Mapping[str, str],
         resolve: BlockingResolver,
     ) -> None:
         self._policy = policy
-        self._itsm_types = itsm_types
+        self._tools = tools
+        self._itsm_types = tuple(sorted(tools))
         self._environ = environ
         self._resolve = resolve
         self.problems: list[str] = []
@@ -161,21 +167,60 @@ class _ProfileReader:
         url = self._url(where, table)
         auth_type = self._auth_type(where, table)
         credentials = self._credentials(where, table, auth_type)
-        profile_table = self._text(where, table, "table")
-        if profile_table is not None and not is_table_name(profile_table):
-            self.problems.append(f"{where}.table is not a table name ({GENERIC_RULE})")
+        tool = self._tools.get(itsm_type) if itsm_type else None
+        opened = self._opened(where, table, tool) if tool else ()
         roles = self._roles(where, table)
         if len(self.problems) > before:
             return None
-        assert itsm_type and url and credentials  # a missing one added a problem
+        assert itsm_type and url and credentials and tool  # a missing one added a problem
         return ConnectionProfile(
             name=name,
             itsm_type=itsm_type,
             url=url,
             credentials=credentials,
-            table=profile_table,
+            tables=opened,
+            scope=tool.profile_scope,
             roles=roles,
         )
+
+    def _opened(self, where: str, table: Mapping[str, Any], tool: Capabilities) -> tuple[str, ...]:
+        """What the profile opens to callers: ``tables``, or ``table`` (one), or the tool's
+        default; a problem when a Jira profile names no project, or a name is not one."""
+        scope = tool.profile_scope
+        if "tables" in table and "table" in table:
+            self.problems.append(f"{where}: give tables or table, not both")
+            return ()
+        given: Any = table.get("tables", [table["table"]] if "table" in table else None)
+        if given is None:
+            if not scope.default:
+                self.problems.append(
+                    f"{where}.tables is required for {tool.name}: list the {scope.noun}s callers "
+                    f'may use through the profile, e.g. tables = ["DESK"]'
+                )
+            return scope.default
+        if not isinstance(given, list) or not given or not all(isinstance(n, str) for n in given):
+            self.problems.append(
+                f"{where}.tables must be a non-empty list of {scope.noun} names, "
+                f'e.g. tables = ["{scope.default[0] if scope.default else "DESK"}"]'
+            )
+            return ()
+        names = tuple(dict.fromkeys(name.strip() for name in given))
+        for name in names:
+            if not self._is_scope_name(name, tool):
+                self.problems.append(
+                    f"{where}.tables: {name[:80]!r} is not a {tool.name} {scope.noun} name"
+                )
+        return names
+
+    @staticmethod
+    def _is_scope_name(name: str, tool: Capabilities) -> bool:
+        scope = tool.profile_scope
+        if not scope.in_table:
+            return bool(scope.name_pattern.fullmatch(name))
+        if not is_table_name(name):
+            return False
+        rule = tool.table_rule
+        return rule is None or (rule.pattern is not None and bool(rule.pattern.fullmatch(name)))
 
     def _text(self, where: str, table: Mapping[str, Any], key: str) -> str | None:
         value = table.get(key)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from connectors.capabilities import AuthRule, Capabilities, Operation, TableRule
+from connectors.capabilities import AuthRule, Capabilities, Operation, ProfileScope, TableRule
 from connectors.connection_keys import AuthType
 from connectors.fields import TicketField
 from connectors.jira.mapping import FIELDS
@@ -69,4 +69,6 @@ JIRA = Capabilities(
         re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}|[1-9][0-9]{0,18}"),
         "{path} {table} is not a Jira project key or id (such as DESK or 10000)",
     ),
+    # No project is the default one: a Jira profile lists the projects callers may use.
+    profile_scope=ProfileScope("project"),
 )

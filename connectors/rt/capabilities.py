@@ -7,7 +7,7 @@ severity and closure notes are ticket custom fields of those names (an RT admin 
 
 from __future__ import annotations
 
-from connectors.capabilities import AuthRule, Capabilities, Operation, TableRule
+from connectors.capabilities import AuthRule, Capabilities, Operation, ProfileScope, TableRule
 from connectors.connection_keys import AuthType
 from connectors.fields import TicketField, WritableField
 
@@ -70,4 +70,6 @@ REQUEST_TRACKER = Capabilities(
         "{path} does not apply to Request Tracker, which has queues, not tables: name the queue "
         "in ticketJSON.Queue (creates go to General otherwise)",
     ),
+    # Queues live in the ticket, so the connector holds a profile's tickets to its queues.
+    profile_scope=ProfileScope("queue", default=("General",), in_table=False),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from connectors.capabilities import Capabilities, Operation, TableRule
+from connectors.capabilities import Capabilities, Operation, ProfileScope, TableRule
 from connectors.fields import TicketField
 from connectors.servicenow.mapping import COLUMNS
 from connectors.servicenow.writes import CANONICAL_COLUMNS
@@ -40,4 +40,7 @@ SERVICENOW = Capabilities(
         "{path} {table} is not a ServiceNow table name (lower-case letters, digits and "
         "underscores)",
     ),
+    # A profile opens the incident table unless it lists others: the operator's account reaches
+    # sys_user, sys_properties or any other table only where the operator named it.
+    profile_scope=ProfileScope("table", default=("incident",)),
 )

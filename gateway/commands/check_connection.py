@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from connectors.catalog import connector_factories, itsm_types
+from connectors.catalog import capabilities, connector_factories, itsm_types
 from connectors.connection import AuthType
 from connectors.connection_keys import CREDENTIAL_KEYS, SECRET_KEYS, ConnectionKey
 from connectors.errors import BadInput, Unavailable
@@ -200,7 +200,9 @@ def _profile_plan(
             f"no connection profile named {name!r}; {where}. To check an instance by URL, give "
             "its URL (https://...)"
         )
-    profiles = load_profiles({name: settings.connections[name]}, policy, ITSM_TYPES, environ=env)
+    profiles = load_profiles(
+        {name: settings.connections[name]}, policy, capabilities(), environ=env
+    )
     profile = profiles[name]
     return _Plan(
         settings=settings,

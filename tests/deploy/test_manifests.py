@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from connectors.catalog import capabilities
 from gateway.app import create_app
 from gateway.profiles import load_profiles
 from gateway.settings import PREFIX, Settings
@@ -191,7 +192,7 @@ def test_the_example_settings_are_what_serve_accepts(tmp_path: Path) -> None:
         ]  # a ServiceNow data-centre address if host.endswith(".service-now.com") else []
 
     loaded = load_profiles(
-        profiles, settings.url_policy(), ("servicenow",), environ=environ, resolve=public_address
+        profiles, settings.url_policy(), capabilities(), environ=environ, resolve=public_address
     )
     assert loaded.keys() == settings.connections.keys()
 

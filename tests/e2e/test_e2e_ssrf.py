@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from connectors.servicenow.capabilities import SERVICENOW
 from gateway.app import create_app
 from gateway.outbound.addresses import HostResolver
 from gateway.outbound.transport import guarded_transport
@@ -44,7 +45,7 @@ def wired_app(
         resolve=connect_dns,
     )
     connections = connection_resolver(
-        settings, ("servicenow",), environ=environ or {}, resolve_host=request_dns
+        settings, [SERVICENOW], environ=environ or {}, resolve_host=request_dns
     )
     return create_app(settings, itsm_transport=transport, connections=connections)
 

@@ -12,7 +12,11 @@ from typing import Any
 
 import pytest
 
+from connectors.capabilities import Capabilities
 from connectors.errors import BadInput, Forbidden, Unavailable
+from connectors.jira.capabilities import JIRA
+from connectors.rt.capabilities import REQUEST_TRACKER
+from connectors.servicenow.capabilities import SERVICENOW
 from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import UrlPolicy
 from gateway.profiles import connection_resolver, load_profiles
@@ -25,6 +29,8 @@ SECRET = "s3cr3t-Sentinel-\u00e9-9f1c"  # never in a message, a repr or a log
 FILE_SECRET = "f1le-Sentinel-77aa"
 POLICY = UrlPolicy.from_text("https://*.service-now.com,http://127.0.0.1:*")
 TYPES = ("servicenow",)
+TOOLS = (SERVICENOW,)
+ALL_TOOLS = (SERVICENOW, JIRA, REQUEST_TRACKER)
 ENV = {"ACME_SN_PASSWORD": SECRET}
 
 
@@ -48,9 +54,10 @@ def load(
     tables: dict[str, Any],
     environ: dict[str, str] | None = None,
     resolve: Any = public_dns,
+    tools: tuple[Capabilities, ...] = TOOLS,
 ) -> dict[str, ConnectionProfile]:
     return load_profiles(
-        tables, POLICY, TYPES, environ=ENV if environ is None else environ, resolve=resolve
+        tables, POLICY, tools, environ=ENV if environ is None else environ, resolve=resolve
     )
 
 
@@ -82,13 +89,13 @@ def test_a_profile_with_secrets_from_the_environment_and_a_file(tmp_path: Path) 
     )
     assert profiles["acme"].credentials.password == SECRET
     assert profiles["acme"].url.base == "https://acme.service-now.com"
-    assert profiles["acme"].table == "incident"
+    assert profiles["acme"].tables == ("incident",)
     assert profiles["acme"].roles == ("itsm-acme", "smartops:acme")
     beta = profiles["beta"]
-    assert (beta.itsm_type, beta.url.base, beta.table) == (
+    assert (beta.itsm_type, beta.url.base, beta.tables) == (
         "servicenow",
         "https://beta.service-now.com",
-        None,
+        ("incident",),  # a profile that lists none opens the ticket table only
     )
     assert beta.credentials.client_secret == FILE_SECRET  # the trailing newline dropped
     for profile in profiles.values():
@@ -146,8 +153,11 @@ def test_an_inline_secret_is_refused_without_quoting_it(key: str) -> None:
             {"password_file": "/nonexistent/secret", "password_env": None},
             "connections.acme.password_file: cannot read /nonexistent/secret",
         ),
-        ({"table": "incident; drop"}, "connections.acme.table is not a table name"),
-        ({"table": 3}, "connections.acme.table must be a non-empty string"),
+        ({"table": "incident; drop"}, "connections.acme.tables: 'incident; drop' is not a"),
+        ({"table": 3}, "connections.acme.tables must be a non-empty list of table names"),
+        ({"tables": []}, "connections.acme.tables must be a non-empty list of table names"),
+        ({"tables": ["incident", "Sys_User"]}, "'Sys_User' is not a ServiceNow table name"),
+        ({"tables": ["incident"], "table": "incident"}, "give tables or table, not both"),
         ({"roles": "itsm-acme"}, "connections.acme.roles must be a list of role names"),
         ({"roles": ["ok", ""]}, "connections.acme.roles must be a list of role names"),
         ({"pasword_env": "X"}, "connections.acme.pasword_env is not a profile key; valid keys"),
@@ -242,9 +252,9 @@ roles = ["itsm-lab"]
 """
     )
     settings = Settings.load({"ITSM_GATEWAY_SETTINGS_FILE": str(settings_file)})
-    resolver = connection_resolver(settings, TYPES, environ={})
+    resolver = connection_resolver(settings, TOOLS, environ={})
     assert isinstance(resolver, ConnectionResolver)
-    profiles = load_profiles(settings.connections, settings.url_policy(), TYPES, environ={})
+    profiles = load_profiles(settings.connections, settings.url_policy(), TOOLS, environ={})
     assert profiles["lab"].credentials.token == FILE_SECRET
     assert profiles["lab"].roles == ("itsm-lab",)
 
@@ -266,7 +276,8 @@ async def test_a_request_naming_a_profile_gets_its_connection() -> None:
     assert connection.itsm_type == "servicenow"
     assert connection.credentials.username == "svc.smartops"
     assert connection.credentials.password == SECRET
-    assert connection.table is None
+    assert connection.table == "incident"  # the profile's first (here: default) table
+    assert connection.scopes == frozenset({"incident"})
 
 
 @pytest.mark.parametrize(
@@ -315,18 +326,52 @@ async def test_itsm_type_may_repeat_the_profiles() -> None:
     assert (await resolver_with().resolve(details, frozenset())).itsm_type == "servicenow"
 
 
-async def test_a_profile_table_is_pinned_and_an_open_one_is_the_callers() -> None:
-    pinned = resolver_with(table="incident")
-    same = await pinned.resolve(
-        ConnectionDetails(connection_id="acme", table="incident"), frozenset()
+@pytest.mark.parametrize(
+    "table", ["sys_user", "sys_user_has_role", "sys_properties", "problem", "change_request"]
+)
+async def test_a_profile_opens_its_tables_only(table: str) -> None:
+    opened = resolver_with(tables=["incident", "sc_task"])
+    for named, expected in ((None, "incident"), ("sc_task", "sc_task"), ("incident", "incident")):
+        connection = await opened.resolve(
+            ConnectionDetails(connection_id="acme", table=named), frozenset()
+        )
+        assert connection.table == expected
+    for profile in (opened, resolver_with()):  # listed tables, or the default (incident only)
+        with pytest.raises(Forbidden) as refused:
+            await profile.resolve(ConnectionDetails(connection_id="acme", table=table), frozenset())
+        assert refused.value.status == 403
+        assert f"{table!r} is not one of them" in refused.value.message
+        assert "opens the tables incident" in refused.value.message
+
+
+async def test_a_system_table_is_open_where_the_operator_names_it() -> None:
+    named = resolver_with(tables=["incident", "sys_user"])
+    connection = await named.resolve(
+        ConnectionDetails(connection_id="acme", table="sys_user"), frozenset()
     )
-    assert same.table == "incident"
-    with pytest.raises(BadInput, match=r"'sys_user' is not the table of connection profile"):
-        await pinned.resolve(ConnectionDetails(connection_id="acme", table="sys_user"), frozenset())
-    chosen = await resolver_with().resolve(
-        ConnectionDetails(connection_id="acme", table="problem"), frozenset()
+    assert connection.table == "sys_user"
+
+
+def test_a_jira_profile_must_list_its_projects_and_rt_opens_general() -> None:
+    jira = {
+        "itsm_type": "jira",
+        "instance_url": "https://acme.service-now.com",  # any allowed URL: only tables matter
+        "auth_type": "basic",
+        "username": "bot@acme.example",
+        "password_env": "ACME_SN_PASSWORD",
+    }
+    assert "connections.desk.tables is required for Jira" in problems_of(
+        {"desk": jira}, tools=ALL_TOOLS
     )
-    assert chosen.table == "problem"
+    assert load({"desk": {**jira, "tables": ["DESK"]}}, tools=ALL_TOOLS)["desk"].tables == ("DESK",)
+    rt = {**jira, "itsm_type": "rt"}
+    profile = load({"rt": rt}, tools=ALL_TOOLS)["rt"]
+    assert profile.tables == ("General",) and profile.scope.noun == "queue"
+    queues = load({"rt": {**rt, "tables": ["IT Support", "General"]}}, tools=ALL_TOOLS)
+    assert queues["rt"].tables == (
+        "IT Support",
+        "General",
+    )
 
 
 async def test_a_role_limited_profile() -> None:
