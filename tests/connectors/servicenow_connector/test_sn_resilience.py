@@ -20,6 +20,9 @@ from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy
 from connectors.model import WriteRequest
 from connectors.servicenow import ServiceNowConnectorFactory
+from tests.connectors.servicenow_connector.conftest import vendor_calls
+
+pytestmark = pytest.mark.usefixtures("lookups")
 
 INSTANCE = "https://acme.service-now.com"
 TABLE = re.compile(re.escape(f"{INSTANCE}/api/now/table/incident") + r"(\?.*)?$")
@@ -74,7 +77,8 @@ def created(payload) -> dict:
 
 
 def table_requests(httpx_mock) -> list[httpx.Request]:
-    return [r for r in httpx_mock.get_requests() if "/api/now/table/" in str(r.url)]
+    """Table API calls, without the lookups made before a write (``sys_choice``)."""
+    return [r for r in vendor_calls(httpx_mock) if "/api/now/table/" in str(r.url)]
 
 
 async def fetch(connector) -> Any:
