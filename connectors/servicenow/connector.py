@@ -57,11 +57,12 @@ from connectors.servicenow.mapping import (
 from connectors.servicenow.optional_reads import JOURNAL_REFUSED, SLA_REFUSED, Stream, whole
 from connectors.servicenow.prepare import (
     PreparedWrite,
+    judging_choices,
     missing_close_before_lookups,
     prepare_write,
 )
 from connectors.servicenow.ttl_cache import account_key
-from connectors.servicenow.verify import untaken_values
+from connectors.servicenow.verify import SentValue, untaken_values
 from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close
 from connectors.zones import is_account_zone
 
@@ -199,10 +200,13 @@ class ServiceNowConnector:
         missing = self._missing_close(prepared.body)
         if missing:
             raise BadInput(f"{_CLOSE_RULE}; add {' and '.join(missing)} to ticketJSON")
-        row = await self._client.call(
-            "POST", self._table, self._write_params(fields, zone, prepared), body=prepared.body
+        row, choices = await together(
+            self._client.call(
+                "POST", self._table, self._write_params(fields, zone, prepared), body=prepared.body
+            ),
+            judging_choices(prepared, self._directory, self._table),
         )
-        return await self._read_back(row, "created", fields, zone, prepared)
+        return await self._read_back(row, "created", fields, zone, prepared.judged_with(choices))
 
     async def update(
         self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
@@ -227,14 +231,17 @@ class ServiceNowConnector:
                     f"{_CLOSE_RULE}; the {self._table} has no {' and no '.join(missing)} "
                     f"yet, so add {' and '.join(missing)} to ticketJSON"
                 )
-        row = await self._client.call(
-            "PATCH",
-            f"{self._table}/{sys_id}",
-            self._write_params(fields, zone, prepared),
-            body=prepared.body,
-            not_found=not_found,
+        row, choices = await together(
+            self._client.call(
+                "PATCH",
+                f"{self._table}/{sys_id}",
+                self._write_params(fields, zone, prepared),
+                body=prepared.body,
+                not_found=not_found,
+            ),
+            judging_choices(prepared, self._directory, self._table),
         )
-        return await self._read_back(row, "updated", fields, zone, prepared)
+        return await self._read_back(row, "updated", fields, zone, prepared.judged_with(choices))
 
     async def _read_back(
         self,
@@ -242,7 +249,7 @@ class ServiceNowConnector:
         done: str,
         fields: Set[TicketField],
         zone: tzinfo,
-        prepared: PreparedWrite,
+        sent: tuple[SentValue, ...],
     ) -> Ticket:
         """The written record as a ticket (with its journal and SLA calls when asked), with the
         values ServiceNow does not hold in ``untaken`` (the ticket exists: no error for them).
@@ -268,7 +275,7 @@ class ServiceNowConnector:
             )
             error.args = (error.message,)
             raise
-        return replace(ticket, untaken=untaken_values(prepared.sent, record, self._table))
+        return replace(ticket, untaken=untaken_values(sent, record, self._table))
 
     def _missing_close(self, body: Mapping[str, object]) -> tuple[str, ...]:
         # The close_code/close_notes rule is the incident's data policy; other tables (sc_task,
