@@ -1,0 +1,214 @@
+"""Against the emulator: names in TicketInput are looked up and stored as sys_ids, an unknown or
+ambiguous one writes nothing, a choice label that is no choice is refused, a ticketJSON value
+that did not take is reported, and people are answered by display name.
+
+What ServiceNow stores is read through the emulator's own Table API (stored values), never
+through the connector under test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.connection import AuthType, Connection, Credentials
+from connectors.errors import BadInput
+from connectors.fields import TicketField as F
+from connectors.model import WriteRequest
+from connectors.servicenow import ServiceNowConnector, ServiceNowConnectorFactory
+from emulators.servicenow import seed
+from tests.emulators.conftest import Emulator, start_emulator
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    runner, emulator = await start_emulator()
+    try:
+        yield emulator
+    finally:
+        await emulator.http.aclose()
+        await emulator.anonymous.aclose()
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def connector(emulator: Emulator) -> AsyncIterator[ServiceNowConnector]:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http:
+        factory = ServiceNowConnectorFactory(http)
+        credentials = Credentials(
+            AuthType.BASIC, username="gateway.integration", password="integration-password"
+        )
+        yield factory.open(Connection("servicenow", emulator.url, credentials))
+        await factory.aclose()
+
+
+async def stored(emulator: Emulator, sys_id: str, column: str) -> str:
+    """The stored value of one column, read through the emulator's Table API."""
+    answer = await emulator.http.get(
+        emulator.table("incident", sys_id),
+        params={"sysparm_fields": column, "sysparm_exclude_reference_link": "true"},
+    )
+    answer.raise_for_status()
+    value: str = answer.json()["result"][column]
+    return value
+
+
+def incidents(emulator: Emulator) -> int:
+    return len(emulator.state.records("incident"))
+
+
+@pytest.mark.parametrize(
+    "name", ["beth.anglin", "beth.anglin@example.com", "Beth Anglin", "  beth anglin "]
+)
+async def test_assignment_by_name_stores_the_users_sys_id(emulator, connector, name):
+    ticket = await connector.create(
+        WriteRequest(canonical={"shortDescription": "VPN", "assignedTo": name}),
+        {F.SYS_ID, F.ASSIGNED_TO},
+        UTC,
+    )
+
+    assert await stored(emulator, str(ticket.get(F.SYS_ID)), "assigned_to") == seed.BETH_ANGLIN
+    assert ticket.get(F.ASSIGNED_TO) == "Beth Anglin"
+    assert ticket.untaken == ()
+
+
+async def test_group_and_caller_by_name_are_stored_as_sys_ids(emulator, connector):
+    number, sys_id = seed.INC_NEW
+    write = WriteRequest(canonical={"assignedGroup": "network", "callerId": "Fred Luddy"})
+
+    ticket = await connector.update(sys_id, write, {F.ASSIGNED_GROUP, F.CALLER_ID}, UTC)
+
+    assert await stored(emulator, sys_id, "assignment_group") == seed.NETWORK
+    assert await stored(emulator, sys_id, "caller_id") == seed.FRED_LUDDY
+    assert ticket.values == {F.ASSIGNED_GROUP: "Network", F.CALLER_ID: "Fred Luddy"}
+
+
+async def test_an_unknown_name_is_400_and_nothing_is_written(emulator, connector):
+    before = incidents(emulator)
+
+    with pytest.raises(BadInput) as refused:
+        await connector.create(
+            WriteRequest(canonical={"shortDescription": "VPN", "assignedTo": "Bob Nobody"}),
+            set(),
+            UTC,
+        )
+
+    assert refused.value.message.startswith(
+        "assignedTo 'Bob Nobody' matches no active ServiceNow user (by user name, email or name)"
+    )
+    assert incidents(emulator) == before
+
+
+async def test_an_ambiguous_name_lists_the_candidates(emulator, connector):
+    for user_name in ("alex.chen", "alex.chen2"):
+        answer = await emulator.http.post(
+            emulator.table("sys_user"),
+            json={
+                "user_name": user_name,
+                "name": "Alex Chen",
+                "email": f"{user_name}@example.com",
+                "active": "true",
+            },
+        )
+        assert answer.status_code == 201
+    before = incidents(emulator)
+
+    with pytest.raises(BadInput) as refused:
+        await connector.create(
+            WriteRequest(canonical={"shortDescription": "VPN", "callerId": "Alex Chen"}),
+            set(),
+            UTC,
+        )
+
+    assert refused.value.message == (
+        "callerId 'Alex Chen' matches 2 active ServiceNow users: "
+        "Alex Chen (alex.chen, alex.chen@example.com), "
+        "Alex Chen (alex.chen2, alex.chen2@example.com); give the user name or the sys_id"
+    )
+    assert incidents(emulator) == before
+    # the user name is unambiguous
+    ticket = await connector.create(
+        WriteRequest(canonical={"shortDescription": "VPN", "callerId": "alex.chen2"}),
+        {F.SYS_ID},
+        UTC,
+    )
+    assert await stored(emulator, str(ticket.get(F.SYS_ID)), "caller_id") != ""
+
+
+async def test_a_choice_label_that_is_no_choice_is_400_listing_the_choices(emulator, connector):
+    before = incidents(emulator)
+
+    with pytest.raises(BadInput) as refused:
+        await connector.create(
+            WriteRequest(canonical={"shortDescription": "VPN", "category": "Plumbing"}),
+            set(),
+            UTC,
+        )
+
+    assert refused.value.message == (
+        "category 'Plumbing' is not a choice of category; use one of Inquiry / Help, Software, "
+        "Hardware, Network, Database"
+    )
+    assert incidents(emulator) == before
+
+
+async def test_choice_labels_are_stored_as_codes(emulator, connector):
+    write = WriteRequest(
+        canonical={
+            "shortDescription": "VPN",
+            "ticketStatus": "in progress",
+            "urgency": "High",
+            "category": "Inquiry / Help",
+        }
+    )
+
+    ticket = await connector.create(write, {F.SYS_ID, F.TICKET_STATUS, F.URGENCY}, UTC)
+
+    sys_id = str(ticket.get(F.SYS_ID))
+    assert [await stored(emulator, sys_id, c) for c in ("state", "urgency", "category")] == [
+        "2",
+        "1",
+        "inquiry",
+    ]
+    assert ticket.untaken == ()
+
+
+async def test_a_ticket_json_label_in_a_choice_column_is_reported_untaken(emulator, connector):
+    write = WriteRequest(native={"short_description": "VPN", "state": "In Progress"})
+
+    ticket = await connector.create(write, {F.SYS_ID, F.SHORT_DESCRIPTION}, UTC)
+
+    (untaken,) = ticket.untaken
+    assert (untaken.field, untaken.sent, untaken.reason) == (
+        "ticketJSON.state",
+        "In Progress",
+        "not a choice of incident.state",
+    )
+    assert ticket.get(F.SHORT_DESCRIPTION) == "VPN"  # the ticket is answered all the same
+
+
+async def test_people_are_answered_by_display_name(emulator, connector):
+    ticket = await connector.fetch(
+        seed.INC_NEW[0], {F.CREATED_BY, F.UPDATED_BY, F.COMMENTS, F.WORK_NOTES}, UTC
+    )
+
+    assert ticket.get(F.CREATED_BY) == "Gateway Integration"
+    authors: set[Any] = {
+        note.author for field in (F.COMMENTS, F.WORK_NOTES) for note in ticket.values[field]
+    }
+    assert authors and all(" " in str(author) for author in authors)  # "Abel Tuter", not a login
+    users = {row["user_name"] for row in emulator.state.records("sys_user")}
+    assert not authors & users
+
+
+async def test_a_comment_written_is_judged_taken(emulator, connector):
+    number, sys_id = seed.INC_NEW
+    write = WriteRequest(canonical={"comments": "Looking into it"})
+
+    ticket = await connector.update(sys_id, write, {F.COMMENTS}, UTC)
+
+    assert ticket.untaken == ()
+    assert ticket.values[F.COMMENTS][-1].author == "Gateway Integration"
