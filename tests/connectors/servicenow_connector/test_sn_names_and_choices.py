@@ -76,7 +76,7 @@ async def test_assignment_by_name_stores_the_users_sys_id(emulator, connector, n
 
 
 async def test_group_and_caller_by_name_are_stored_as_sys_ids(emulator, connector):
-    number, sys_id = seed.INC_NEW
+    sys_id = seed.INC_NEW[1]
     write = WriteRequest(canonical={"assignedGroup": "network", "callerId": "Fred Luddy"})
 
     ticket = await connector.update(sys_id, write, {F.ASSIGNED_GROUP, F.CALLER_ID}, UTC)
@@ -205,7 +205,7 @@ async def test_people_are_answered_by_display_name(emulator, connector):
 
 
 async def test_a_comment_written_is_judged_taken(emulator, connector):
-    number, sys_id = seed.INC_NEW
+    sys_id = seed.INC_NEW[1]
     write = WriteRequest(canonical={"comments": "Looking into it"})
 
     ticket = await connector.update(sys_id, write, {F.COMMENTS}, UTC)
