@@ -100,25 +100,14 @@ class Directory:
     async def person(self, name: str, value: str) -> str:
         """The sys_id of the active user ``value`` names; ``BadInput`` when none or several do,
         or when the account may not read ``sys_user``. ``name`` is the caller's field name."""
-        value = value.strip()
-        if SYS_ID.fullmatch(value):
-            return value
-        params = {
-            "sysparm_query": f"user_name={value}^ORemail={value}^ORname={value}^active=true",
-            "sysparm_fields": "sys_id,user_name,email,name,active",
-        }
-        return await self._reference(name, value, "sys_user", params, _pick_person)
+        query = "user_name={0}^ORemail={0}^ORname={0}^active=true"
+        fields = "sys_id,user_name,email,name,active"
+        return await self._reference(name, value, "sys_user", query, fields, _pick_person)
 
     async def group(self, name: str, value: str) -> str:
         """The sys_id of the active group named ``value``; ``BadInput`` as for ``person``."""
-        value = value.strip()
-        if SYS_ID.fullmatch(value):
-            return value
-        params = {
-            "sysparm_query": f"name={value}^active=true",
-            "sysparm_fields": "sys_id,name,active",
-        }
-        return await self._reference(name, value, "sys_user_group", params, _pick_group)
+        query, fields = "name={0}^active=true", "sys_id,name,active"
+        return await self._reference(name, value, "sys_user_group", query, fields, _pick_group)
 
     async def choices(self, table: str, columns: Iterable[str]) -> dict[str, tuple[Choice, ...]]:
         """Each column's active choices, ``()`` for a column with none or when ``sys_choice``
@@ -190,10 +179,16 @@ class Directory:
         name: str,
         value: str,
         table: str,
-        params: Mapping[str, str],
+        query: str,
+        fields: str,
         pick: Callable[[str, str, list[Mapping[str, Any]]], str | list[str]],
     ) -> str:
-        if not value.strip() or QUERY_UNSAFE.search(value):
+        """A sys_id passes as is; anything else is ``query`` (``{0}`` the value) on ``table``,
+        one row of which ``pick`` must choose."""
+        value = value.strip()
+        if SYS_ID.fullmatch(value):
+            return value
+        if not value or QUERY_UNSAFE.search(value):
             raise BadInput(
                 f"{name} {value!r} cannot be looked up in ServiceNow's {table}: give a name "
                 "without ^, =, commas or line breaks, or the sys_id"
@@ -203,12 +198,13 @@ class Directory:
         if cached is not None:
             return cached
         try:
-            rows = _rows(
-                await self._call(
-                    table,
-                    {**params, "sysparm_display_value": "false", "sysparm_limit": "20"},
-                )
-            )
+            params = {
+                "sysparm_query": query.format(value),
+                "sysparm_fields": fields,
+                "sysparm_display_value": "false",
+                "sysparm_limit": "20",
+            }
+            rows = _rows(await self._call(table, params))
         except AccessDenied:
             raise BadInput(
                 f"{name} {value!r} cannot be looked up: ServiceNow at {self._host} refused the "

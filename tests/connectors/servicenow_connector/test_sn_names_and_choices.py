@@ -20,18 +20,10 @@ from connectors.fields import TicketField as F
 from connectors.model import WriteRequest
 from connectors.servicenow import ServiceNowConnector, ServiceNowConnectorFactory
 from emulators.servicenow import seed
-from tests.emulators.conftest import Emulator, start_emulator
+from tests.emulators import conftest as emulator_fixtures
+from tests.emulators.conftest import Emulator
 
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    runner, emulator = await start_emulator()
-    try:
-        yield emulator
-    finally:
-        await emulator.http.aclose()
-        await emulator.anonymous.aclose()
-        await runner.cleanup()
+emulator = emulator_fixtures.emulator  # the emulator served on a loopback port, per test
 
 
 @pytest.fixture
@@ -86,20 +78,25 @@ async def test_group_and_caller_by_name_are_stored_as_sys_ids(emulator, connecto
     assert ticket.values == {F.ASSIGNED_GROUP: "Network", F.CALLER_ID: "Fred Luddy"}
 
 
-async def test_an_unknown_name_is_400_and_nothing_is_written(emulator, connector):
+async def refused_create(
+    emulator: Emulator, connector: ServiceNowConnector, **canonical: str
+) -> str:
+    """The message of the 400 a create of ``canonical`` meets; no incident was written."""
     before = incidents(emulator)
-
     with pytest.raises(BadInput) as refused:
         await connector.create(
-            WriteRequest(canonical={"shortDescription": "VPN", "assignedTo": "Bob Nobody"}),
-            set(),
-            UTC,
+            WriteRequest(canonical={"shortDescription": "VPN", **canonical}), set(), UTC
         )
+    assert incidents(emulator) == before
+    return refused.value.message
 
-    assert refused.value.message.startswith(
+
+async def test_an_unknown_name_is_400_and_nothing_is_written(emulator, connector):
+    message = await refused_create(emulator, connector, assignedTo="Bob Nobody")
+
+    assert message.startswith(
         "assignedTo 'Bob Nobody' matches no active ServiceNow user (by user name, email or name)"
     )
-    assert incidents(emulator) == before
 
 
 async def test_an_ambiguous_name_lists_the_candidates(emulator, connector):
@@ -114,21 +111,14 @@ async def test_an_ambiguous_name_lists_the_candidates(emulator, connector):
             },
         )
         assert answer.status_code == 201
-    before = incidents(emulator)
 
-    with pytest.raises(BadInput) as refused:
-        await connector.create(
-            WriteRequest(canonical={"shortDescription": "VPN", "callerId": "Alex Chen"}),
-            set(),
-            UTC,
-        )
+    message = await refused_create(emulator, connector, callerId="Alex Chen")
 
-    assert refused.value.message == (
+    assert message == (
         "callerId 'Alex Chen' matches 2 active ServiceNow users: "
         "Alex Chen (alex.chen, alex.chen@example.com), "
         "Alex Chen (alex.chen2, alex.chen2@example.com); give the user name or the sys_id"
     )
-    assert incidents(emulator) == before
     # the user name is unambiguous
     ticket = await connector.create(
         WriteRequest(canonical={"shortDescription": "VPN", "callerId": "alex.chen2"}),
@@ -139,20 +129,12 @@ async def test_an_ambiguous_name_lists_the_candidates(emulator, connector):
 
 
 async def test_a_choice_label_that_is_no_choice_is_400_listing_the_choices(emulator, connector):
-    before = incidents(emulator)
+    message = await refused_create(emulator, connector, category="Plumbing")
 
-    with pytest.raises(BadInput) as refused:
-        await connector.create(
-            WriteRequest(canonical={"shortDescription": "VPN", "category": "Plumbing"}),
-            set(),
-            UTC,
-        )
-
-    assert refused.value.message == (
+    assert message == (
         "category 'Plumbing' is not a choice of category; use one of Inquiry / Help, Software, "
         "Hardware, Network, Database"
     )
-    assert incidents(emulator) == before
 
 
 async def test_choice_labels_are_stored_as_codes(emulator, connector):
