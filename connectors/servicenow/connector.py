@@ -136,8 +136,12 @@ class ServiceNowConnectorFactory:
             return client.call("GET", table, params)
 
         learn_zone = partial(self._zones.zone_of, connection.instance_url, credentials, get)
+
+        def look_up(table: str, params: Mapping[str, str]) -> Awaitable[Any]:
+            return client.call("GET", table, params, operation="read_directory")
+
         directory = Directory(
-            self._directory, account_key(connection.instance_url, credentials), get, host=host
+            self._directory, account_key(connection.instance_url, credentials), look_up, host=host
         )
         return ServiceNowConnector(client, table=table, learn_zone=learn_zone, directory=directory)
 
