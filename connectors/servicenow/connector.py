@@ -196,9 +196,10 @@ class ServiceNowConnector:
         return await self._ticket(matches[0], fields, zone)
 
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
-        if self._table == DEFAULT_TABLE and missing_close_before_lookups(write):
-            # Refused before any lookup when the caller's own labels already tell.
-            missing = missing_close_before_lookups(write)
+        # Refused before any lookup when the caller's own labels already tell; checked again
+        # with the instance's codes once they are known.
+        missing = missing_close_before_lookups(write) if self._table == DEFAULT_TABLE else ()
+        if missing:
             raise BadInput(f"{_CLOSE_RULE}; add {' and '.join(missing)} to ticketJSON")
         prepared = await prepare_write(write, self._directory, self._table)
         missing = self._missing_close(prepared.body)

@@ -39,6 +39,8 @@ DEFAULT_TTL = 300.0  # seconds: people and choices change rarely, but do change
 SYS_ID = re.compile(r"[0-9a-fA-F]{32}")
 _COLUMN = re.compile(r"[A-Za-z0-9_]+")
 _CANDIDATES_SHOWN = 10
+# Entries per kind of lookup: people, groups and columns across every account callers bring.
+MAX_ENTRIES = 4096
 
 Call = Callable[[str, Mapping[str, str]], Awaitable[Any]]
 Key = tuple[str, ...]
@@ -73,7 +75,7 @@ class DirectoryCache:
     warned: set[Key] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        kwargs: dict[str, Any] = {"ttl": self.ttl, "max_entries": 4096}
+        kwargs: dict[str, Any] = {"ttl": self.ttl, "max_entries": MAX_ENTRIES}
         if self.clock is not None:
             kwargs["clock"] = self.clock
         self.references = TtlCache(**kwargs)
@@ -223,7 +225,11 @@ class Directory:
                 f"{kind}'s {'user name, email' if kind == 'user' else 'name'} or its sys_id"
             )
         shown = ", ".join(picked[:_CANDIDATES_SHOWN])
-        more = f" and {len(picked) - _CANDIDATES_SHOWN} more" if len(picked) > 10 else ""
+        more = (
+            f" and {len(picked) - _CANDIDATES_SHOWN} more"
+            if len(picked) > _CANDIDATES_SHOWN
+            else ""
+        )
         raise BadInput(
             f"{name} {value!r} matches {len(picked)} active ServiceNow {kind}s: {shown}{more}; "
             f"give the {'user name or the ' if kind == 'user' else ''}sys_id"
