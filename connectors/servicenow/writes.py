@@ -1,10 +1,11 @@
 """What a caller wants written, as the native body ServiceNow gets: pure functions that refuse
 (``BadInput``) everything the gateway can judge wrong before anything is sent.
 
-Checks run in this order: an empty write; system or computed columns in ``ticketJSON``; values
-that are not scalars; canonical values (``TicketInput``) ServiceNow would not understand; a
-canonical and a native value for the same column. The resolve/close guard (``missing_close``)
-needs the table and, for an update, the record, so the connector applies it.
+Checks run in this order, all but the last before any lookup (``check_write``): an empty write;
+system or computed columns in ``ticketJSON``; values that are not scalars; unknown ``TicketInput``
+fields; a canonical and a native value for the same column; then, with the lookups' answers
+(``native_body``), canonical values ServiceNow would not understand. The resolve/close guard
+(``missing_close``) needs the table and, for an update, the record, so the connector applies it.
 
 Choice fields of ``TicketInput`` are written as codes: with the column's ``sys_choice`` rows
 (``servicenow.directory``) a code or a label (any case, ``2 - Medium`` style too) is taken and
@@ -85,7 +86,11 @@ def check_write(write: WriteRequest) -> None:
         raise BadInput("ticketJSON needs at least one field to write; nothing was sent")
     _refuse_system_columns(write.native)
     _refuse_non_scalars(write.native)
-    _known_fields(write.canonical)
+    fields = _known_fields(write.canonical)
+    both = sorted({CANONICAL_COLUMNS[field] for field in fields.values()} & set(write.native))
+    if both:
+        pairs = "; ".join(f"{_canonical_name(c)} and ticketJSON.{c}" for c in both)
+        raise BadInput(f"Both set the same ServiceNow column: {pairs}; give each value once")
 
 
 def native_body(
@@ -100,10 +105,6 @@ def native_body(
     check_write(write)
     canonical = dict(_canonical_columns(write.canonical, choices or {}))
     canonical.update({c: v for c, v in (references or {}).items() if c in canonical})
-    both = sorted(set(canonical) & set(write.native))
-    if both:
-        pairs = "; ".join(f"{_canonical_name(c)} and ticketJSON.{c}" for c in both)
-        raise BadInput(f"Both set the same ServiceNow column: {pairs}; give each value once")
     return {**write.native, **canonical}
 
 
