@@ -29,6 +29,12 @@ NETWORK = "287ebd7da9fe198100f92cc8d1d2154e"
 REFUSED = {"error": {"message": "Insufficient rights to query records"}, "status": "failure"}
 
 
+def stored_values(query: str, fields: str, limit: str | None = None) -> dict[str, str]:
+    """A lookup's parameters: stored values (codes, sys_ids), never display values."""
+    params = {"sysparm_query": query, "sysparm_fields": fields, "sysparm_display_value": "false"}
+    return params if limit is None else {**params, "sysparm_limit": limit}
+
+
 def user(sys_id: str, user_name: str, name: str, *, active: str = "true") -> dict[str, str]:
     return {
         "sys_id": sys_id,
@@ -59,13 +65,11 @@ async def test_a_user_name_is_one_sys_user_call_and_the_sys_id_is_sent(
 ):
     httpx_mock.add_response(
         url=f"{TABLE}/sys_user",
-        match_params={
-            "sysparm_query": "user_name=beth.anglin^ORemail=beth.anglin^ORname=beth.anglin"
-            "^active=true",
-            "sysparm_fields": "sys_id,user_name,email,name,active",
-            "sysparm_display_value": "false",
-            "sysparm_limit": "20",
-        },
+        match_params=stored_values(
+            "user_name=beth.anglin^ORemail=beth.anglin^ORname=beth.anglin^active=true",
+            "sys_id,user_name,email,name,active",
+            limit="20",
+        ),
         json={"result": [user(BETH, "beth.anglin", "Beth Anglin")]},
     )
     httpx_mock.add_response(
@@ -159,15 +163,8 @@ async def test_no_active_match_is_400_and_nothing_is_written(httpx_mock, connect
 
 
 async def test_several_matches_list_the_candidates(httpx_mock, connector):
-    httpx_mock.add_response(
-        url=SYS_USER,
-        json={
-            "result": [
-                user("a" * 32, "alex.chen", "Alex Chen"),
-                user("b" * 32, "alex.chen2", "Alex Chen"),
-            ]
-        },
-    )
+    users = [user("a" * 32, "alex.chen", "Alex Chen"), user("b" * 32, "alex.chen2", "Alex Chen")]
+    httpx_mock.add_response(url=SYS_USER, json={"result": users})
 
     with pytest.raises(BadInput) as refused:
         await connector.create(WriteRequest(canonical={"callerId": "alex chen"}), set(), UTC)
@@ -181,15 +178,8 @@ async def test_several_matches_list_the_candidates(httpx_mock, connector):
 
 async def test_a_user_name_match_wins_over_a_name_match(httpx_mock, connector, payload):
     # "alex.chen" is one user's user name and (oddly) another's display name.
-    httpx_mock.add_response(
-        url=SYS_USER,
-        json={
-            "result": [
-                user("a" * 32, "alex.chen", "Alex Chen"),
-                user("b" * 32, "achen", "alex.chen"),
-            ]
-        },
-    )
+    users = [user("a" * 32, "alex.chen", "Alex Chen"), user("b" * 32, "achen", "alex.chen")]
+    httpx_mock.add_response(url=SYS_USER, json={"result": users})
     httpx_mock.add_response(
         method="POST", url=INCIDENT, match_json={"assigned_to": "a" * 32}, json=created(payload)
     )
@@ -200,12 +190,7 @@ async def test_a_user_name_match_wins_over_a_name_match(httpx_mock, connector, p
 async def test_a_group_is_looked_up_by_name_beside_the_person(httpx_mock, connector, payload):
     httpx_mock.add_response(
         url=f"{TABLE}/sys_user_group",
-        match_params={
-            "sysparm_query": "name=Network^active=true",
-            "sysparm_fields": "sys_id,name,active",
-            "sysparm_display_value": "false",
-            "sysparm_limit": "20",
-        },
+        match_params=stored_values("name=Network^active=true", "sys_id,name,active", limit="20"),
         json={"result": [{"sys_id": NETWORK, "name": "Network", "active": "true"}]},
     )
     httpx_mock.add_response(url=SYS_USER, json={"result": [user(FRED, "fred.luddy", "Fred Luddy")]})
@@ -263,12 +248,10 @@ URGENCY_ROWS = [
 async def test_choice_labels_are_written_as_codes_from_sys_choice(httpx_mock, connector, payload):
     httpx_mock.add_response(
         url=f"{TABLE}/sys_choice",
-        match_params={
-            "sysparm_query": "name=incident^elementINurgency^inactive=false^language=en"
-            "^ORDERBYsequence",
-            "sysparm_fields": "name,element,value,label,inactive,language",
-            "sysparm_display_value": "false",
-        },
+        match_params=stored_values(
+            "name=incident^elementINurgency^inactive=false^language=en^ORDERBYsequence",
+            "name,element,value,label,inactive,language",
+        ),
         json={"result": URGENCY_ROWS},
     )
     httpx_mock.add_response(
@@ -356,12 +339,9 @@ async def test_user_names_of_an_answer_are_one_display_name_call(httpx_mock, con
     httpx_mock.add_response(url=INCIDENT, json=payload("incident_resolved"))
     httpx_mock.add_response(
         url=f"{TABLE}/sys_user",
-        match_params={
-            "sysparm_query": "user_nameINbeth.anglin,fred.luddy",
-            "sysparm_fields": "user_name,name",
-            "sysparm_display_value": "false",
-            "sysparm_limit": "4",
-        },
+        match_params=stored_values(
+            "user_nameINbeth.anglin,fred.luddy", "user_name,name", limit="4"
+        ),
         json={
             "result": [
                 {"user_name": "fred.luddy", "name": "Fred Luddy"},
