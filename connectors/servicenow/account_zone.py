@@ -34,16 +34,18 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connectors.connection import Credentials
+from connectors.connection import AuthType, Credentials
 from connectors.errors import GatewayError
 from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.client import QUERY_UNSAFE
-from connectors.servicenow.ttl_cache import MAX_ENTRIES, NAMED_USER, TtlCache, account_key
+from connectors.servicenow.ttl_cache import MAX_ENTRIES, TtlCache, account_key
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 3600.0  # seconds; a user rarely changes zone, and the record check catches it
 DEFAULT_ZONE_PROPERTY = "glide.sys.default.tz"
+# These auth types carry the account's user name; the others act as a user the instance chooses.
+_NAMED_USER = frozenset({AuthType.BASIC, AuthType.OAUTH_PASSWORD})
 _STORED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _MAX_OFFSET = timedelta(hours=14)
 
@@ -167,7 +169,7 @@ async def _learn(credentials: Credentials, call: Call) -> tuple[LearnedZone, boo
 async def _user_zone(credentials: Credentials, call: Call) -> tuple[tzinfo | None, str]:
     """``sys_user.time_zone`` of a named account, or ``None`` and why not."""
     user_name = credentials.username or ""
-    if credentials.auth_type not in NAMED_USER or QUERY_UNSAFE.search(user_name):
+    if credentials.auth_type not in _NAMED_USER or QUERY_UNSAFE.search(user_name):
         return None, f"{credentials.auth_type.value} names no user"
     try:
         rows = await call(

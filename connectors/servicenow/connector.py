@@ -33,6 +33,8 @@ from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, Ticke
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import FieldValue, Note, RefusedRead, Ticket, WriteRequest, WrittenTicket
+from connectors.probe import Check
+from connectors.servicenow import probe as connection_probe
 from connectors.servicenow.account_zone import (
     DEFAULT_TTL,
     AccountZones,
@@ -144,6 +146,22 @@ class ServiceNowConnectorFactory:
             self._directory, account_key(connection.instance_url, credentials), look_up, host=host
         )
         return ServiceNowConnector(client, table=table, learn_zone=learn_zone, directory=directory)
+
+    def check_names(self, table: str | None) -> tuple[str, ...]:
+        """``check-connection``'s checks (``servicenow.probe``)."""
+        return connection_probe.check_names(table or self.default_table)
+
+    async def probe(
+        self,
+        connection: Connection,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        timeouts: httpx.Timeout,
+    ) -> list[Check]:
+        """``check-connection``: what the account may do here, without writing anything."""
+        self.capabilities.check_connection(connection)
+        connection = replace(connection, table=connection.table or self.default_table)
+        return await connection_probe.probe(connection, transport, timeouts=timeouts)
 
     async def aclose(self) -> None:
         """Forget cached tokens, zones and lookups; the HTTP client belongs to the app, which

@@ -11,29 +11,21 @@ each cache and clears it in ``aclose``.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
-from connectors.connection import AuthType, Credentials
+from connectors.connection import Credentials
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 MAX_ENTRIES = 1024
-# These auth types carry the account's user name; the others act as a user the instance chooses.
-NAMED_USER = frozenset({AuthType.BASIC, AuthType.OAUTH_PASSWORD})
 
 
-def account_key(instance_url: str, credentials: Credentials) -> tuple[str, str, str]:
-    """Instance and account, never a secret: the user name, or a SHA-256 of the credentials for
-    auth types that name no user."""
-    instance = instance_url.rstrip("/").casefold()
-    if credentials.auth_type in NAMED_USER:
-        return (instance, credentials.auth_type.value, credentials.username or "")
-    digest = hashlib.sha256("\0".join(credentials.secrets()).encode()).hexdigest()
-    return (instance, credentials.auth_type.value, digest)
+def account_key(instance_url: str, credentials: Credentials) -> tuple[str, str]:
+    """Instance and account (``Credentials.account_key``: a keyed digest, never a secret)."""
+    return (instance_url.rstrip("/").casefold(), credentials.account_key())
 
 
 class TtlCache(Generic[K, V]):
