@@ -206,3 +206,19 @@ async def test_a_comment_written_is_judged_taken(emulator, connector):
 
     assert ticket.untaken == ()
     assert ticket.values[F.COMMENTS][-1].author == "Gateway Integration"
+
+
+async def test_a_ticket_json_name_in_a_reference_is_reported_untaken(emulator, connector):
+    # ticketJSON is native and sent as given: ServiceNow stores the name, which is no record.
+    write = WriteRequest(native={"short_description": "VPN", "assigned_to": "Beth Anglin"})
+
+    ticket = await connector.create(write, {F.SYS_ID}, UTC)
+
+    assert await stored(emulator, str(ticket.get(F.SYS_ID)), "assigned_to") == "Beth Anglin"
+    (untaken,) = ticket.untaken
+    assert (untaken.field, untaken.sent, untaken.held) == (
+        "ticketJSON.assigned_to",
+        "Beth Anglin",
+        "Beth Anglin",
+    )
+    assert untaken.reason.startswith("assigned_to holds no record by that value")
