@@ -26,7 +26,7 @@ _CHOICE = " (as the sys_choice code of the code or label given)"
 _HOW_WRITTEN = {
     WritableField.ASSIGNED_TO: _PERSON,
     WritableField.CALLER_ID: _PERSON,
-    WritableField.ASSIGNED_GROUP: " (the sys_id of the active sys_user_group of that name or sys_id)",
+    WritableField.ASSIGNED_GROUP: " (the sys_id of the active sys_user_group by name or sys_id)",
     WritableField.COMMENTS: " (appends one entry)",
     WritableField.WORK_NOTES: " (appends one entry)",
     **dict.fromkeys(CHOICE_FIELDS, _CHOICE),
