@@ -25,8 +25,6 @@ zone, the observed offset wins for that record, with one WARNING line.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
 import re
 import time
@@ -40,13 +38,13 @@ from connectors.connection import AuthType, Credentials
 from connectors.errors import GatewayError
 from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.client import QUERY_UNSAFE
+from connectors.servicenow.ttl_cache import MAX_ENTRIES, TtlCache, account_key
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 3600.0  # seconds; a user rarely changes zone, and the record check catches it
-# Callers bring their own accounts: past this many, expired then soonest-expiring entries go.
-MAX_ENTRIES = 1024
 DEFAULT_ZONE_PROPERTY = "glide.sys.default.tz"
+# These auth types carry the account's user name; the others act as a user the instance chooses.
 _NAMED_USER = frozenset({AuthType.BASIC, AuthType.OAUTH_PASSWORD})
 _STORED = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _MAX_OFFSET = timedelta(hours=14)
@@ -64,9 +62,9 @@ class LearnedZone:
 
 
 class AccountZones:
-    """The factory's cache of learned zones, keyed by instance and account (never a secret: the
-    user name, or a SHA-256 of the credentials for auth types that name none), at most
-    ``max_entries`` of them. One learning at a time per key: concurrent requests wait for it."""
+    """The factory's cache of learned zones, keyed by instance and account
+    (``ttl_cache.account_key``), at most ``max_entries`` of them. One learning at a time per key:
+    concurrent requests wait for it."""
 
     def __init__(
         self,
@@ -75,44 +73,20 @@ class AccountZones:
         clock: Callable[[], float] = time.monotonic,
         max_entries: int = MAX_ENTRIES,
     ) -> None:
-        self._ttl = ttl
-        self._max_entries = max_entries
-        self._clock = clock
-        self._entries: dict[tuple[str, ...], tuple[float, LearnedZone]] = {}
-        self._locks: dict[tuple[str, ...], asyncio.Lock] = {}
+        self._cache: TtlCache[tuple[str, ...], LearnedZone] = TtlCache(
+            ttl=ttl, clock=clock, max_entries=max_entries
+        )
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._cache)
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._locks.clear()
+        self._cache.clear()
 
     async def zone_of(self, instance_url: str, credentials: Credentials, call: Call) -> LearnedZone:
         """The account's zone, learned through ``call`` (a Table API GET) when not cached."""
-        key = _key(instance_url, credentials)
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            cached = self._entries.get(key)
-            if cached is not None and cached[0] > self._clock():
-                return cached[1]
-            learned, cacheable = await _learn(credentials, call)
-            if cacheable:
-                self._entries[key] = (self._clock() + self._ttl, learned)
-                self._prune()
-            return learned
-
-    def _prune(self) -> None:
-        if len(self._entries) <= self._max_entries:
-            return
-        now = self._clock()
-        by_expiry = sorted(self._entries.items(), key=lambda item: item[1][0])
-        for key, (expires, _) in by_expiry:
-            if len(self._entries) <= self._max_entries and expires > now:
-                break
-            del self._entries[key]
-        for key in [k for k, lock in self._locks.items() if not lock.locked()]:
-            if key not in self._entries:
-                del self._locks[key]
+        key = account_key(instance_url, credentials)
+        return await self._cache.load_once(key, lambda: _learn(credentials, call))
 
 
 def checked_zone(learned: LearnedZone, row: Mapping[str, Any], host: str) -> tzinfo:
@@ -237,14 +211,6 @@ def _zone(name: str) -> tzinfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return None
-
-
-def _key(instance_url: str, credentials: Credentials) -> tuple[str, ...]:
-    instance = instance_url.rstrip("/").casefold()
-    if credentials.auth_type in _NAMED_USER:
-        return (instance, credentials.auth_type.value, credentials.username or "")
-    digest = hashlib.sha256("\0".join(credentials.secrets()).encode()).hexdigest()
-    return (instance, credentials.auth_type.value, digest)
 
 
 def _local_readings(display: str) -> list[datetime]:

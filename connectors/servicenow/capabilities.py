@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from connectors.capabilities import Capabilities, Operation, ProfileScope, TableRule
-from connectors.fields import TicketField
+from connectors.fields import TicketField, WritableField
 from connectors.servicenow.mapping import COLUMNS
-from connectors.servicenow.writes import CANONICAL_COLUMNS
+from connectors.servicenow.writes import CANONICAL_COLUMNS, CHOICE_FIELDS
 
 _SPECIAL = {
     TicketField.TICKET_BUSINESS_TIME_LEFT: (
@@ -20,6 +20,18 @@ _SPECIAL = {
     TicketField.CLOSURE_NOTES: "incident.close_notes with resolved_by/resolved_at, closed_by/_at",
 }
 
+# How a TicketInput value becomes what is stored (servicenow.prepare, servicenow.directory).
+_PERSON = " (the sys_id of the active sys_user with that user name, email, name or sys_id)"
+_CHOICE = " (as the sys_choice code of the code or label given)"
+_HOW_WRITTEN = {
+    WritableField.ASSIGNED_TO: _PERSON,
+    WritableField.CALLER_ID: _PERSON,
+    WritableField.ASSIGNED_GROUP: " (the sys_id of the active sys_user_group by name or sys_id)",
+    WritableField.COMMENTS: " (appends one entry)",
+    WritableField.WORK_NOTES: " (appends one entry)",
+    **dict.fromkeys(CHOICE_FIELDS, _CHOICE),
+}
+
 SERVICENOW = Capabilities(
     itsm_type="servicenow",
     name="ServiceNow",
@@ -29,8 +41,7 @@ SERVICENOW = Capabilities(
         for field in TicketField
     },
     writable={
-        field: f"<table>.{column}"
-        + (" (appends one entry)" if field.value in ("comments", "workNotes") else "")
+        field: f"<table>.{column}" + _HOW_WRITTEN.get(field, "")
         for field, column in CANONICAL_COLUMNS.items()
     },
     # Table names are lower case (incident, sc_req_item); the Table API answers 400 "Invalid

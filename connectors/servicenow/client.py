@@ -41,10 +41,12 @@ class TableClient(VendorClient[Any]):
         *,
         body: Mapping[str, object] | None = None,
         not_found: str | None = None,
+        operation: str | None = None,
     ) -> Awaitable[Any]:
         """The ``result`` of the answer (a list for queries, an object for one record), named
-        for metrics after the table it reads (``operation_of``)."""
-        operation = operation_of(method, path)
+        for metrics after the table it reads (``operation_of``) unless ``operation`` names it
+        (``read_directory``: the lookups of ``servicenow.directory``)."""
+        operation = operation or operation_of(method, path)
         return self.request(
             method, path, operation=operation, params=params, body=body, not_found=not_found
         )
@@ -70,6 +72,6 @@ _VERBS = {"GET": "read", "POST": "create", "PATCH": "update", "PUT": "update"}
 def operation_of(method: str, path: str) -> str:
     """A call's name for metrics and traces, from a small fixed vocabulary (never the table a
     caller chose): ``read_ticket``, ``update_ticket``, ``read_journal``, ``read_sla``,
-    ``read_account``..."""
+    ``read_account``... (``read_directory`` is given by the lookups themselves)."""
     kind = _TABLE_KINDS.get(path.partition("/")[0], "ticket")
     return f"{_VERBS.get(method.upper(), 'call')}_{kind}"

@@ -5,11 +5,19 @@ Each use case makes one Table API call for the incident (asking only for the col
 need, with ``sysparm_display_value=all`` so one answer carries labels and stored values), then,
 concurrently and only when asked, one journal call and one SLA call. When the caller named no
 zone and the journal fallback must read local times, the account's zone is learned first
-(``servicenow.account_zone``: one call per account per hour, cached in the factory).
+(``servicenow.account_zone``: one call per account per hour, cached in the factory). People
+ServiceNow gives only by user name (``sys_created_by``, ``sys_updated_by``, journal rows' authors)
+are answered by display name: one ``sys_user`` call for all of an answer's, cached
+(``servicenow.directory``).
+
+A create or update first looks up what it names (``servicenow.prepare``: people, groups,
+choices), then sends one POST or PATCH asking for the written columns back, and reports each
+value ServiceNow does not hold (``servicenow.verify``) in ``Ticket.untaken``.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Set
@@ -24,7 +32,7 @@ from connectors.connection import Connection
 from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
-from connectors.model import Note, RefusedRead, Ticket, WriteRequest
+from connectors.model import FieldValue, Note, RefusedRead, Ticket, WriteRequest, WrittenTicket
 from connectors.probe import Check
 from connectors.servicenow import probe as connection_probe
 from connectors.servicenow.account_zone import (
@@ -37,6 +45,8 @@ from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.auth import OAuthTokenCache, servicenow_auth
 from connectors.servicenow.capabilities import SERVICENOW
 from connectors.servicenow.client import QUERY_UNSAFE, TableClient
+from connectors.servicenow.directory import DEFAULT_TTL as DIRECTORY_TTL
+from connectors.servicenow.directory import Directory, DirectoryCache
 from connectors.servicenow.display_journal import COMMENTS, WORK_NOTES, notes_from_display
 from connectors.servicenow.mapping import (
     JOURNAL_FIELDS,
@@ -46,12 +56,23 @@ from connectors.servicenow.mapping import (
     notes_from_journal,
     values_from_row,
 )
-from connectors.servicenow.optional_reads import JOURNAL_REFUSED, SLA_REFUSED, whole
-from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close, native_body
+from connectors.servicenow.optional_reads import JOURNAL_REFUSED, SLA_REFUSED, Stream, whole
+from connectors.servicenow.prepare import (
+    PreparedWrite,
+    judging_choices,
+    missing_close_before_lookups,
+    prepare_write,
+)
+from connectors.servicenow.ttl_cache import account_key
+from connectors.servicenow.verify import SentValue, untaken_values
+from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close
 from connectors.zones import is_account_zone
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TABLE = "incident"
 _SYS_ID = re.compile(r"[0-9a-fA-F]{32}")
+_COLUMN = re.compile(r"[A-Za-z0-9_]+")
 
 T = TypeVar("T")
 
@@ -61,7 +82,9 @@ class ServiceNowConnectorFactory:
     closed by the app) and owns the OAuth token cache and the ``Resilience`` (retries, a circuit
     breaker and a concurrency limit per instance URL) that every call, token fetches included,
     goes through. Without ``resilience`` every call is sent once, unguarded. It also caches each
-    account's zone (``servicenow.account_zone``) for ``zone_ttl`` seconds."""
+    account's zone (``servicenow.account_zone``) for ``zone_ttl`` seconds, and the people,
+    groups, choices and display names it looked up (``servicenow.directory``) for
+    ``directory_ttl`` seconds."""
 
     itsm_type = "servicenow"
     default_table = DEFAULT_TABLE
@@ -74,11 +97,13 @@ class ServiceNowConnectorFactory:
         clock: Callable[[], float] = time.monotonic,
         resilience: Resilience | None = None,
         zone_ttl: float = DEFAULT_TTL,
+        directory_ttl: float = DIRECTORY_TTL,
     ) -> None:
         self._http = http
         self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
         self._tokens = OAuthTokenCache(http, clock=clock, resilience=self._resilience)
         self._zones = AccountZones(ttl=zone_ttl, clock=clock)
+        self._directory = DirectoryCache(ttl=directory_ttl, clock=clock)
 
     def open(
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
@@ -108,13 +133,19 @@ class ServiceNowConnectorFactory:
             headers=headers,
             resilience=self._resilience,
         )
-        learn_zone = partial(
-            self._zones.zone_of,
-            connection.instance_url,
-            credentials,
-            lambda table, params: client.call("GET", table, params),
+
+        def get(table: str, params: Mapping[str, str]) -> Awaitable[Any]:
+            return client.call("GET", table, params)
+
+        learn_zone = partial(self._zones.zone_of, connection.instance_url, credentials, get)
+
+        def look_up(table: str, params: Mapping[str, str]) -> Awaitable[Any]:
+            return client.call("GET", table, params, operation="read_directory")
+
+        directory = Directory(
+            self._directory, account_key(connection.instance_url, credentials), look_up, host=host
         )
-        return ServiceNowConnector(client, table=table, learn_zone=learn_zone)
+        return ServiceNowConnector(client, table=table, learn_zone=learn_zone, directory=directory)
 
     def check_names(self, table: str | None) -> tuple[str, ...]:
         """``check-connection``'s checks (``servicenow.probe``)."""
@@ -133,14 +164,17 @@ class ServiceNowConnectorFactory:
         return await connection_probe.probe(connection, transport, timeouts=timeouts)
 
     async def aclose(self) -> None:
-        """Forget cached tokens and zones; the HTTP client belongs to the app, which closes it."""
+        """Forget cached tokens, zones and lookups; the HTTP client belongs to the app, which
+        closes it."""
         self._tokens.clear()
         self._zones.clear()
+        self._directory.clear()
 
 
 class ServiceNowConnector:
     """``learn_zone`` gives the account's zone when the caller named none (``ACCOUNT_ZONE``);
-    without it such times are read as UTC."""
+    without it such times are read as UTC. ``directory`` looks people, groups, choices and
+    display names up; without it names are sent as given and user names answered as such."""
 
     def __init__(
         self,
@@ -148,10 +182,12 @@ class ServiceNowConnector:
         *,
         table: str = DEFAULT_TABLE,
         learn_zone: Callable[[], Awaitable[LearnedZone]] | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self._client = client
         self._table = table
         self._learn_zone = learn_zone
+        self._directory = directory
 
     async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         if not number or not number.strip() or QUERY_UNSAFE.search(number):
@@ -178,23 +214,31 @@ class ServiceNowConnector:
         return await self._ticket(matches[0], fields, zone)
 
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
-        body = native_body(write)
-        missing = self._missing_close(body)
+        # Refused before any lookup when the caller's own labels already tell; checked again
+        # with the instance's codes once they are known.
+        missing = missing_close_before_lookups(write) if self._table == DEFAULT_TABLE else ()
         if missing:
             raise BadInput(f"{_CLOSE_RULE}; add {' and '.join(missing)} to ticketJSON")
-        row = await self._client.call(
-            "POST", self._table, self._record_params(fields, zone), body=body
+        prepared = await prepare_write(write, self._directory, self._table)
+        missing = self._missing_close(prepared.body)
+        if missing:
+            raise BadInput(f"{_CLOSE_RULE}; add {' and '.join(missing)} to ticketJSON")
+        row, choices = await together(
+            self._client.call(
+                "POST", self._table, self._write_params(fields, zone, prepared), body=prepared.body
+            ),
+            judging_choices(prepared, self._directory, self._table),
         )
-        return await self._read_back(row, "created", fields, zone)
+        return await self._read_back(row, "created", fields, zone, prepared.judged_with(choices))
 
     async def update(
         self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
     ) -> Ticket:
         if not _SYS_ID.fullmatch(sys_id or ""):
             raise BadInput("sysId must be a ServiceNow sys_id: 32 hexadecimal characters")
-        body = native_body(write)
+        prepared = await prepare_write(write, self._directory, self._table)
         not_found = f"No {self._table} with sys_id {sys_id} in {self._client.host}"
-        missing = self._missing_close(body)
+        missing = self._missing_close(prepared.body)
         if missing:
             # The record may already carry them: read before refusing.
             params = {"sysparm_fields": ",".join(CLOSE_COLUMNS), "sysparm_display_value": "false"}
@@ -210,28 +254,42 @@ class ServiceNowConnector:
                     f"{_CLOSE_RULE}; the {self._table} has no {' and no '.join(missing)} "
                     f"yet, so add {' and '.join(missing)} to ticketJSON"
                 )
-        row = await self._client.call(
-            "PATCH",
-            f"{self._table}/{sys_id}",
-            self._record_params(fields, zone),
-            body=body,
-            not_found=not_found,
+        row, choices = await together(
+            self._client.call(
+                "PATCH",
+                f"{self._table}/{sys_id}",
+                self._write_params(fields, zone, prepared),
+                body=prepared.body,
+                not_found=not_found,
+            ),
+            judging_choices(prepared, self._directory, self._table),
         )
-        return await self._read_back(row, "updated", fields, zone)
+        return await self._read_back(row, "updated", fields, zone, prepared.judged_with(choices))
 
     async def _read_back(
-        self, row: object, done: str, fields: Set[TicketField], zone: tzinfo
+        self,
+        row: object,
+        done: str,
+        fields: Set[TicketField],
+        zone: tzinfo,
+        sent: tuple[SentValue, ...],
     ) -> Ticket:
-        """The written record as a ticket (with its journal and SLA calls when asked).
+        """The written record as a ticket (with its journal and SLA calls when asked), with the
+        values ServiceNow does not hold in ``untaken`` (the ticket exists: no error for them).
 
         The write is applied by now: if anything fails from here on, the error must not invite
         the caller to send the write again (a second incident, a comment twice), so it is
-        flagged ``outcome_unknown`` and says what happened.
+        flagged ``outcome_unknown``, says what happened, and carries the ticket's number and
+        sys_id when the answer gave them (``error.written``).
         """
         try:
-            return await self._ticket(_record(row, self._client.host), fields, zone)
+            record = _record(row, self._client.host)
+            ticket = await self._ticket(record, fields, zone)
         except GatewayError as error:
             number = cell(row, "number")[1] if isinstance(row, Mapping) else ""
+            sys_id = cell(row, "sys_id")[1] if isinstance(row, Mapping) else ""
+            if number and _SYS_ID.fullmatch(sys_id):
+                error.written = WrittenTicket(number, sys_id)
             error.outcome_unknown = True
             error.message = (
                 f"ServiceNow at {self._client.host} {done} the {self._table}"
@@ -240,11 +298,25 @@ class ServiceNowConnector:
             )
             error.args = (error.message,)
             raise
+        return replace(ticket, untaken=untaken_values(sent, record, self._table))
 
     def _missing_close(self, body: Mapping[str, object]) -> tuple[str, ...]:
         # The close_code/close_notes rule is the incident's data policy; other tables (sc_task,
         # change_request) use other state codes and may have no close_code at all.
         return missing_close(body) if self._table == DEFAULT_TABLE else ()
+
+    def _write_params(
+        self, fields: Set[TicketField], zone: tzinfo, prepared: PreparedWrite
+    ) -> dict[str, str]:
+        """The record's params, asking for the written columns back too, so that the answer
+        alone tells whether each took (a key that is no column name is left out: the answer then
+        lacks it, which is what it is)."""
+        params = self._record_params(fields, zone)
+        written = {column for column in prepared.body if _COLUMN.fullmatch(column)}
+        params["sysparm_fields"] = ",".join(
+            sorted({*params["sysparm_fields"].split(","), *written})
+        )
+        return params
 
     @staticmethod
     def _record_params(fields: Set[TicketField], zone: tzinfo) -> dict[str, str]:
@@ -273,6 +345,7 @@ class ServiceNowConnector:
     ) -> Ticket:
         values = values_from_row(row, fields)
         refused: dict[TicketField, str] = {}
+        streams: dict[TicketField, Stream] = {}
         wants_journal = bool(fields & JOURNAL_FIELDS)
         wants_sla = TicketField.TICKET_BUSINESS_TIME_LEFT in fields
         if wants_journal or wants_sla:
@@ -289,20 +362,57 @@ class ServiceNowConnector:
                 refused.update(dict.fromkeys(fields & JOURNAL_FIELDS, journal.message))
                 values[TicketField.COMMENTS] = values[TicketField.WORK_NOTES] = ()
             elif journal is not None:
-                values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = journal
+                streams = dict(
+                    zip((TicketField.COMMENTS, TicketField.WORK_NOTES), journal, strict=True)
+                )
+                for field, stream in streams.items():
+                    values[field] = stream.notes
             if isinstance(time_left, RefusedRead):
                 refused[TicketField.TICKET_BUSINESS_TIME_LEFT] = time_left.message
                 values[TicketField.TICKET_BUSINESS_TIME_LEFT] = None
             elif wants_sla:
                 values[TicketField.TICKET_BUSINESS_TIME_LEFT] = time_left
+        await self._name_people(values, fields, streams)
         return Ticket(
             values={field: values[field] for field in TicketField if field in fields},
             refused=refused,
         )
 
+    async def _name_people(
+        self,
+        values: dict[TicketField, FieldValue],
+        fields: Set[TicketField],
+        streams: Mapping[TicketField, Stream],
+    ) -> None:
+        """Answer by display name the people ServiceNow gives by user name: ``createdBy``,
+        ``updatedBy`` and the authors of ``sys_journal_field`` rows; one call for them all.
+        Should it fail, the user names stay (a WARNING says so): they are not worth the ticket."""
+        by_user = [field for field in _BY_USER_NAME if field in fields and values.get(field)]
+        user_names = {str(values[field]) for field in by_user}
+        for stream in streams.values():
+            if stream.by_user_name:
+                user_names.update(note.author for note in stream.notes if note.author)
+        if not user_names or self._directory is None:
+            return
+        try:
+            names = await self._directory.display_names(user_names)
+        except GatewayError as error:
+            log.warning("ServiceNow display names not looked up: %s", error.message)
+            return
+        for field in by_user:
+            values[field] = names.get(str(values[field]), str(values[field]))
+        for field, stream in streams.items():
+            if stream.by_user_name:
+                values[field] = tuple(
+                    replace(note, author=names.get(note.author, note.author))
+                    if note.author
+                    else note
+                    for note in stream.notes
+                )
+
     async def _journals(
         self, row: Mapping[str, Any], sys_id: str, zone: tzinfo
-    ) -> tuple[tuple[Note, ...], tuple[Note, ...]] | RefusedRead:
+    ) -> tuple[Stream, Stream] | RefusedRead:
         """``(comments, work notes)``, or the refusal when the account may read
         neither ``sys_journal_field`` nor the record's own journal fields.
 
@@ -326,7 +436,8 @@ class ServiceNowConnector:
                 return RefusedRead(JOURNAL_REFUSED)
             # Integration accounts are often refused sys_journal_field: read the display text
             # the incident answer already carries (local times, full names).
-            return _display_notes(row, await self._local_zone(row, zone))
+            comments, work_notes = _display_notes(row, await self._local_zone(row, zone))
+            return Stream(comments, by_user_name=False), Stream(work_notes, by_user_name=False)
         comments, work_notes = notes_from_journal(_rows(rows, self._client.host), sys_id)
         shown = _display_notes(row, zone)
         if len(shown[0]) > len(comments) or len(shown[1]) > len(work_notes):
@@ -351,6 +462,8 @@ class ServiceNowConnector:
 
 
 _ZONE_CHECK_COLUMNS = ("sys_created_on", "sys_updated_on")
+# Fields ServiceNow answers by user name (a plain string column, not a reference).
+_BY_USER_NAME = (TicketField.CREATED_BY, TicketField.UPDATED_BY)
 _CLOSE_RULE = "ServiceNow requires close_code and close_notes to resolve or close an incident"
 
 

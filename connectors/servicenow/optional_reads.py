@@ -8,6 +8,8 @@ table and what the account lacks (``connectors.model.Ticket.refused``).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from connectors.model import Note
 
 # The roles are the usual ones on a base instance; an instance's own ACLs may differ.
@@ -18,7 +20,18 @@ JOURNAL_REFUSED = (
 )
 
 
-def whole(journal: tuple[Note, ...], display: tuple[Note, ...]) -> tuple[Note, ...]:
+class Stream(NamedTuple):
+    """One journal stream's entries, and whether their authors are user names (rows of
+    ``sys_journal_field``, to be answered by display name) or already display names (the
+    record's display text)."""
+
+    notes: tuple[Note, ...]
+    by_user_name: bool
+
+
+def whole(journal: tuple[Note, ...], display: tuple[Note, ...]) -> Stream:
     """The journal table's entries of one stream, unless the record's display text shows more of
     them (ACLs filtered the table's rows): then the display text's."""
-    return display if len(display) > len(journal) else journal
+    if len(display) > len(journal):
+        return Stream(display, by_user_name=False)
+    return Stream(journal, by_user_name=True)

@@ -1,20 +1,28 @@
 """What a caller wants written, as the native body ServiceNow gets: pure functions that refuse
 (``BadInput``) everything the gateway can judge wrong before anything is sent.
 
-Checks run in this order: an empty write; system or computed columns in ``ticketJSON``; values
-that are not scalars; canonical values (``TicketInput``) ServiceNow would not understand; a
-canonical and a native value for the same column. The resolve/close guard (``missing_close``)
-needs the table and, for an update, the record, so the connector applies it.
+Checks run in this order, all but the last before any lookup (``check_write``): an empty write;
+system or computed columns in ``ticketJSON``; values that are not scalars; unknown ``TicketInput``
+fields; a canonical and a native value for the same column; then, with the lookups' answers
+(``native_body``), canonical values ServiceNow would not understand. The resolve/close guard
+(``missing_close``) needs the table and, for an update, the record, so the connector applies it.
+
+Choice fields of ``TicketInput`` are written as codes: with the column's ``sys_choice`` rows
+(``servicenow.directory``) a code or a label (any case, ``2 - Medium`` style too) is taken and
+anything else refused listing the labels; without them, what the connector knows (``STATES``,
+``LEVELS``; category and subcategory pass as given). People and groups arrive already looked up
+(``references``: column to sys_id).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from connectors.errors import BadInput
 from connectors.fields import WritableField
 from connectors.model import WriteRequest
+from connectors.servicenow.directory import Choice
 
 # Incident states (notes: "Incident columns"); instances add their own codes, which pass through.
 STATES: Mapping[str, str] = {
@@ -52,23 +60,51 @@ CANONICAL_COLUMNS: Mapping[WritableField, str] = {
     WritableField.CLOSURE_NOTES: "close_notes",
 }
 
+# TicketInput fields written through a choice column, and through a reference.
+CHOICE_FIELDS: Mapping[WritableField, str] = {
+    field: CANONICAL_COLUMNS[field]
+    for field in (
+        WritableField.TICKET_STATUS,
+        WritableField.URGENCY,
+        WritableField.TICKET_SEVERITY,
+        WritableField.CATEGORY,
+        WritableField.SUB_CATEGORY,
+    )
+}
+PEOPLE_FIELDS = (WritableField.ASSIGNED_TO, WritableField.CALLER_ID)
+GROUP_FIELDS = (WritableField.ASSIGNED_GROUP,)
+
 RESOLVING_STATES = frozenset({"6", "7"})
 CLOSE_COLUMNS = ("close_code", "close_notes")
 
 _LEVEL = re.compile(r"(?P<code>[0-9]+)(?:\s*-\s*(?P<label>[a-z]+))?|(?P<only>[a-z]+)")
 
 
-def native_body(write: WriteRequest) -> dict[str, object]:
-    """The JSON body of the POST or PATCH, or ``BadInput`` naming what is wrong."""
+def check_write(write: WriteRequest) -> None:
+    """``BadInput`` for what is wrong whatever the instance says (run before any lookup)."""
     if write.is_empty():
         raise BadInput("ticketJSON needs at least one field to write; nothing was sent")
     _refuse_system_columns(write.native)
     _refuse_non_scalars(write.native)
-    canonical = {column: value for column, value in _canonical_columns(write.canonical)}
-    both = sorted(set(canonical) & set(write.native))
+    fields = _known_fields(write.canonical)
+    both = sorted({CANONICAL_COLUMNS[field] for field in fields.values()} & set(write.native))
     if both:
         pairs = "; ".join(f"{_canonical_name(c)} and ticketJSON.{c}" for c in both)
         raise BadInput(f"Both set the same ServiceNow column: {pairs}; give each value once")
+
+
+def native_body(
+    write: WriteRequest,
+    *,
+    choices: Mapping[str, Sequence[Choice]] | None = None,
+    references: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    """The JSON body of the POST or PATCH, or ``BadInput`` naming what is wrong. ``choices``:
+    each choice column's ``sys_choice`` rows where known; ``references``: the sys_id each
+    people or group column's value was looked up as (the value is sent as given otherwise)."""
+    check_write(write)
+    canonical = dict(_canonical_columns(write.canonical, choices or {}))
+    canonical.update({c: v for c, v in (references or {}).items() if c in canonical})
     return {**write.native, **canonical}
 
 
@@ -112,24 +148,60 @@ def _refuse_non_scalars(native: Mapping[str, object]) -> None:
         )
 
 
-def _canonical_columns(canonical: Mapping[str, str]) -> list[tuple[str, object]]:
+def _known_fields(canonical: Mapping[str, object]) -> dict[str, WritableField]:
     known = {field.value: field for field in WritableField}
     unknown = sorted(key for key in canonical if key not in known)
     if unknown:
         raise BadInput(
             f"Unknown ticket input fields: {', '.join(unknown)}; valid names are {', '.join(known)}"
         )
+    bad = sorted(k for k, v in canonical.items() if v is not None and not isinstance(v, str))
+    if bad:
+        raise BadInput(f"{bad[0]} must be a string")
+    return {key: known[key] for key in canonical}
+
+
+def _canonical_columns(
+    canonical: Mapping[str, str | None], choices: Mapping[str, Sequence[Choice]]
+) -> list[tuple[str, object]]:
     pairs: list[tuple[str, object]] = []
-    for key, value in canonical.items():
-        field = known[key]
-        if value is not None and not isinstance(value, str):
-            raise BadInput(f"{key} must be a string")
-        if field is WritableField.TICKET_STATUS:
-            value = _state_code(value)
+    for key, field in _known_fields(canonical).items():
+        value: object = canonical[key]
+        column = CANONICAL_COLUMNS[field]
+        if field in CHOICE_FIELDS and choices.get(column):
+            value = choice_code(key, column, canonical[key], choices[column])
+        elif field is WritableField.TICKET_STATUS:
+            value = _state_code(canonical[key])
         elif field in (WritableField.URGENCY, WritableField.TICKET_SEVERITY):
-            value = _level_code(key, value)
-        pairs.append((CANONICAL_COLUMNS[field], value))
+            value = _level_code(key, canonical[key])
+        pairs.append((column, value))
     return pairs
+
+
+def choice_code(key: str, column: str, value: str | None, choices: Sequence[Choice]) -> str:
+    """The code of the choice ``value`` names: a code, a label (any case), ``2 - Medium`` or
+    ``Medium`` for the label ``2 - Medium``; else ``BadInput`` listing the labels."""
+    wanted = _dashes(" ".join((value or "").split()).casefold())
+    for choice in choices:
+        if choice.value.casefold() == wanted:
+            return choice.value
+    codes = {choice.value for choice in choices if wanted and wanted in _label_forms(choice)}
+    if len(codes) == 1:
+        return codes.pop()
+    labels = ", ".join(choice.label or choice.value for choice in choices)
+    raise BadInput(f"{key} {value!r} is not a choice of {column}; use one of {labels}")
+
+
+def _label_forms(choice: Choice) -> set[str]:
+    code, label = choice.value.casefold(), _dashes(choice.label.casefold())
+    forms = {label, f"{code} - {label}"}
+    if label.startswith(f"{code} - "):
+        forms.add(label.removeprefix(f"{code} - "))
+    return forms
+
+
+def _dashes(text: str) -> str:
+    return re.sub(r"\s*-\s*", " - ", text)
 
 
 def _canonical_name(column: str) -> str:

@@ -24,8 +24,19 @@ DST_WORK_NOTES_UTC = ["2026-03-07T19:05:00.000000", "2026-03-09T16:45:00.000000"
 ZONE_TABLES = ("sys_user", "sys_properties")
 
 
+def display_name_lookup(request: Any) -> bool:
+    """sys_user read for the display names of an answer's user names, not for the zone."""
+    return str(request.query.get("sysparm_query", "")).startswith("user_nameIN")
+
+
 def zone_reads(stack: Stack) -> list[Any]:
-    return [r for r in stack.table_requests() if r.table in ZONE_TABLES]
+    return [
+        r for r in stack.table_requests() if r.table in ZONE_TABLES and not display_name_lookup(r)
+    ]
+
+
+def ticket_reads(stack: Stack) -> list[str]:
+    return [r.table for r in stack.table_requests() if not display_name_lookup(r)]
 
 
 @pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
@@ -48,7 +59,7 @@ async def test_the_zone_costs_at_most_one_call_per_connection(stack: Stack, door
     second = await door.fetch(stack, "INC0010002", ["comments"])
     assert first.details["comments"] == second.details["comments"]
     assert zone_reads(stack) == []  # cached by the first fetch, or an earlier test
-    assert [r.table for r in stack.table_requests()] == ["incident", "sys_journal_field"]
+    assert ticket_reads(stack) == ["incident", "sys_journal_field"]
 
 
 @pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
@@ -56,7 +67,7 @@ async def test_a_fetch_that_reads_no_local_time_asks_no_zone(stack: Stack, door:
     outcome = await door.fetch(stack, "INC0010002", ["comments", "workNotes"])
     assert outcome.status == 200
     assert zone_reads(stack) == []
-    assert [r.table for r in stack.table_requests()] == ["incident", "sys_journal_field"]
+    assert ticket_reads(stack) == ["incident", "sys_journal_field"]
 
 
 @pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)

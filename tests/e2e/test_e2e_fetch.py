@@ -35,14 +35,14 @@ RESOLVED_INCIDENT = {
     "ticketSeverity": "3 - Low",
     "comments": [
         {
-            "commentBy": "david.loo",
+            "commentBy": "David Loo",
             "commentTime": "2026-02-10T17:00:00.000000",
             "comment": "It beeps at every boot.",
         }
     ],
     "workNotes": [
         {
-            "workNoteBy": "beth.anglin",
+            "workNoteBy": "Beth Anglin",
             "workNoteTime": "2026-02-11T15:45:00.000000",
             "workNote": "Disk replaced; profile restored from last night's backup.",
         }
@@ -57,8 +57,8 @@ RESOLVED_INCIDENT = {
     "createdTime": "2026-02-10T17:00:00.000000",
     "updatedTime": "2026-02-11T16:00:00.000000",
     "resolvedTime": "2026-02-11T16:00:00.000000",
-    "createdBy": "gateway.integration",
-    "updatedBy": "beth.anglin",
+    "createdBy": "Gateway Integration",
+    "updatedBy": "Beth Anglin",
     "resolvedBy": "Beth Anglin",
     "closedBy": "",
 }
@@ -143,7 +143,8 @@ async def test_one_field_from_the_row_costs_exactly_one_call(stack: Stack, door:
 @pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
 async def test_comments_add_exactly_one_journal_call(stack: Stack, door: Any) -> None:
     await door.fetch(stack, "INC0010002", ["shortDescription", "comments", "workNotes"])
-    calls = stack.table_requests()
+    # the display names of the journal's authors are one sys_user call, or cached
+    calls = [c for c in stack.table_requests() if c.table != "sys_user"]
     assert [c.table for c in calls] == ["incident", "sys_journal_field"]
     journal_query = parse_qs(f"q={calls[1].query['sysparm_query']}")["q"][0]
     assert "element_id=967243fd7319215248b7fd79be1743b9" in journal_query
@@ -158,7 +159,11 @@ async def test_business_time_left_adds_exactly_one_sla_call(stack: Stack, door: 
 @pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
 async def test_every_field_costs_three_calls_and_no_more(stack: Stack, door: Any) -> None:
     await door.fetch(stack, "INC0010003")
-    assert sorted(c.table for c in stack.table_requests()) == [
+    calls = sorted(c.table for c in stack.table_requests())
+    # and at most one sys_user call for the display names of all the answer's user names
+    # (createdBy, updatedBy, journal authors), unless a previous request cached them
+    assert calls.count("sys_user") <= 1
+    assert [table for table in calls if table != "sys_user"] == [
         "incident",
         "sys_journal_field",
         "task_sla",

@@ -112,7 +112,7 @@ ALLOWED = {
     "operation": {
         "fetch", "create", "update", "mixed", "-",
         "read_ticket", "create_ticket", "update_ticket", "read_journal", "read_sla",
-        "read_account", "oauth_token", "call",
+        "read_account", "read_directory", "oauth_token", "call",
     },
     "itsm_type": {"servicenow"},
     "cache": {"access_token_claims", "offline_access_token"},

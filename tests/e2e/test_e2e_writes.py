@@ -18,7 +18,6 @@ from emulators.servicenow.glide import parse_duration
 from tests.e2e.conftest import Stack
 from tests.e2e.doors import DOOR_IDS, DOORS
 
-INTEGRATION_USER = "gateway.integration"
 INTEGRATION_NAME = "Gateway Integration"
 
 
@@ -30,6 +29,12 @@ def utc(stored: str) -> str:
 def record(stack: Stack, sys_id: str) -> dict[str, str]:
     [row] = [r for r in stack.emulator.records("incident") if r["sys_id"] == sys_id]
     return row
+
+
+def display_name(stack: Stack, user_name: str) -> str:
+    """People are answered by display name (sys_user.name), whatever ServiceNow gives."""
+    user = stack.emulator.find_row("sys_user", "user_name", user_name)
+    return user["name"] if user else user_name
 
 
 def journal(stack: Stack, sys_id: str, element: str) -> list[dict[str, str]]:
@@ -101,14 +106,14 @@ async def test_create_answers_with_every_field_of_the_new_incident(stack: Stack,
         "ticketSeverity": "2 - Medium",
         "comments": [
             {
-                "commentBy": INTEGRATION_USER,
+                "commentBy": INTEGRATION_NAME,
                 "commentTime": utc(comment["sys_created_on"]),
                 "comment": "We are looking into it.",
             }
         ],
         "workNotes": [
             {
-                "workNoteBy": INTEGRATION_USER,
+                "workNoteBy": INTEGRATION_NAME,
                 "workNoteTime": utc(work_note["sys_created_on"]),
                 "workNote": "Mirrored the uplink port for a capture.",
             }
@@ -117,8 +122,8 @@ async def test_create_answers_with_every_field_of_the_new_incident(stack: Stack,
         "createdTime": utc(created["sys_created_on"]),
         "updatedTime": utc(created["sys_updated_on"]),
         "resolvedTime": "",
-        "createdBy": INTEGRATION_USER,
-        "updatedBy": INTEGRATION_USER,
+        "createdBy": INTEGRATION_NAME,
+        "updatedBy": INTEGRATION_NAME,
         "resolvedBy": "",
         "closedBy": "",
     }
@@ -166,7 +171,7 @@ async def test_update_that_resolves_answers_with_every_field(stack: Stack, door:
         "ticketSeverity": "3 - Low",
         "comments": [
             {
-                "commentBy": c["sys_created_by"],
+                "commentBy": display_name(stack, c["sys_created_by"]),
                 "commentTime": utc(c["sys_created_on"]),
                 "comment": c["value"],
             }
@@ -174,7 +179,7 @@ async def test_update_that_resolves_answers_with_every_field(stack: Stack, door:
         ],
         "workNotes": [
             {
-                "workNoteBy": INTEGRATION_USER,
+                "workNoteBy": INTEGRATION_NAME,
                 "workNoteTime": utc(work_note["sys_created_on"]),
                 "workNote": change["work_notes"],
             }
@@ -189,8 +194,8 @@ async def test_update_that_resolves_answers_with_every_field(stack: Stack, door:
         "createdTime": "2026-03-02T16:05:00.000000",
         "updatedTime": utc(stored["sys_updated_on"]),
         "resolvedTime": utc(stored["resolved_at"]),
-        "createdBy": INTEGRATION_USER,
-        "updatedBy": INTEGRATION_USER,
+        "createdBy": INTEGRATION_NAME,
+        "updatedBy": INTEGRATION_NAME,
         "resolvedBy": INTEGRATION_NAME,
         "closedBy": "",
     }

@@ -28,6 +28,8 @@ from connectors.servicenow.account_zone import (
 from connectors.zones import ACCOUNT_ZONE
 from tests.connectors.servicenow_connector.conftest import SECRETS
 
+pytestmark = pytest.mark.usefixtures("lookups")
+
 INSTANCE = "https://acme.service-now.com"
 TABLE_URL = f"{INSTANCE}/api/now/table/incident"
 JOURNAL_URL = f"{INSTANCE}/api/now/table/sys_journal_field"
@@ -111,7 +113,8 @@ async def test_a_fetch_that_reads_no_local_time_makes_no_extra_call(
 
     ticket = await factory.open(connection()).fetch("INC0010001", {F.COMMENTS}, ACCOUNT_ZONE)
 
-    assert [note.author for note in ticket.values[F.COMMENTS]] == ["fred.luddy", "beth.anglin"]
+    # the journal rows' user names answered as display names (issue 12, item 5)
+    assert [note.author for note in ticket.values[F.COMMENTS]] == ["Fred Luddy", "Beth Anglin"]
 
 
 async def test_an_empty_user_zone_is_the_instance_default(httpx_mock, factory, connection, payload):

@@ -14,6 +14,8 @@ from connectors.connection import AuthType
 from connectors.fields import TicketField as F
 from tests.connectors.servicenow_connector.conftest import INSTANCE
 
+pytestmark = pytest.mark.usefixtures("lookups")
+
 TABLE = re.compile(re.escape(f"{INSTANCE}/api/now/table/incident") + r"\?.*$")
 JOURNAL = re.compile(re.escape(f"{INSTANCE}/api/now/table/sys_journal_field") + r"\?.*$")
 SLA = re.compile(re.escape(f"{INSTANCE}/api/now/table/task_sla") + r"\?.*$")
@@ -55,8 +57,8 @@ async def test_a_journal_missing_one_stream_falls_back_for_that_stream_only(
 
     ticket = await connector.fetch("INC0010001", {F.COMMENTS, F.WORK_NOTES}, UTC)
 
-    # comments from the table (user names), work notes from the display text (full names)
-    assert [note.author for note in ticket.values[F.COMMENTS]] == ["fred.luddy", "beth.anglin"]
+    # comments from the table (user names looked up), work notes from the display text (names)
+    assert [note.author for note in ticket.values[F.COMMENTS]] == ["Fred Luddy", "Beth Anglin"]
     assert [note.author for note in ticket.values[F.WORK_NOTES]] == ["Beth Anglin"]
 
 
@@ -66,7 +68,7 @@ async def test_a_whole_journal_is_read_from_the_table(httpx_mock, connector, pay
 
     ticket = await connector.fetch("INC0010001", {F.COMMENTS}, UTC)
 
-    assert [note.author for note in ticket.values[F.COMMENTS]] == ["fred.luddy", "beth.anglin"]
+    assert [note.author for note in ticket.values[F.COMMENTS]] == ["Fred Luddy", "Beth Anglin"]
 
 
 async def test_a_refused_journal_with_no_fallback_is_a_refused_field(

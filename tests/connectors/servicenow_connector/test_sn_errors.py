@@ -23,6 +23,8 @@ from connectors.errors import (
 from connectors.fields import TicketField
 from connectors.model import WriteRequest
 
+pytestmark = pytest.mark.usefixtures("lookups")
+
 INSTANCE = "https://acme.service-now.com"
 TABLE = re.compile(re.escape(f"{INSTANCE}/api/now/table/incident") + r"(\?.*)?$")
 JOURNAL = re.compile(re.escape(f"{INSTANCE}/api/now/table/sys_journal_field") + r"\?.*$")

@@ -18,6 +18,9 @@ from connectors.connection import AuthType, Connection, Credentials
 from connectors.errors import BadInput, Conflict, TicketNotFound
 from connectors.fields import ALL_FIELDS, TicketField
 from connectors.model import Note, WriteRequest
+from tests.connectors.servicenow_connector.conftest import vendor_calls
+
+pytestmark = pytest.mark.usefixtures("lookups")
 
 INSTANCE = "https://acme.service-now.com"
 TABLE_URL = f"{INSTANCE}/api/now/table/incident"
@@ -96,18 +99,21 @@ async def test_comments_add_one_journal_call(httpx_mock, connector, payload):
     assert ticket.values == {
         F.COMMENTS: (
             Note(
-                "fred.luddy",
+                "Fred Luddy",
                 datetime(2026, 3, 8, 0, 20, tzinfo=UTC),
                 "The printer on floor 3 jams on every job.",
             ),
             Note(
-                "beth.anglin",
+                "Beth Anglin",
                 datetime(2026, 3, 9, 17, 15, tzinfo=UTC),
                 "The printer works again.\n\nThanks for your patience.",
             ),
         )
     }
-    assert len(httpx_mock.get_requests()) == 2
+    assert len(vendor_calls(httpx_mock)) == 2
+    # and one sys_user call for the display names of all the authors (issue 12, item 5)
+    (names,) = [r for r in httpx_mock.get_requests() if r.url.path.endswith("/sys_user")]
+    assert names.url.params["sysparm_query"] == "user_nameINbeth.anglin,fred.luddy"
     assert (
         httpx_mock.get_request(url=JOURNAL_URL, match_params=JOURNAL_PARAMS).headers["X-Request-ID"]
         == "req-42"
@@ -275,7 +281,11 @@ async def test_create_posts_the_native_body_and_reads_the_answer(httpx_mock, con
     httpx_mock.add_response(
         method="POST",
         url=TABLE_URL,
-        match_params={**RECORD_PARAMS, "sysparm_fields": "number,short_description,sys_id"},
+        # the asked columns and the written ones, to judge whether each took
+        match_params={
+            **RECORD_PARAMS,
+            "sysparm_fields": "number,short_description,sys_id,u_site,urgency",
+        },
         match_json={"short_description": "VPN drops every hour", "urgency": "3", "u_site": "Lyon"},
         status_code=201,
         headers={"Location": f"{TABLE_URL}/9d385017c611228701d22104cc95c371"},
@@ -292,7 +302,7 @@ async def test_create_posts_the_native_body_and_reads_the_answer(httpx_mock, con
         F.TICKET_NUMBER: "INC0010002",
         F.SHORT_DESCRIPTION: "VPN drops every hour",
     }
-    (request,) = httpx_mock.get_requests()
+    (request,) = vendor_calls(httpx_mock)
     assert request.headers["Content-Type"] == "application/json"
     assert request.headers["Accept"] == "application/json"
 
@@ -321,7 +331,7 @@ async def test_update_patches_the_record(httpx_mock, connector, payload):
     httpx_mock.add_response(
         method="PATCH",
         url=f"{TABLE_URL}/{SYS_ID}",
-        match_params={**RECORD_PARAMS, "sysparm_fields": "number,state,sys_id"},
+        match_params={**RECORD_PARAMS, "sysparm_fields": "number,state,sys_id,work_notes"},
         match_json={"state": "2", "work_notes": "Looking into it"},
         json=record(payload, "incident_resolved"),
     )
@@ -336,7 +346,7 @@ async def test_update_of_a_missing_record_is_not_found(httpx_mock, connector):
     httpx_mock.add_response(
         method="PATCH",
         url=f"{TABLE_URL}/{SYS_ID}",
-        match_params={**RECORD_PARAMS, "sysparm_fields": "number,sys_id"},
+        match_params={**RECORD_PARAMS, "sysparm_fields": "impact,number,sys_id"},
         status_code=404,
         json={
             "error": {
@@ -388,7 +398,7 @@ async def test_update_resolving_reads_the_record_and_refuses_when_it_lacks_them(
     with pytest.raises(BadInput, match="the incident has no close_code yet, so add close_code"):
         await connector.update(SYS_ID, WriteRequest(native={"state": 6}), set(), UTC)
 
-    (read,) = httpx_mock.get_requests()
+    (read,) = vendor_calls(httpx_mock)  # besides the sys_choice lookup
     assert read.method == "GET"
 
 
@@ -407,7 +417,7 @@ async def test_update_resolving_proceeds_when_the_record_has_them(httpx_mock, co
 
     await connector.update(SYS_ID, WriteRequest(canonical={"ticketStatus": "Closed"}), set(), UTC)
 
-    assert [r.method for r in httpx_mock.get_requests()] == ["GET", "PATCH"]
+    assert [r.method for r in vendor_calls(httpx_mock)] == ["GET", "PATCH"]
 
 
 async def test_update_resolving_with_both_fields_sends_no_read(httpx_mock, connector, payload):
@@ -422,7 +432,7 @@ async def test_update_resolving_with_both_fields_sends_no_read(httpx_mock, conne
 
     await connector.update(SYS_ID, write, set(), UTC)
 
-    assert len(httpx_mock.get_requests()) == 1
+    assert len(vendor_calls(httpx_mock)) == 1
 
 
 async def test_resolve_read_of_a_missing_record_is_not_found(httpx_mock, connector):

@@ -18,8 +18,11 @@ from connectors.connection import AuthType
 from connectors.errors import ItsmError, ItsmTimeout, RateLimited, Unavailable
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy
-from connectors.model import WriteRequest
+from connectors.model import WriteRequest, WrittenTicket
 from connectors.servicenow import ServiceNowConnectorFactory
+from tests.connectors.servicenow_connector.conftest import vendor_calls
+
+pytestmark = pytest.mark.usefixtures("lookups")
 
 INSTANCE = "https://acme.service-now.com"
 TABLE = re.compile(re.escape(f"{INSTANCE}/api/now/table/incident") + r"(\?.*)?$")
@@ -74,7 +77,8 @@ def created(payload) -> dict:
 
 
 def table_requests(httpx_mock) -> list[httpx.Request]:
-    return [r for r in httpx_mock.get_requests() if "/api/now/table/" in str(r.url)]
+    """Table API calls, without the lookups made before a write (``sys_choice``)."""
+    return [r for r in vendor_calls(httpx_mock) if "/api/now/table/" in str(r.url)]
 
 
 async def fetch(connector) -> Any:
@@ -357,3 +361,34 @@ async def test_a_create_whose_read_back_fails_says_it_was_created(
     )
     assert "do not send the write again, fetch the incident instead" in error.message
     assert [r.method for r in table_requests(httpx_mock)] == ["POST", "GET", "GET", "GET"]
+    # and in machine-readable form, for both doors to answer (issue 12)
+    row = created(payload)["result"]
+    assert error.written == WrittenTicket(row["number"]["value"], row["sys_id"]["value"])
+
+
+async def test_an_update_whose_sla_read_fails_carries_the_ticket(
+    httpx_mock, guarded, connection, payload
+):
+    sla = re.compile(re.escape(f"{INSTANCE}/api/now/table/task_sla") + r"\?.*$")
+    sys_id = "9d385017c611228701d22104cc95c371"
+    record = re.compile(re.escape(f"{INSTANCE}/api/now/table/incident/{sys_id}") + r"\?.*$")
+    httpx_mock.add_response(method="PATCH", url=record, json=created(payload))
+    httpx_mock.add_response(url=sla, status_code=500, json=failure("Boom"), is_reusable=True)
+
+    with pytest.raises(ItsmError) as raised:
+        await (
+            guarded()
+            .open(connection())
+            .update(sys_id, WRITE, {TicketField.TICKET_BUSINESS_TIME_LEFT}, UTC)
+        )
+
+    assert raised.value.written == WrittenTicket("INC0010002", sys_id)
+
+
+async def test_a_write_answer_without_ids_carries_no_ticket(httpx_mock, guarded, connection):
+    httpx_mock.add_response(method="POST", url=TABLE, status_code=201, json={"result": []})
+
+    with pytest.raises(ItsmError) as raised:
+        await create(guarded().open(connection()))
+
+    assert raised.value.written is None
