@@ -42,4 +42,12 @@ class AccessPolicy:
             request_id=request.get(REQUEST_ID),
             roles=principal.roles(),
             idempotency_key=request.headers.get(IDEMPOTENCY_KEY_HEADER) or None,
+            caller=caller_of(principal),
         )
+
+
+def caller_of(principal: Principal) -> str:
+    """Who the caller is, for what each caller gets its own share of: its user (the token's
+    subject, else its user name) and the client it calls through."""
+    user = principal.subject or principal.username or "-"
+    return f"{user}|{principal.client_id or '-'}"

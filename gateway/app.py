@@ -154,6 +154,7 @@ def create_app(
             max_string_length=settings.max_string_length,
         ),
         deadline_seconds=settings.request_deadline_seconds,
+        idempotency_share=settings.idempotency_max_bytes_per_caller,
         idempotency=idempotency,
     )
     access = AccessPolicy(settings.read_roles, settings.write_roles)

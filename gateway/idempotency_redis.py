@@ -26,6 +26,7 @@ from resolvers.idempotency_store import DEFAULT_TTL_SECONDS
 log = logging.getLogger("itsm_gateway.idempotency")
 
 DEFAULT_NAMESPACE = "itsm-gateway:idempotency:"
+_USAGE = "usage:"  # then a caller's digest: the characters it stored within the last TTL
 
 # KEYS[1]: the key; ARGV[1]: the claim written. Deletes only that claim, never a newer value.
 _RELEASE = """
@@ -95,6 +96,19 @@ class RedisIdempotencyStore:
     async def release(self, key: str, value: str) -> None:
         with _unreachable():
             await self._release(keys=[self._namespace + key], args=[value])
+
+    async def usage(self, owner: str) -> int:
+        with _unreachable():
+            held = await self._client.get(self._namespace + _USAGE + owner)
+        return int(held) if held else 0
+
+    async def charge(self, owner: str, chars: int) -> None:
+        name = self._namespace + _USAGE + owner
+        with _unreachable():
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.incrby(name, chars)
+                pipe.pexpire(name, self._ttl_ms)
+                await pipe.execute()
 
     async def check(self) -> str:
         """For /readyz: ``ok`` when Redis answers a PING, else what went wrong (no URL)."""

@@ -167,6 +167,15 @@ class Settings(BaseModel):
         default=None, repr=False, description="redis://host:port/db, shared idempotency keys"
     )
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    idempotency_max_bytes_per_caller: int = Field(
+        default=8 * 1_048_576,
+        ge=65_536,
+        le=1024 * 1_048_576,
+        description=(
+            "idempotency records one caller may keep within the TTL; past it its keyed creates "
+            "are 429 (replays still answer)"
+        ),
+    )
     shutdown_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
     http_idle_timeout_seconds: float = Field(
         default=75.0,

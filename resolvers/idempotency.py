@@ -12,8 +12,14 @@ and records how it ended; a retry finds that record instead of creating again:
 - a definite failure (400, 401, 403, 404, 429, refused before sending) deletes the claim, so a
   retry tries again.
 
-A key is scoped by the ITSM account (type, instance, auth type, user or client, profile), and the
-stored *fingerprint* covers the whole request, so the same key with another request is a 409.
+A key is scoped by the SmartOps caller (its user and client) and by the ITSM account (type,
+instance, auth type, user or client, profile), and the stored *fingerprint* covers the whole
+request, so the same key with another request is a 409, and two callers never share a key.
+
+Callers get fair shares of the store: each may keep ``max_chars_per_caller`` of records within a
+TTL (a new keyed create past it is 429, while replays of its existing keys still answer), and a
+record is at most ``max_record_chars``: a larger first answer is kept as the ticket's ids, and a
+replay answers those with every other field named as not kept (fetch the ticket for them).
 Secrets never reach the store: the fingerprint is a hash over the request, the key and a hash of
 the secrets, and the storage key is a hash too, so a copy of the store does not give away the
 caller's key that an offline guess at a secret would need.
@@ -46,6 +52,7 @@ from connectors.errors import (
     GatewayError,
     ItsmError,
     ItsmTimeout,
+    RateLimited,
     Unavailable,
 )
 from connectors.fields import TicketField
@@ -84,8 +91,9 @@ class IdempotentCall:
     """One create under a caller's key: where it is stored and what it must match."""
 
     key: str  # as the caller sent it, for messages
-    storage_key: str  # hex digest of the account and the key
+    storage_key: str  # hex digest of the caller, the account and the key
     fingerprint: str  # hex digest of everything that makes the request what it is
+    owner: str = ""  # hex digest of the caller: whose share of the store the record takes
 
     @classmethod
     def for_create(
@@ -97,7 +105,9 @@ class IdempotentCall:
         write: WriteRequest,
         fields: frozenset[TicketField],
         zone: tzinfo,
+        caller: str = "",
     ) -> IdempotentCall:
+        """``caller``: the SmartOps caller (``CallContext.caller``), whose keys are its own."""
         account = _account(connection)
         request = {
             "operation": "create",
@@ -112,8 +122,11 @@ class IdempotentCall:
         }
         return cls(
             key=key,
-            storage_key=_digest(_canonical_json({"account": account, "key": key})),
+            storage_key=_digest(
+                _canonical_json({"caller": caller, "account": account, "key": key})
+            ),
             fingerprint=_digest(_canonical_json(request)),
+            owner=_digest(caller)[:32],
         )
 
 
@@ -166,6 +179,8 @@ class Idempotency:
         monotonic: Callable[[], float] = time.monotonic,
         first_poll_seconds: float = 0.02,
         max_poll_seconds: float = 0.5,
+        max_chars_per_caller: int = 8 * 1_048_576,
+        max_record_chars: int = 65_536,
     ) -> None:
         """``wait_seconds``: how long a retry waits for a first create in flight (the request
         deadline). ``lease_seconds``: how long a claim may stay pending before it counts as
@@ -178,6 +193,8 @@ class Idempotency:
         self._monotonic = monotonic
         self._first_poll = first_poll_seconds
         self._max_poll = max_poll_seconds
+        self._share = max_chars_per_caller
+        self._max_record = max_record_chars
 
     async def run(self, call: IdempotentCall, create: Callable[[], Awaitable[Ticket]]) -> Ticket:
         claim = Record(
@@ -189,6 +206,14 @@ class Idempotency:
         first = await self._claim_or_wait(call, claim)
         if first is not None:
             return first
+        if await self._over_share(call):
+            await self._release(call, claim)
+            raise RateLimited(
+                f"this caller's {HEADER} records fill its share of the gateway's store "
+                f"({self._share:,} characters a day, "
+                "ITSM_GATEWAY_IDEMPOTENCY_MAX_BYTES_PER_CALLER); "
+                f"create without an {HEADER}, or later"
+            )
         try:
             ticket = await create()
         except GatewayError as error:
@@ -201,8 +226,33 @@ class Idempotency:
             # A bug or a cancelled request: the write may have been sent already.
             await self._record(call, Record("unknown", call.fingerprint, status=502))
             raise
-        await self._record(call, Record("done", call.fingerprint, ticket=ticket))
+        await self._record(call, self._kept(call, ticket))
         return ticket
+
+    async def _over_share(self, call: IdempotentCall) -> bool:
+        try:
+            return await self._store.usage(call.owner) >= self._share
+        except GatewayError as error:
+            log.warning("could not read a caller's share of the idempotency store: %s", error)
+            return False  # the claim itself was stored: the store answers again
+
+    def _kept(self, call: IdempotentCall, ticket: Ticket) -> Record:
+        """The record of a created ticket, within ``max_record_chars``: whole, or its ids with
+        every other field named as not kept."""
+        whole = Record("done", call.fingerprint, ticket=ticket)
+        if len(whole.to_json()) <= self._max_record:
+            return whole
+        ids = {TicketField.TICKET_NUMBER, TicketField.SYS_ID}
+        why = (
+            f"the first answer to {HEADER} {call.key} was larger than the gateway keeps for "
+            f"replays ({self._max_record:,} characters); fetch the ticket for this field"
+        )
+        trimmed = Ticket(
+            values={f: v for f, v in ticket.values.items() if f in ids},
+            refused={f: why for f in ticket.values if f not in ids},
+            untaken=ticket.untaken,
+        )
+        return Record("done", call.fingerprint, ticket=trimmed)
 
     async def _claim_or_wait(self, call: IdempotentCall, claim: Record) -> Ticket | None:
         """``None`` once this request holds the key; the first answer when there is one."""
@@ -240,9 +290,14 @@ class Idempotency:
     async def _record(self, call: IdempotentCall, record: Record) -> None:
         # Unrecorded, the claim stays pending and reads as unknown once its lease ends: never a
         # duplicate.
+        text = record.to_json()
         await self._logged_if_failed(
-            self._store.replace(call.storage_key, record.to_json()),
+            self._store.replace(call.storage_key, text),
             f"record the {record.state} outcome of idempotent create {call.storage_key[:12]}",
+        )
+        await self._logged_if_failed(
+            self._store.charge(call.owner, len(text) + len(call.storage_key)),
+            f"count idempotent create {call.storage_key[:12]} in its caller's share",
         )
 
     async def _release(self, call: IdempotentCall, claim: Record) -> None:

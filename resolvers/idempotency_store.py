@@ -34,6 +34,14 @@ class IdempotencyStore(Protocol):
         """Delete ``key`` if it still holds ``value`` (a claim never deletes another's)."""
         ...
 
+    async def usage(self, owner: str) -> int:
+        """The characters ``owner`` (a caller's digest) stored within the last TTL."""
+        ...
+
+    async def charge(self, owner: str, chars: int) -> None:
+        """Count ``chars`` more stored by ``owner``; the count ends a TTL after its last charge."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -55,6 +63,7 @@ class MemoryIdempotencyStore:
         # In expiry order: the TTL is one for all and every write moves its key to the end.
         self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._chars = 0
+        self._usage: dict[str, tuple[float, int]] = {}  # owner -> (expires at, chars)
 
     async def claim(self, key: str, value: str) -> str | None:
         self._drop_expired()
@@ -79,9 +88,19 @@ class MemoryIdempotencyStore:
         if held is not None and held[1] == value:
             self._remove(key)
 
+    async def usage(self, owner: str) -> int:
+        expires_at, chars = self._usage.get(owner, (0.0, 0))
+        return chars if expires_at > self._clock() else 0
+
+    async def charge(self, owner: str, chars: int) -> None:
+        now = self._clock()
+        self._usage = {o: u for o, u in self._usage.items() if u[0] > now}  # forget idle owners
+        self._usage[owner] = (now + self._ttl, await self.usage(owner) + chars)
+
     async def aclose(self) -> None:
         self._entries.clear()
         self._chars = 0
+        self._usage.clear()
 
     def __len__(self) -> int:
         self._drop_expired()

@@ -72,11 +72,13 @@ class _Opened:
 @dataclass(frozen=True, slots=True)
 class CallContext:
     """Per-request facts: for the ITSM (the request id), for policies (the caller's roles, as
-    realm roles and ``client:role``), and the caller's ``Idempotency-Key`` for a create."""
+    realm roles and ``client:role``), the caller's ``Idempotency-Key`` for a create, and who the
+    caller is (``caller``: its user and client), whose idempotency keys are its own."""
 
     request_id: str | None = None
     roles: frozenset[str] = frozenset()
     idempotency_key: str | None = None
+    caller: str = ""
 
     def headers(self) -> Mapping[str, str]:
         return {"X-Request-ID": self.request_id} if self.request_id else {}
@@ -100,6 +102,7 @@ class TicketService:
         limits: InputLimits | None = None,
         deadline_seconds: float = 60.0,
         idempotency: IdempotencyStore | None = None,
+        idempotency_share: int = 8 * 1_048_576,
     ) -> None:
         """``idempotency``: where creates' ``Idempotency-Key``s are kept (default: in this
         process's memory, 24 hours)."""
@@ -111,6 +114,7 @@ class TicketService:
             idempotency if idempotency is not None else MemoryIdempotencyStore(),
             wait_seconds=deadline_seconds,
             lease_seconds=deadline_seconds + _CLAIM_LEASE_MARGIN_SECONDS,
+            max_chars_per_caller=idempotency_share,
         )
 
     async def fetch(
@@ -161,6 +165,7 @@ class TicketService:
                 write=write,
                 fields=reading.fields,
                 zone=reading.zone,
+                caller=context.caller,
             )
             ticket = await self._idempotency.run(call, send)
         return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))

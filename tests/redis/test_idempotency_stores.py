@@ -51,8 +51,12 @@ def ticket(number: str = "INC0010001", sys_id: str = "a" * 32) -> Ticket:
     )
 
 
-def call(key: str = "key-1", fingerprint: str = "request-1") -> IdempotentCall:
-    return IdempotentCall(key=key, storage_key=f"storage-{key}", fingerprint=fingerprint)
+def call(
+    key: str = "key-1", fingerprint: str = "request-1", owner: str = "caller-1"
+) -> IdempotentCall:
+    return IdempotentCall(
+        key=key, storage_key=f"storage-{owner}-{key}", fingerprint=fingerprint, owner=owner
+    )
 
 
 class FakeCreate:
@@ -177,6 +181,12 @@ class Watched:
     async def release(self, key: str, value: str) -> None:
         await self._store.release(key, value)
 
+    async def usage(self, owner: str) -> int:
+        return await self._store.usage(owner)
+
+    async def charge(self, owner: str, chars: int) -> None:
+        await self._store.charge(owner, chars)
+
     async def aclose(self) -> None:
         await self._store.aclose()
 
@@ -201,6 +211,58 @@ async def test_replace_overwrites_and_keys_expire(subject: StoreUnderTest) -> No
     assert await store.claim("k", "again") == "done"
     await subject.expire_all()
     assert await store.claim("k", "again") is None
+
+
+async def test_each_owner_has_its_own_usage_which_expires(subject: StoreUnderTest) -> None:
+    store = subject.store
+    await store.charge("alice", 100)
+    await store.charge("alice", 50)
+    await store.charge("bob", 7)
+    assert (await store.usage("alice"), await store.usage("bob")) == (150, 7)
+    assert await store.usage("nobody") == 0
+    await subject.expire_all()
+    assert await store.usage("alice") == 0
+
+
+# -- fair shares ------------------------------------------------------------------------------
+
+
+async def test_a_caller_over_its_share_is_refused_and_others_are_not(
+    subject: StoreUnderTest,
+) -> None:
+    idempotency = subject.idempotency(max_chars_per_caller=2000)
+    first = FakeCreate(ticket())
+    await idempotency.run(call("k1", owner="flood"), first)
+    # The flooder's first record (about 500 characters) is within its share; fill it.
+    await subject.store.charge("flood", 2000)
+    refused = FakeCreate(ticket("INC0010002"))
+    with pytest.raises(RateLimited) as error:
+        await idempotency.run(call("k2", "request-2", owner="flood"), refused)
+    assert refused.calls == 0 and "IDEMPOTENCY_MAX_BYTES_PER_CALLER" in error.value.message
+    # Its existing key still replays; another caller still creates with its keys.
+    assert await idempotency.run(call("k1", owner="flood"), FakeCreate()) == ticket()
+    other = FakeCreate(ticket("INC0010003"))
+    await idempotency.run(call("k2", "request-2", owner="calm"), other)
+    assert other.calls == 1
+    # The refused key was released: once the share frees, the flooder's retry creates.
+    await subject.expire_all()
+    await idempotency.run(call("k2", "request-2", owner="flood"), refused)
+    assert refused.calls == 1
+
+
+async def test_a_first_answer_too_large_to_keep_replays_its_ids(subject: StoreUnderTest) -> None:
+    idempotency = subject.idempotency(max_record_chars=400)
+    big = Ticket(
+        {
+            TicketField.TICKET_NUMBER: "INC0010001",
+            TicketField.SYS_ID: "a" * 32,
+            TicketField.SHORT_DESCRIPTION: "x" * 1000,
+        }
+    )
+    assert await idempotency.run(call(), FakeCreate(big)) == big  # the first answer is whole
+    replay = await idempotency.run(call(), FakeCreate())
+    assert replay.values == {TicketField.TICKET_NUMBER: "INC0010001", TicketField.SYS_ID: "a" * 32}
+    assert "larger than the gateway keeps" in replay.refused[TicketField.SHORT_DESCRIPTION]
 
 
 # -- one create per key ----------------------------------------------------------------------

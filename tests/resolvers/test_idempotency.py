@@ -386,3 +386,22 @@ async def test_the_service_uses_the_store_it_is_given(itsm: FakeItsm) -> None:
     assert await create(first, "k1") == await create(second, "k1")
     assert len(itsm.creates) == 1
     assert len(store) == 1
+
+
+def test_a_key_is_the_callers_own() -> None:
+    details = ConnectionDetails(connection_id="acme")
+    made = [
+        IdempotentCall.for_create(
+            "key-1",
+            details,
+            table="incident",
+            write=WriteRequest(native={"short_description": "x"}),
+            fields=frozenset(),
+            zone=UTC,
+            caller=caller,
+        )
+        for caller in ("alice|ui", "bob|ui", "alice|ui")
+    ]
+    assert made[0].storage_key != made[1].storage_key  # two callers never share a key
+    assert made[0].storage_key == made[2].storage_key
+    assert made[0].owner != made[1].owner
