@@ -45,6 +45,7 @@ from connectors.http import (
     call_or_raise,
     scrub_body,
     scrubbed,
+    target_key,
 )
 from connectors.servicenow.answers import ANSWERS
 
@@ -179,7 +180,11 @@ class OAuthTokenCache:
     async def _fetch(
         self, grant: OAuthGrant, *, host: str, headers: Mapping[str, str], scrub: Scrubber
     ) -> tuple[str, float]:
-        target = Target(key=grant.instance_url, name=f"ServiceNow at {host}", host=host)
+        # The account's own breaker and slots (its key holds no secret: a digest of them).
+        account = hashlib.sha256("\x1f".join(grant.key[1:]).encode()).hexdigest()[:24]
+        target = Target(
+            key=target_key(grant.instance_url, account), name=f"ServiceNow at {host}", host=host
+        )
         name = target.name
 
         def attempt() -> Awaitable[httpx.Response]:

@@ -132,6 +132,7 @@ class ServiceNowConnectorFactory:
             scrub=scrub,
             headers=headers,
             resilience=self._resilience,
+            account=credentials.account_key(),
         )
 
         def get(table: str, params: Mapping[str, str]) -> Awaitable[Any]:
