@@ -37,7 +37,7 @@ def test_the_rest_model_keeps_secrets_out_of_repr_and_reads_into_details() -> No
 def test_profile_keys_are_the_plain_keys_and_each_secret_by_env_or_file() -> None:
     plain = [key.attribute for key in CONNECTION_KEYS if key.in_profile and not key.secret]
 
-    assert profiles.PLAIN_KEYS == (*plain, "roles")
+    assert profiles.PLAIN_KEYS == (*plain, "tables", "roles")
     assert "connection_id" not in profiles.PLAIN_KEYS  # a profile is named, it names none
     for key in SECRET_KEYS:
         assert f"{key.attribute}_env" in profiles._KEYS
