@@ -58,6 +58,20 @@ class AuthRule:
 
 
 @dataclass(frozen=True)
+class IdRule:
+    """What a ticket number or record id looks like in this tool (an allow-list: anything else
+    is refused before any call, on both doors alike), and the refusal, a template with
+    ``{name}`` (``ticketNumber``, ``sysId``) and ``{value}`` (quoted, cut to 80 characters)."""
+
+    pattern: re.Pattern[str]
+    refusal: str
+
+    def check(self, name: str, value: str) -> None:
+        if not self.pattern.fullmatch(value):
+            raise BadInput(self.refusal.format(name=name, value=repr(value[:80])))
+
+
+@dataclass(frozen=True)
 class ProfileScope:
     """What a connection profile opens to callers, in this tool's terms: the tables (ServiceNow),
     projects (Jira) or queues (RT) listed in its ``tables``; ``default``: what a profile that
@@ -88,6 +102,9 @@ class Capabilities:
     auth_rule: AuthRule | None = None
     # What a connection profile's ``tables`` names for this tool, and its default.
     profile_scope: ProfileScope = ProfileScope("table")
+    # What its ticket numbers (fetch) and record ids (update) look like; None: any text.
+    number_rule: IdRule | None = None
+    id_rule: IdRule | None = None
 
     def check_operation(self, operation: Operation) -> None:
         if operation not in self.operations:

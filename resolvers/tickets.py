@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TypeVar
 
-from connectors.capabilities import Capabilities, Operation
+from connectors.capabilities import Capabilities, IdRule, Operation
 from connectors.errors import BadInput, ItsmTimeout
 from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, WriteRequest
@@ -64,6 +64,7 @@ class TicketAnswer:
 @dataclass(frozen=True, slots=True)
 class _Opened:
     connector: Connector
+    capabilities: Capabilities
     noun: str  # what messages call the record ("incident", "issue")
     table: str  # the table or project written to (part of an idempotency fingerprint)
     fields: frozenset[TicketField]  # what to read: the asked fields the tool has, and the ids
@@ -130,6 +131,7 @@ class TicketService:
         number = _identifier("ticketNumber", number, "ticketNumber is required, e.g. INC0010001")
         _note("fetch", number)
         opened = await self._open(connection, context, Operation.FETCH, reading)
+        _check_id(opened.capabilities.number_rule, "ticketNumber", number)
         async with self._deadline_of("fetch"):
             ticket = await opened.connector.fetch(number, opened.fields, reading.zone)
         return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))
@@ -187,6 +189,7 @@ class TicketService:
         self._check_write(write)
         _note("update")
         opened = await self._open(connection, context, Operation.UPDATE, reading, write)
+        _check_id(opened.capabilities.id_rule, "sysId", sys_id)
         async with self._deadline_of("update"):
             ticket = await opened.connector.update(sys_id, write, opened.fields, reading.zone)
         return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))
@@ -242,6 +245,7 @@ class TicketService:
         connector = self._registry.open(connection, extra_headers=context.headers())
         return _Opened(
             connector=connector,
+            capabilities=capabilities,
             noun=self._registry.display_noun(connection),
             table=self._registry.record_noun(connection),
             fields=read | _ALWAYS_READ,
@@ -272,6 +276,12 @@ def _identifier(name: str, value: str | None, required: str) -> str:
     if len(ident) > MAX_ID_LENGTH:
         raise BadInput(f"{name} is too long; at most {MAX_ID_LENGTH} characters are accepted")
     return ident
+
+
+def _check_id(rule: IdRule | None, name: str, value: str) -> None:
+    """The tool's own allow-list for numbers and ids, before any call, on both doors alike."""
+    if rule is not None:
+        rule.check(name, value)
 
 
 def _note(operation: str, number: str | None = None) -> None:

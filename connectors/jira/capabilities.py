@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import re
 
-from connectors.capabilities import AuthRule, Capabilities, Operation, ProfileScope, TableRule
+from connectors.capabilities import (
+    AuthRule,
+    Capabilities,
+    IdRule,
+    Operation,
+    ProfileScope,
+    TableRule,
+)
 from connectors.connection_keys import AuthType
 from connectors.fields import TicketField
 from connectors.jira.mapping import FIELDS
@@ -71,4 +78,12 @@ JIRA = Capabilities(
     ),
     # No project is the default one: a Jira profile lists the projects callers may use.
     profile_scope=ProfileScope("project"),
+    number_rule=IdRule(
+        re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}-[1-9][0-9]{0,17}"),
+        "{name} {value} is not a Jira issue key such as DESK-1",
+    ),
+    id_rule=IdRule(
+        re.compile(r"[1-9][0-9]{0,18}|[A-Za-z][A-Za-z0-9_]{0,254}-[1-9][0-9]{0,17}"),
+        "{name} {value} is not a Jira issue id or key (such as 10001 or DESK-1)",
+    ),
 )

@@ -7,12 +7,26 @@ severity and closure notes are ticket custom fields of those names (an RT admin 
 
 from __future__ import annotations
 
-from connectors.capabilities import AuthRule, Capabilities, Operation, ProfileScope, TableRule
+import re
+
+from connectors.capabilities import (
+    AuthRule,
+    Capabilities,
+    IdRule,
+    Operation,
+    ProfileScope,
+    TableRule,
+)
 from connectors.connection_keys import AuthType
 from connectors.fields import TicketField, WritableField
 
 F = TicketField
 W = WritableField
+
+TICKET_ID = IdRule(
+    re.compile(r"[1-9][0-9]{0,17}"),
+    "{name} {value} is not a Request Tracker ticket id: a number such as 17",
+)
 
 REQUEST_TRACKER = Capabilities(
     itsm_type="rt",
@@ -72,4 +86,6 @@ REQUEST_TRACKER = Capabilities(
     ),
     # Queues live in the ticket, so the connector holds a profile's tickets to its queues.
     profile_scope=ProfileScope("queue", default=("General",), in_table=False),
+    number_rule=TICKET_ID,
+    id_rule=TICKET_ID,  # RT's number is its id
 )

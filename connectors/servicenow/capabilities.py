@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from connectors.capabilities import Capabilities, Operation, ProfileScope, TableRule
+from connectors.capabilities import Capabilities, IdRule, Operation, ProfileScope, TableRule
 from connectors.fields import TicketField, WritableField
 from connectors.servicenow.mapping import COLUMNS
 from connectors.servicenow.writes import CANONICAL_COLUMNS, CHOICE_FIELDS
@@ -54,4 +54,15 @@ SERVICENOW = Capabilities(
     # A profile opens the incident table unless it lists others: the operator's account reaches
     # sys_user, sys_properties or any other table only where the operator named it.
     profile_scope=ProfileScope("table", default=("incident",)),
+    # A number goes into an encoded query: letters, digits, '_' and '-' only, so that nothing
+    # (a '^', an '=', a "javascript:" expression) can change the query.
+    number_rule=IdRule(
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}"),
+        "{name} {value} is not a ServiceNow number such as INC0010001 (letters, digits, '_' "
+        "and '-', at most 40)",
+    ),
+    id_rule=IdRule(
+        re.compile(r"[0-9a-fA-F]{32}"),
+        "{name} {value} is not a ServiceNow sys_id: 32 hexadecimal characters",
+    ),
 )
