@@ -104,6 +104,8 @@ def request_context(
                     span.set_attribute("itsm_gateway.operation", trail.operation)
             seconds = time.perf_counter() - started
             metrics.request(door, trail.operation, response.status, seconds)
+            for operation, _ in trail.untaken:
+                metrics.write_not_taken(trail.itsm_type or "-", operation)
             _log_request(request, response.status, seconds, trail)
             return response
         finally:
@@ -145,6 +147,9 @@ def _log_request(request: web.Request, status: int, seconds: float, trail: Trail
     }
     if trail.tickets:
         extra["ticket"] = trail.tickets[0] if len(trail.tickets) == 1 else trail.tickets
+    if trail.untaken:
+        # Which fields did not take, by name only: their values may be anything.
+        extra["untaken"] = [name for _, names in trail.untaken for name in names]
     log.info("%s %s", request.method, request.path, extra=extra)
 
 
@@ -159,7 +164,9 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
                 "gateway accepts; send a smaller body"
             ) from None
     except GatewayError as error:
-        return _error_renderer(request.path)(error.status, error.code, error.message, error.headers)
+        return _error_renderer(request.path)(
+            error.status, error.code, error.message, error.headers, written=error.written
+        )
     except web.HTTPException as error:
         if error.status < 400:
             raise
