@@ -93,6 +93,13 @@ class WritePlan:
     status: StatusTarget | None = None
     resolution: object | None = None
     comments: tuple[NewComment, ...] = ()
+    # The Jira field ids a TicketInput field gave ("summary": "shortDescription"): a value that
+    # did not take is named as the caller named it; the others came from ticketJSON.
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+    def caller_name(self, name: str) -> str:
+        """How the caller named Jira's field ``name``."""
+        return self.origins.get(name, f"ticketJSON.{name}")
 
     @property
     def needs_service_desk(self) -> bool:
@@ -114,10 +121,13 @@ def plan_write(
     for name, value in native.items():
         if name not in ("status", "resolution", "comment"):
             fields[name] = _native_value(name, value)
+    origins: dict[str, str] = {}
     if W.SHORT_DESCRIPTION in canonical:
         fields["summary"] = canonical[W.SHORT_DESCRIPTION]
+        origins["summary"] = W.SHORT_DESCRIPTION.value
     if W.LONG_DESCRIPTION in canonical:
         fields["description"] = _adf_or_none(canonical[W.LONG_DESCRIPTION])
+        origins["description"] = W.LONG_DESCRIPTION.value
 
     status = _status(native, canonical)
     if creating and status is not None:
@@ -134,7 +144,7 @@ def plan_write(
     if "resolution" in native and status is None:
         fields["resolution"] = resolution  # no transition to carry it: Jira judges the edit
         resolution = None
-    return WritePlan(fields, status, resolution, _comments(native, canonical))
+    return WritePlan(fields, status, resolution, _comments(native, canonical), origins)
 
 
 def _refuse_names(native: Iterable[object], project_key: str) -> None:
