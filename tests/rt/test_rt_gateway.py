@@ -6,6 +6,7 @@ must know what RT holds rather than what the gateway says.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import Any
@@ -100,11 +101,12 @@ async def test_comments_and_work_notes_stay_apart(door: Any, rt_stack: RtStack) 
 
 
 async def test_an_update_with_a_value_rt_refuses_is_answered_and_reported(
-    door: Any, rt_stack: RtStack
+    door: Any, rt_stack: RtStack, caplog: pytest.LogCaptureFixture
 ) -> None:
     """RT answers 200 to an update whose status it refused. The ticket exists: it is answered
     (200), the value that did not take is named with what RT holds, and the rest of the write,
     the note included, is applied."""
+    caplog.set_level(logging.INFO, logger="itsm_gateway.access")
     sys_id = created(await door.create(rt_stack, {"Subject": unique("Disk full")}, ["sysId"]))
     renamed = unique("Disk full on db-01")
 
@@ -135,6 +137,10 @@ async def test_an_update_with_a_value_rt_refuses_is_answered_and_reported(
         assert outcome.extensions["ticket"] == {"ticketNumber": sys_id, "sysId": sys_id}
     held = await rt_stack.rt_ticket(sys_id)
     assert (held["Subject"], held["Status"]) == (renamed, "new")  # just as the answer says
+    # The access line names the field, never the value.
+    access = [r for r in caplog.records if r.name == "itsm_gateway.access"]
+    (line,) = [r for r in access if getattr(r, "operation", None) == "update"]
+    assert line.untaken == ["ticketJSON.Status"]  # type: ignore[attr-defined]
 
 
 async def test_a_create_rt_takes_only_in_part_is_answered_and_reported(
