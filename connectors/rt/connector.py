@@ -35,6 +35,7 @@ from connectors.rt.client import Answer, RestClient, auth_header
 from connectors.rt.mapping import (
     ATTACHMENT_COLUMNS,
     HISTORY_COLUMNS,
+    HISTORY_EXPANSIONS,
     HISTORY_FIELDS,
     TEXT_FIELDS,
     search_params,
@@ -240,7 +241,9 @@ class RtConnector:
         wants_text = bool(fields & TEXT_FIELDS)
         item, history, attachments = await together(
             self._item(ticket_id, ticket_columns(fields) | set(columns)),
-            self._pages(f"ticket/{ticket_id}/history", HISTORY_COLUMNS, "read_journal")
+            self._pages(
+                f"ticket/{ticket_id}/history", HISTORY_COLUMNS, "read_journal", HISTORY_EXPANSIONS
+            )
             if wants_history
             else None,
             self._pages(f"ticket/{ticket_id}/attachments", ATTACHMENT_COLUMNS, "read_attachments")
@@ -264,13 +267,24 @@ class RtConnector:
             raise TicketNotFound(self._not_found(ticket_id))
         return matches[0]
 
-    async def _pages(self, path: str, columns: str, operation: str) -> list[Mapping[str, Any]]:
+    async def _pages(
+        self,
+        path: str,
+        columns: str,
+        operation: str,
+        expansions: Mapping[str, str] | None = None,
+    ) -> list[Mapping[str, Any]]:
         """Every item of a collection. RT gives no total to an account that is not a superuser,
         and leaves out of a page the items the account may not see (outgoing mail records), so
         a short page is not the last: pages are read until one comes back empty."""
         found: list[Mapping[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
-            params = {"fields": columns, "per_page": str(PER_PAGE), "page": str(page)}
+            params = {
+                "fields": columns,
+                **(expansions or {}),
+                "per_page": str(PER_PAGE),
+                "page": str(page),
+            }
             answer = await self._client.request("GET", path, params=params, operation=operation)
             items = _items(answer, self._client.name)
             found.extend(items)

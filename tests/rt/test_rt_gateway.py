@@ -23,6 +23,8 @@ pytestmark = pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
 
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000")
 READABLE = [name for name in FIELD_NAMES if name in REQUEST_TRACKER.readable]
+# People are answered by display name (RT's RealName): the gateway's account is "ITSM Gateway".
+API_USER_NAME = "ITSM Gateway"
 
 
 def unique(text: str) -> str:
@@ -68,8 +70,8 @@ async def test_create_then_fetch_every_field_rt_has(door: Any, rt_stack: RtStack
         "comments": [],
         "workNotes": [],
         "closureNotes": [],
-        "createdBy": API_USER,
-        "updatedBy": API_USER,
+        "createdBy": API_USER_NAME,
+        "updatedBy": API_USER_NAME,
         "resolvedBy": "",
         "closedBy": "",
     }
@@ -95,7 +97,7 @@ async def test_comments_and_work_notes_stay_apart(door: Any, rt_stack: RtStack) 
     assert [n["comment"] for n in updated.details["comments"]] == ["We are on it."]
     comments = second.details["comments"]
     assert [n["comment"] for n in comments] == ["We are on it.", "Fixed, please check."]
-    assert {n["commentBy"] for n in comments} == {API_USER}
+    assert {n["commentBy"] for n in comments} == {API_USER_NAME}
     assert all(TIME.fullmatch(n["commentTime"]) for n in comments)
     assert comments[0]["commentTime"] <= comments[1]["commentTime"]
 
@@ -186,9 +188,9 @@ async def test_resolve_with_closure_notes_then_reopen(door: Any, rt_stack: RtSta
     assert resolved.status == 200, resolved
     # The reply went first, and did not reopen the ticket it resolved.
     assert resolved.details["ticketStatus"] == "resolved"
-    assert resolved.details["resolvedBy"] == API_USER
+    assert resolved.details["resolvedBy"] == API_USER_NAME
     (note,) = resolved.details["closureNotes"]
-    assert (note["closureNote"], note["closureNoteBy"]) == ("Access point replaced.", API_USER)
+    assert (note["closureNote"], note["closureNoteBy"]) == ("Access point replaced.", API_USER_NAME)
     assert [c["comment"] for c in resolved.details["comments"]] == ["Replaced the access point."]
     assert TIME.fullmatch(resolved.details["resolvedTime"])
     # RT keeps Resolved when a ticket is reopened; the gateway reports what RT says.
@@ -206,7 +208,7 @@ async def test_basic_auth_works_as_well(door: Any, rt_stack: RtStack) -> None:
 
     fetched = await door.fetch(rt_stack, sys_id, ["createdBy"], connection)
 
-    assert fetched.details == {"createdBy": API_USER}
+    assert fetched.details == {"createdBy": API_USER_NAME}
 
 
 async def test_unknown_ticket(door: Any, rt_stack: RtStack) -> None:

@@ -58,7 +58,7 @@ async def test_ticket_input_is_written_as_rt_fields(rt_stack: RtStack) -> None:
         "category": "Hardware",
         "subCategory": "Laptop",
         "comments": [],
-        "workNotes": [{"workNote": "Asked for the serial number.", "workNoteBy": "gateway"}],
+        "workNotes": [{"workNote": "Asked for the serial number.", "workNoteBy": "ITSM Gateway"}],
         "closureNotes": [],
     }
 
@@ -69,7 +69,7 @@ async def test_ticket_input_is_written_as_rt_fields(rt_stack: RtStack) -> None:
 
     updated = answer.json()["data"]["updateTicket"]
     assert updated["ticketStatus"] == "resolved"
-    assert updated["comments"] == [{"comment": "Replaced the disk.", "commentBy": "gateway"}]
+    assert updated["comments"] == [{"comment": "Replaced the disk.", "commentBy": "ITSM Gateway"}]
     assert updated["closureNotes"] == [{"closureNote": "Disk"}]
 
 

@@ -33,7 +33,10 @@ def search(columns: str = "", **expansions: str) -> dict[str, str]:
 
 
 def page(fields: str, number: int) -> dict[str, str]:
-    return {"fields": fields, "per_page": "100", "page": str(number)}
+    params = {"fields": fields, "per_page": "100", "page": str(number)}
+    if fields == HISTORY:  # each transaction's author expanded: answered by display name
+        params["fields[Creator]"] = "Name,RealName"
+    return params
 
 
 HISTORY = "Type,Field,NewValue,Created,Creator"
