@@ -40,6 +40,7 @@ from connectors.jira.mapping import (
     time_left,
     values_from_issue,
 )
+from connectors.jira.people import account_of
 from connectors.jira.write_outcome import read_back_fields, untaken
 from connectors.jira.writes import NewComment, StatusTarget, WritePlan, plan_write
 from connectors.model import RefusedRead, Ticket, WriteRequest, WrittenTicket
@@ -220,6 +221,7 @@ class JiraConnector:
                 f"{self._project_key} must name the Jira project to create the issue in "
                 "(its key, e.g. DESK)"
             )
+        plan = await self._with_people(plan)
         project = await self._project_details(self._project)
         if plan.needs_service_desk:
             _require_service_desk(project, self._project)
@@ -245,6 +247,22 @@ class JiraConnector:
         )
         return await self._read_back(written, plan, "created", fields)
 
+    async def _with_people(self, plan: WritePlan) -> WritePlan:
+        """``plan`` with its canonical people found (``connectors.jira.people``): before
+        anything is written, so an unknown or ambiguous name writes nothing."""
+        if not plan.people:
+            return plan
+        found: dict[str, object] = {}
+        for jira_field, (given_as, person) in plan.people.items():
+            found[jira_field] = {"accountId": await account_of(self._client, given_as, person)}
+        origins = {jira_field: given_as for jira_field, (given_as, _) in plan.people.items()}
+        return replace(
+            plan,
+            fields={**plan.fields, **found},
+            origins={**plan.origins, **origins},
+            people={},
+        )
+
     async def _project_details(self, project: str) -> Mapping[str, Any]:
         details = await self._client.request(
             "GET",
@@ -263,7 +281,9 @@ class JiraConnector:
     ) -> Ticket:
         if not (_ID.fullmatch(sys_id or "") or _KEY.fullmatch(sys_id or "")):
             raise BadInput("sysId must be a Jira issue id (digits, such as 10001) or key")
-        plan = plan_write(write, creating=False, project_key=self._project_key)
+        plan = await self._with_people(
+            plan_write(write, creating=False, project_key=self._project_key)
+        )
         not_found = f"No Jira issue {sys_id} in {self._host}"
         current = await self._issue(
             sys_id,
