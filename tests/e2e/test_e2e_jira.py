@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import shlex
 import signal
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -465,6 +466,35 @@ async def test_update_status_through_ticket_input(stack: Stack, jira: Jira) -> N
         "updateTicket",
     )
     assert outcome.details == {"ticketStatus": "Work in progress"}
+
+
+@pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+async def test_a_keyed_create_that_did_not_take_whole_replays_the_same_answer(
+    door, stack: Stack, jira: Jira
+) -> None:
+    """An automation rule (the emulator's ``automation_edits``) resets the priority: the create
+    is answered and reported, and a retry with its Idempotency-Key gets that same answer."""
+    jira.state.faults.automation_edits = {"priority": {"name": "Lowest"}}
+    ticket_json = {"summary": f"Keyed {uuid.uuid4().hex[:8]}", "priority": {"name": "High"}}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    before = len(jira.state.issues)
+
+    first = await door.create(
+        stack, ticket_json, ["ticketNumber", "sysId"], jira.connection(table="DESK"), key
+    )
+    again = await door.create(
+        stack, ticket_json, ["ticketNumber", "sysId"], jira.connection(table="DESK"), key
+    )
+
+    assert first.status == 201, first
+    assert "ticketJSON.priority 'High' (it holds 'Lowest')" in first.message
+    assert (again.status, again.message, again.details) == (
+        first.status,
+        first.message,
+        first.details,
+    )
+    assert again.extensions == first.extensions
+    assert len(jira.state.issues) == before + 1
 
 
 PEOPLE_UPDATE = (
