@@ -154,7 +154,7 @@ def build_schema(
         config=StrawberryConfig(scalar_map=SCALARS, default_resolver=field_value),
         extensions=[
             checked_documents(limit_rules(limits, introspection=introspection), limits.max_tokens),
-            WriteNotices,
             *execution_spans(tracer),
+            WriteNotices,
         ],
     )
