@@ -8,6 +8,9 @@ a traceback without leaking them.
 
 from __future__ import annotations
 
+import hmac
+import re
+import secrets
 from dataclasses import dataclass, field
 
 from connectors.connection_keys import (
@@ -32,6 +35,10 @@ from connectors.errors import BadInput
 __all__ = ["REQUIRED_CREDENTIALS", "AuthType", "Connection", "Credentials"]
 
 _POSITION = {key.attribute: index for index, key in enumerate(CREDENTIAL_KEYS)}
+_ACCOUNT_KEY_SECRET = secrets.token_bytes(32)  # per process; only ever compared within it
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+_HEADER_KEYS = frozenset({TOKEN, API_KEY})  # sent in a header as they are
 
 
 @dataclass(frozen=True, slots=True, init=False, repr=False)
@@ -68,6 +75,14 @@ class Credentials:
     api_key = KeyValue(API_KEY)
     token = KeyValue(TOKEN)
 
+    def account_key(self) -> str:
+        """Which account this is, as a short digest of the auth type and every credential: the
+        key that keeps one account's circuit breaker and concurrency slots apart from another's
+        on the same instance. Keyed by a secret drawn when the process starts, so the digest
+        reveals nothing of the credentials, not even whether two processes saw the same ones."""
+        material = "\x1f".join([self.auth_type.value, *(value or "" for value in self.values)])
+        return hmac.new(_ACCOUNT_KEY_SECRET, material.encode(), "sha256").hexdigest()[:24]
+
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, so that error messages quoting an ITSM can be scrubbed of them."""
         return tuple(value for key in CREDENTIAL_KEYS if key.secret and (value := self.value(key)))
@@ -83,6 +98,32 @@ class Credentials:
         if missing:
             names = ", ".join(key_path(key, within) for key in missing)
             raise BadInput(f"authType {self.auth_type.value} needs {names}; add them and retry")
+        self._check_sendable(within)
+
+    def _check_sendable(self, within: str) -> None:
+        """``BadInput`` for a value that cannot travel as the ITSM needs it (never quoting it: it
+        may be a secret): no credential holds a control character; a token or API key goes
+        into a header as it is, so visible ASCII only; a Basic user name cannot hold a colon,
+        which separates it from the password (RFC 7617)."""
+        for key in CREDENTIAL_KEYS:
+            value = self.value(key)
+            if not value:
+                continue
+            if _CONTROL.search(value):
+                raise BadInput(
+                    f"{key_path(key, within)} holds a control character (a line break, a tab...)"
+                    "; send the value without it"
+                )
+            if key in _HEADER_KEYS and not _VISIBLE_ASCII.fullmatch(value):
+                raise BadInput(
+                    f"{key_path(key, within)} must be visible ASCII characters only (it is sent "
+                    "in an HTTP header as it is); check that it was copied whole and unchanged"
+                )
+        if self.auth_type is AuthType.BASIC and ":" in (self.username or ""):
+            raise BadInput(
+                f"{key_path(USERNAME, within)} cannot hold a colon with authType basic, where "
+                "it separates the user name from the password"
+            )
 
     def __repr__(self) -> str:
         shown = shown_values(CREDENTIAL_KEYS, self)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from datetime import tzinfo
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+import httpx
 
 from connectors.capabilities import Capabilities
 from connectors.connection import Connection
 from connectors.fields import TicketField
 from connectors.model import Ticket, WriteRequest
+from connectors.probe import Check
 
 
 class Connector(Protocol):
@@ -50,4 +53,27 @@ class ConnectorFactory(Protocol):
 
     async def aclose(self) -> None:
         """Release what the factory owns (called once, at shutdown)."""
+        ...
+
+
+@runtime_checkable
+class ProbingFactory(ConnectorFactory, Protocol):
+    """A factory whose connections ``itsm-gateway check-connection`` can check, through the
+    connector's own code (``connectors.probe``). The registry finds it (``prober``), so the
+    command names no vendor."""
+
+    def check_names(self, table: str | None) -> tuple[str, ...]:
+        """Every check ``probe`` reports for a connection to ``table`` (``None``: the default),
+        in order: what a report lists as skipped when nothing could be contacted."""
+        ...
+
+    async def probe(
+        self,
+        connection: Connection,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        timeouts: httpx.Timeout,
+    ) -> list[Check]:
+        """The checks of ``check_names``, each call sent once through ``transport`` (the
+        gateway's guarded one, closed at the end); nothing is written."""
         ...

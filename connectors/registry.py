@@ -8,7 +8,7 @@ from connectors.capabilities import Capabilities
 from connectors.connection import Connection
 from connectors.connection_keys import ITSM_TYPE
 from connectors.errors import BadInput
-from connectors.port import Connector, ConnectorFactory
+from connectors.port import Connector, ConnectorFactory, ProbingFactory
 
 
 class ConnectorRegistry:
@@ -40,6 +40,15 @@ class ConnectorRegistry:
     def record_noun(self, connection: Connection) -> str:
         """What the ITSM calls the record: the table asked for, or the connector's default."""
         return connection.table or self._factory(connection).default_table
+
+    def prober(self, itsm_type: str) -> ProbingFactory:
+        """The factory that checks connections of ``itsm_type`` (``check-connection``)."""
+        factory = self._factories.get(itsm_type.lower())
+        if not isinstance(factory, ProbingFactory):
+            probing = [n for n in self.itsm_types if isinstance(self._factories[n], ProbingFactory)]
+            known = ", ".join(probing)
+            raise BadInput(f"cannot check a connection of type {itsm_type!r}; use one of: {known}")
+        return factory
 
     def _factory(self, connection: Connection) -> ConnectorFactory:
         factory = self._factories.get(connection.itsm_type.lower())

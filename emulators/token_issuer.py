@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 from joserfc import jwt
-from joserfc.jwk import Key, RSAKey
+from joserfc.jwk import Key, OctKey, RSAKey
 
 SIGNING_ALGORITHM = "RS256"
 DEFAULT_SCOPE = "openid profile email"
@@ -78,6 +78,8 @@ class TokenIssuer:
         # When set, exchanges wait for it: lets a test pile up concurrent requests.
         self.hold_exchanges: asyncio.Event | None = None
         self._offline: dict[str, OfflineSession] = {}
+        # Keycloak signs offline tokens HS512 with a realm secret it never publishes.
+        self._offline_key = OctKey.generate_key(512)
         self.jwks_fetches = 0
         self.discovery_fetches = 0
         self._signing_key = _new_signing_key()
@@ -206,8 +208,8 @@ class TokenIssuer:
     ) -> str:
         """An offline token shaped like Keycloak's: typ Offline, no exp, aud the issuer.
 
-        (Keycloak signs them HS512 with a secret it never publishes; this one is RS256, which
-        changes nothing for a gateway that must not verify them anyway.)
+        Signed HS512 with a secret never published, as Keycloak's are: nobody but this issuer
+        can verify one.
         """
         session = OfflineSession(username, client_id, tuple(roles), dict(client_roles or {}))
         return self._offline_token(session)
@@ -223,6 +225,8 @@ class TokenIssuer:
             typ="Offline",
             audience=self.issuer,
             extra_claims={"exp": None, "scope": "openid offline_access"},
+            headers={"alg": "HS512"},
+            key=self._offline_key,
         )
         self._offline[token] = session
         return token

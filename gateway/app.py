@@ -17,15 +17,14 @@ from aiohttp import web
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 
+from connectors.catalog import connector_factories
 from connectors.http import Resilience, ResiliencePolicy
-from connectors.jira import JiraConnectorFactory
 from connectors.registry import ConnectorRegistry
-from connectors.rt import RtConnectorFactory
-from connectors.servicenow.connector import ServiceNowConnectorFactory
 from gateway.access import AccessPolicy
 from gateway.auth.access_tokens import AccessTokenVerifier
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.jwks import JwksCache
+from gateway.auth.offline_refusals import OfflineRefusals
 from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.auth.shared_exchanges import SharedExchanges
 from gateway.health import healthz, readyz
@@ -83,7 +82,10 @@ def create_app(
         # Connects only to the addresses it checked itself (DNS rebinding cannot slip past).
         transport=itsm_transport
         or guarded_transport(
-            settings.url_policy(), max_connections=settings.itsm_max_connections, tracer=tracer
+            settings.url_policy(),
+            max_connections=settings.itsm_max_connections,
+            max_answer_bytes=settings.itsm_max_answer_bytes,
+            tracer=tracer,
         ),
     )
     jwks = JwksCache(
@@ -112,6 +114,10 @@ def create_app(
             metrics=metrics,
             shared=shared_exchanges,
             shared_wait_seconds=2 * settings.keycloak_timeout_seconds,
+            refusals=OfflineRefusals(
+                refusals_per_minute=settings.keycloak_offline_refusals_per_minute
+            ),
+            recheck_seconds=settings.keycloak_offline_recheck_seconds,
         ),
     )
     # Retries, a circuit breaker and a concurrency limit per ITSM instance, shared by all calls.
@@ -127,13 +133,9 @@ def create_app(
         observer=metrics,
     )
     registry = ConnectorRegistry(
-        [
-            ServiceNowConnectorFactory(itsm_http, resilience=resilience),
-            RtConnectorFactory(itsm_http, resilience=resilience),
-            JiraConnectorFactory(
-                itsm_http, resilience=resilience, api_url=settings.jira_cloud_api_url
-            ),
-        ]
+        connector_factories(
+            itsm_http, resilience=resilience, jira_api_url=settings.jira_cloud_api_url
+        )
     )
     # Idempotency keys: shared through Redis when configured, else in this process only.
     idempotency: IdempotencyStore = (
@@ -195,6 +197,7 @@ def create_app(
         limits=GraphQLLimits(
             max_depth=settings.graphql_max_depth,
             max_tokens=settings.graphql_max_tokens,
+            max_document_bytes=settings.graphql_max_document_bytes,
             max_aliases=settings.graphql_max_aliases,
             max_tickets=settings.max_tickets_per_request,
         ),

@@ -83,6 +83,25 @@ class Settings(BaseModel):
         description="least time between two JWKS refetches caused by unknown key ids",
     )
     keycloak_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    keycloak_offline_recheck_seconds: float | None = Field(
+        default=None,
+        ge=5,
+        le=86_400,
+        description=(
+            "longest an access token exchanged for an offline token is reused before exchanging "
+            "again: how long a revoked offline token keeps working (default: the access token's "
+            "lifetime less 30 s)"
+        ),
+    )
+    keycloak_offline_refusals_per_minute: int = Field(
+        default=60,
+        ge=1,
+        le=100_000,
+        description=(
+            "offline tokens Keycloak may refuse a minute before the gateway stops sending it "
+            "tokens it has not exchanged before (429 until the pace falls)"
+        ),
+    )
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     read_roles: CommaList = Field(default=(), description="Roles that may fetch; empty: anyone")
     write_roles: CommaList = Field(
@@ -104,12 +123,24 @@ class Settings(BaseModel):
     itsm_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     itsm_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     itsm_max_connections: int = Field(default=100, ge=1, le=10_000)
+    itsm_max_answer_bytes: int = Field(
+        default=10 * 1_048_576,
+        ge=65_536,
+        le=1024 * 1_048_576,
+        description="the most the gateway reads of one ITSM answer, on the wire and decompressed",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     graphiql: bool = Field(default=True, description="Serve GraphiQL at GET /graphql")
     graphql_get: bool = Field(default=True, description="Accept GraphQL queries by GET")
     graphql_introspection: bool = Field(default=True, description="Answer introspection queries")
     graphql_max_depth: int = Field(default=8, ge=2, le=50)
     graphql_max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    graphql_max_document_bytes: int = Field(
+        default=32_768,
+        ge=1024,
+        le=1_048_576,
+        description="longest GraphQL document, comments and strings included (400 past it)",
+    )
     graphql_max_aliases: int = Field(default=15, ge=1, le=1000)
     max_tickets_per_request: int = Field(
         default=5, ge=1, le=100, description="tickets one GraphQL request may fetch or write"
@@ -137,6 +168,21 @@ class Settings(BaseModel):
     )
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
     shutdown_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
+    http_idle_timeout_seconds: float = Field(
+        default=75.0,
+        gt=0,
+        le=3600,
+        description=(
+            "closes a client connection idle this long between requests, or one that has not "
+            "sent a whole request head this long after it opened (slow clients)"
+        ),
+    )
+    http_body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="longest a client may take to send a request's body (408 past it)",
+    )
     connections: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="server-side connection profiles, from the settings file's [connections.<id>]",

@@ -80,6 +80,9 @@ def run(app: web.Application, settings: Settings, sock: socket.socket | None = N
         app,
         **listen,
         shutdown_timeout=grace,
+        # Also how long a new connection may take to send a whole request head: aiohttp starts
+        # this timer when the connection opens and closes it if no request has arrived.
+        keepalive_timeout=settings.http_idle_timeout_seconds,
         access_log=None,
         print=None,
         loop=event_loop(settings),

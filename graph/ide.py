@@ -2,9 +2,13 @@
 networks without internet access (strawberry's own page loads React and GraphiQL from a CDN).
 
 The files are checked in under ``graph/graphiql/`` (its README says where they come from and how
-to update them). Each is served as ``/graphql/assets/<stem>.<content hash>.<ext>``, so a browser
+to update them), and the page's own script is ``graph/graphiql/page.js``. Each is served as
+``/graphql/assets/<stem>.<content hash>.<ext>``, so a browser
 may keep it for a year: new content is a new name, and the page, which names them, is never
 cached. A request names an entry of a table built when the gateway starts, never a path on disk.
+
+The page carries a strict Content-Security-Policy (scripts, styles and requests from the gateway
+only, no inline script, no framing) and keeps nothing secret: see ``page.js``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,21 @@ FILES = Path(__file__).parent / "graphiql"
 
 _CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css"}
 _FOREVER = "public, max-age=31536000, immutable"
+PAGE_SCRIPT = "gateway-graphiql.js"  # how page.html names page.js
+# GraphiQL's own styles are set inline by React, hence 'unsafe-inline' for styles (not scripts).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+_PAGE_HEADERS = {
+    # The page names the files' current hashes: browsers must ask for it again each time.
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 _REFERENCE = re.compile(r'(?P<attribute>src|href)="asset:(?P<name>[^"]+)"')
 
 
@@ -44,11 +63,13 @@ class GraphiQLFiles:
         file that is not there fails here, at start, rather than as a blank page."""
         assets: dict[str, Asset] = {}
         urls: dict[str, str] = {}
-        for path in sorted((folder / "assets").iterdir()):
+        files = [(path.name, path) for path in sorted((folder / "assets").iterdir())]
+        for name, path in [*files, (PAGE_SCRIPT, folder / "page.js")]:
             body = path.read_bytes()
-            served = f"{path.stem}.{hashlib.sha256(body).hexdigest()[:16]}{path.suffix}"
-            assets[served] = Asset(body, _CONTENT_TYPES[path.suffix])
-            urls[path.name] = f"{ASSETS_PATH}/{served}"
+            stem, suffix = name.rsplit(".", 1)
+            served = f"{stem}.{hashlib.sha256(body).hexdigest()[:16]}.{suffix}"
+            assets[served] = Asset(body, _CONTENT_TYPES[f".{suffix}"])
+            urls[name] = f"{ASSETS_PATH}/{served}"
 
         def resolve(reference: re.Match[str]) -> str:
             name = reference["name"]
@@ -60,10 +81,7 @@ class GraphiQLFiles:
         return cls(page, assets)
 
     def page_response(self) -> web.Response:
-        # The page names the files' current hashes: browsers must ask for it again each time.
-        return web.Response(
-            text=self.page, content_type="text/html", headers={"Cache-Control": "no-cache"}
-        )
+        return web.Response(text=self.page, content_type="text/html", headers=_PAGE_HEADERS)
 
     async def serve_asset(self, request: web.Request) -> web.Response:
         asset = self.assets.get(request.match_info["name"])

@@ -38,10 +38,12 @@ from strawberry.extensions import max_aliases, query_depth_limiter
 @dataclass(frozen=True, slots=True)
 class GraphQLLimits:
     """The defaults are the settings' defaults (``ITSM_GATEWAY_GRAPHQL_MAX_*``,
-    ``ITSM_GATEWAY_MAX_TICKETS_PER_REQUEST``)."""
+    ``ITSM_GATEWAY_MAX_TICKETS_PER_REQUEST``). ``max_document_bytes`` is enforced before the
+    parse (``graph.documents``), the others by the parser and these rules."""
 
     max_depth: int = 8
     max_tokens: int = 2000
+    max_document_bytes: int = 32_768
     max_aliases: int = 15
     max_tickets: int = 5
 

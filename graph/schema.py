@@ -153,7 +153,11 @@ def build_schema(
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALARS, default_resolver=field_value),
         extensions=[
-            checked_documents(limit_rules(limits, introspection=introspection), limits.max_tokens),
+            checked_documents(
+                limit_rules(limits, introspection=introspection),
+                limits.max_tokens,
+                limits.max_document_bytes,
+            ),
             *execution_spans(tracer),
             WriteNotices,
         ],

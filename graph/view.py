@@ -47,6 +47,9 @@ class GraphQLView(StrawberryView[GraphContext, None]):
             schema=build_schema(limits, introspection=introspection, tracer=tracer),
             graphql_ide="graphiql" if graphiql else None,
             allow_queries_via_get=allow_get,  # queries only: strawberry refuses GET mutations
+            # No WebSocket transport: the gateway has no subscriptions, and a WebSocket would
+            # reach the schema past the HTTP door's authentication (``_refuse_websocket``).
+            subscription_protocols=(),
         )
         self._service = service
         self._context_of = context_of
@@ -76,6 +79,8 @@ class GraphQLView(StrawberryView[GraphContext, None]):
         )
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").strip().lower() == "websocket":
+            return _refuse_websocket()
         if request.method == "GET":
             refusal = self._refuse_get(request)
             if refusal is not None:
@@ -107,6 +112,16 @@ class GraphQLView(StrawberryView[GraphContext, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _refuse_websocket() -> web.Response:
+    """Any WebSocket handshake (graphql-transport-ws, graphql-ws, or none), refused before it is
+    accepted: nothing of the schema is reachable but through POST (or GET) with a token."""
+    return _refusal(
+        400,
+        "GraphQL is served over HTTP only (POST, or GET for queries); this gateway offers no "
+        "WebSocket transport",
+    )
 
 
 def _refusal(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:

@@ -130,9 +130,16 @@ def parse_contract(model: type[ModelT], body: object) -> ModelT:
         raise BadInput(_describe(model, error)) from None
 
 
+# An answer names at most this many problems, each key cut to this length: a body of many long
+# unknown keys must not get an answer ten times its size.
+_MAX_PROBLEMS = 10
+_MAX_KEY_SHOWN = 80
+
+
 def _describe(model: type[BaseModel], error: ValidationError) -> str:
     problems: list[str] = []
-    for item in error.errors(include_url=False, include_input=False):
+    items = error.errors(include_url=False, include_input=False)
+    for item in items[:_MAX_PROBLEMS]:
         where = _path(item["loc"])
         kind = item["type"]
         if kind == "extra_forbidden":
@@ -152,12 +159,16 @@ def _describe(model: type[BaseModel], error: ValidationError) -> str:
             problems.append(f"{where} has {given} entries; at most {most} are accepted")
         else:
             problems.append(f"{where}: {item['msg']}")
+    if len(items) > _MAX_PROBLEMS:
+        problems.append(f"and {len(items) - _MAX_PROBLEMS} more problems")
     return "; ".join(problems)
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
+        if isinstance(part, str) and len(part) > _MAX_KEY_SHOWN:
+            part = part[:_MAX_KEY_SHOWN] + "..."
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
 

@@ -34,17 +34,25 @@ from connectors.http.answers import (
     VendorAnswers,
     host_of,
     not_json,
+    scrub_body,
     scrubbed,
     transport_error,
 )
 from connectors.http.breaker import Admission, CircuitBreaker
-from connectors.http.client import RequestAuth, VendorClient, call_or_raise, with_query
+from connectors.http.client import (
+    RequestAuth,
+    VendorClient,
+    call_or_raise,
+    target_key,
+    with_query,
+)
 from connectors.http.concurrency import together
 from connectors.http.observer import ResilienceObserver, Target
 from connectors.http.outcomes import (
     IDEMPOTENT_METHODS,
     AttemptVerdict,
     Health,
+    UnreadableAnswer,
     flag_if_applied,
     is_json,
     judge,
@@ -66,6 +74,7 @@ __all__ = [
     "ResiliencePolicy",
     "Scrubber",
     "Target",
+    "UnreadableAnswer",
     "VendorAnswers",
     "VendorClient",
     "call_or_raise",
@@ -77,7 +86,9 @@ __all__ = [
     "not_json",
     "outcome_unknown",
     "retry_after_seconds",
+    "scrub_body",
     "scrubbed",
+    "target_key",
     "together",
     "transport_error",
     "with_query",

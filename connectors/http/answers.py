@@ -10,33 +10,75 @@ gave it (``name``: ``"Jira at acme.atlassian.net"``).
 
 from __future__ import annotations
 
+import base64
 import functools
-from collections.abc import Iterable
+import html
+import re
+from collections.abc import Iterable, Mapping
 from typing import ClassVar
+from urllib.parse import quote, quote_plus
 
 import httpx
 import orjson
 
 from connectors.errors import GatewayError, ItsmError, ItsmTimeout, RateLimited, Unavailable
-from connectors.http.outcomes import retry_after_seconds
+from connectors.http.outcomes import UnreadableAnswer, retry_after_seconds
 
 
 class Scrubber:
     """Replaces every secret with ``***`` in text quoted from an ITSM or from an exception.
 
-    Longest secrets first, so that a secret containing another is not half-replaced.
+    An ITSM may echo a secret in another form than it was sent: re-cased, percent-encoded (a
+    query string, a form body), HTML-escaped (an error page), JSON-escaped, or base64-encoded
+    (a Basic credential). Each secret is matched in every one of these forms, case-insensitively,
+    longest first, so that a secret containing another is not half-replaced. The pattern is
+    built on first use: a request that meets no error never pays for it.
+
+    Scrub before cutting: a quote cut first can keep the head of a secret that no longer matches
+    whole (``scrub_body`` does it for an error body before a vendor quotes it).
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._pattern: re.Pattern[str] | None = None
 
     def with_secrets(self, more: Iterable[str]) -> Scrubber:
         return Scrubber([*self._secrets, *more])
 
     def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        if not self._secrets:
+            return text
+        if self._pattern is None:
+            forms = {form for secret in self._secrets for form in _echoed_forms(secret) if form}
+            alternatives = sorted(forms, key=len, reverse=True)
+            self._pattern = re.compile("|".join(map(re.escape, alternatives)), re.IGNORECASE)
+        return self._pattern.sub("***", text)
+
+
+def _echoed_forms(secret: str) -> set[str]:
+    """``secret`` as an ITSM might echo it (see ``Scrubber``)."""
+    raw = secret.encode("utf-8")
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        html.escape(secret),
+        orjson.dumps(secret).decode()[1:-1],
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+    }
+
+
+def scrub_body(body: object, scrub: Scrubber) -> object:
+    """A decoded JSON body with every string in it (keys too) scrubbed: what a vendor's
+    ``quote`` may cut from safely."""
+    if isinstance(body, str):
+        return scrub(body)
+    if isinstance(body, Mapping):
+        return {scrub(str(key)): scrub_body(value, scrub) for key, value in body.items()}
+    if isinstance(body, list | tuple):
+        return [scrub_body(item, scrub) for item in body]
+    return body
 
 
 def scrubbed(error: GatewayError, scrub: Scrubber) -> GatewayError:
@@ -67,6 +109,8 @@ def transport_error(exc: httpx.TransportError, name: str) -> GatewayError:
     """A request to ``name`` ("ServiceNow at acme.service-now.com") that got no HTTP answer. The
     exception text is not quoted: it can carry URLs."""
     kind = type(exc).__name__
+    if isinstance(exc, UnreadableAnswer):  # its detail is the gateway's own text
+        return ItsmError(f"{name} {exc.detail}")
     if isinstance(exc, httpx.TimeoutException):
         return ItsmTimeout(f"{name} did not answer in time ({kind})")
     if isinstance(exc, httpx.RemoteProtocolError):  # what a dropped connection looks like

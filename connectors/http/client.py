@@ -35,7 +35,13 @@ import httpx
 import orjson
 
 from connectors.errors import GatewayError, ItsmError, TicketNotFound
-from connectors.http.answers import Scrubber, VendorAnswers, scrubbed, transport_error
+from connectors.http.answers import (
+    Scrubber,
+    VendorAnswers,
+    scrub_body,
+    scrubbed,
+    transport_error,
+)
 from connectors.http.observer import Target
 from connectors.http.outcomes import flag_if_applied, mark_outcome_unknown, outcome_unknown
 from connectors.http.retries import Resilience
@@ -63,6 +69,13 @@ async def call_or_raise(
         if outcome_unknown(method, exc, idempotent=idempotent):
             mark_outcome_unknown(error, method)
         raise error from None
+
+
+def target_key(instance_url: str, account: str) -> str:
+    """What groups calls under one breaker and one set of concurrency slots: the instance and
+    the account, so that one tenant's failures or slow calls never open the circuit or take the
+    slots of another tenant on the same instance."""
+    return f"{instance_url}#{account}" if account else instance_url
 
 
 def with_query(url: str, params: Mapping[str, str] | None) -> str:
@@ -104,14 +117,16 @@ class VendorClient(abc.ABC, Generic[T]):
         scrub: Scrubber,
         resilience: Resilience,
         auth: RequestAuth | None = None,
+        account: str = "",
     ) -> None:
         """``headers``: the app's extra headers and the connection's static credential header,
-        if any; ``auth``: a credential fetched per call instead."""
+        if any; ``auth``: a credential fetched per call instead; ``account``: which account
+        (``Credentials.account_key``), so that its breaker and slots are its own."""
         self._http = http
         self.name = f"{self.vendor} at {host}"
         self.host = host
         self._instance = instance_url
-        self._target = Target(instance_url, self.name, host, self.itsm_type)
+        self._target = Target(target_key(instance_url, account), self.name, host, self.itsm_type)
         self._base: str | None = f"{instance_url}{self.api_path}"  # None: ``look_up_base``
         self._headers = {**headers, **self.fixed_headers, "Accept": "application/json"}
         self._scrub = scrub
@@ -195,7 +210,8 @@ class VendorClient(abc.ABC, Generic[T]):
                 response = await self.send(
                     method, url, body, operation=operation, idempotent=idempotent, auth=sent
                 )
-            return self.result(method, response, not_found, idempotent)
+            scrub = self._scrub if not sent else self._scrub.with_secrets(_header_secrets(sent))
+            return self.result(method, response, not_found, idempotent, scrub=scrub)
         except GatewayError as exc:
             scrub = self._scrub if not sent else self._scrub.with_secrets(_header_secrets(sent))
             raise scrubbed(exc, scrub) from None
@@ -239,15 +255,27 @@ class VendorClient(abc.ABC, Generic[T]):
         response: httpx.Response,
         not_found: str | None,
         idempotent: bool | None = None,
+        *,
+        scrub: Scrubber | None = None,
     ) -> T:
         """``read``, with its error flagged when the write may have been applied."""
         try:
-            return self.read(response, not_found, self.name)
+            return self.read(response, not_found, self.name, scrub=scrub or self._scrub)
         except GatewayError as error:
             raise flag_if_applied(error, method, response, idempotent=idempotent) from None
 
-    def read(self, response: httpx.Response, not_found: str | None, name: str) -> T:
-        """The answer's meaning, or the gateway error it is; ``name`` names the host in it."""
+    def read(
+        self,
+        response: httpx.Response,
+        not_found: str | None,
+        name: str,
+        *,
+        scrub: Scrubber | None = None,
+    ) -> T:
+        """The answer's meaning, or the gateway error it is; ``name`` names the host in it. An
+        error body is scrubbed (``scrub``, default the connection's) before the vendor quotes and
+        cuts it, so a cut can never keep the head of a secret."""
+        scrub = scrub or self._scrub
         answers = self.answers
         status = response.status_code
         if status == 429:
@@ -257,13 +285,13 @@ class VendorClient(abc.ABC, Generic[T]):
                 body: object = answers.json_body(response, name)
             except ItsmError:
                 body = None
-            raise answers.refusal(401, body, name)
+            raise answers.refusal(401, scrub_body(body, scrub), name)
         if response.is_success:
             return self.success(response, name)
         body = answers.json_body(response, name)
         if status == 404 and not_found is not None:
             raise TicketNotFound(not_found)
-        raise answers.refusal(status, body, name)
+        raise answers.refusal(status, scrub_body(body, scrub), name)
 
 
 def _header_secrets(headers: Mapping[str, str]) -> list[str]:

@@ -10,6 +10,8 @@ vendor's payload.
 - A connection refused or a connect timeout sent nothing: retried, writes included.
 - A 2xx/3xx that is not JSON (a hibernation or login page) is unhealthy but not retried.
 - 4xx answers prove the instance is alive.
+- An answer the gateway would not read (``UnreadableAnswer``: too large, an unknown encoding)
+  proves it alive too, and is not retried: the same request would get the same answer.
 """
 
 from __future__ import annotations
@@ -26,6 +28,18 @@ from connectors.errors import GatewayError
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Result = httpx.Response | httpx.TransportError
+
+
+class UnreadableAnswer(httpx.RemoteProtocolError):
+    """The ITSM answered, but the gateway would not read the answer: larger than the configured
+    limit (on the wire or once decompressed), or in an encoding it does not decode. Raised by the
+    transport below the connectors (``gateway.outbound.answer_reader``); ``detail`` finishes the
+    sentence "<ServiceNow at host> ..." and names the limit and its setting. It never quotes the
+    answer, nor the URL."""
+
+    def __init__(self, detail: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(detail, request=request)
+        self.detail = detail
 
 
 class Health(enum.Enum):
@@ -60,6 +74,10 @@ def judge(method: str, result: Result, *, idempotent: bool | None = None) -> Att
             return AttemptVerdict(Health.UNHEALTHY, False, False, f"{reason} not JSON")
         return AttemptVerdict(Health.HEALTHY, False, False, reason)
     kind = type(result).__name__
+    if isinstance(result, UnreadableAnswer):
+        # The instance answered (healthy), and would answer the same again: no retry. A write
+        # was received, so its outcome is unknown.
+        return AttemptVerdict(Health.HEALTHY, False, not safe, kind)
     if isinstance(result, httpx.PoolTimeout):  # our own pool was full: nothing sent
         return AttemptVerdict(Health.NEUTRAL, True, False, kind)
     if isinstance(result, httpx.ConnectError | httpx.ConnectTimeout):  # nothing sent

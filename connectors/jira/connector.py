@@ -28,6 +28,7 @@ from connectors.connection_keys import TABLE, key_path
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
+from connectors.jira import probe as connection_probe
 from connectors.jira.adf import text_to_adf
 from connectors.jira.answers import AccessDenied
 from connectors.jira.capabilities import JIRA
@@ -44,6 +45,7 @@ from connectors.jira.people import account_of
 from connectors.jira.write_outcome import read_back_fields, untaken
 from connectors.jira.writes import NewComment, StatusTarget, WritePlan, plan_write
 from connectors.model import RefusedRead, Ticket, WriteRequest, WrittenTicket
+from connectors.probe import Check
 
 API = "/rest/api/3"
 SERVICE_DESK_API = "/rest/servicedeskapi"
@@ -110,6 +112,23 @@ class JiraConnectorFactory:
         if bearer:
             client.through_api(self._api_url, self._cloud_ids)
         return JiraConnector(client, project=project, project_key=connection.path(TABLE))
+
+    def check_names(self, table: str | None) -> tuple[str, ...]:
+        """``check-connection``'s checks (``jira.probe``)."""
+        return connection_probe.CHECK_NAMES
+
+    async def probe(
+        self,
+        connection: Connection,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        timeouts: httpx.Timeout,
+    ) -> list[Check]:
+        """``check-connection``: what the account may do here, without writing anything."""
+        self.capabilities.check_connection(connection)
+        return await connection_probe.probe(
+            connection, transport, timeouts=timeouts, api_url=self._api_url
+        )
 
     async def aclose(self) -> None:
         """Nothing of its own: the HTTP client belongs to the app, which closes it."""

@@ -30,6 +30,8 @@ from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Ticket, UntakenValue, WriteRequest, WrittenTicket
+from connectors.probe import Check
+from connectors.rt import probe as connection_probe
 from connectors.rt.capabilities import REQUEST_TRACKER
 from connectors.rt.client import Answer, RestClient, auth_header
 from connectors.rt.mapping import (
@@ -84,6 +86,21 @@ class RtConnectorFactory:
             resilience=self._resilience,
         )
         return RtConnector(client)
+
+    def check_names(self, table: str | None) -> tuple[str, ...]:
+        """``check-connection``'s checks (``rt.probe``)."""
+        return connection_probe.CHECK_NAMES
+
+    async def probe(
+        self,
+        connection: Connection,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        timeouts: httpx.Timeout,
+    ) -> list[Check]:
+        """``check-connection``: what the account may do here, without writing anything."""
+        self.capabilities.check_connection(connection)
+        return await connection_probe.probe(connection, transport, timeouts=timeouts)
 
     async def aclose(self) -> None:
         """Nothing of its own to release; the HTTP client belongs to the app."""

@@ -43,6 +43,7 @@ from connectors.http import (
     Scrubber,
     Target,
     call_or_raise,
+    scrub_body,
     scrubbed,
 )
 from connectors.servicenow.answers import ANSWERS
@@ -137,7 +138,7 @@ class OAuthTokenCache:
                     raise copy.copy(slot.error)
             slot.token, slot.error = None, None
             try:
-                token, lifetime = await self._fetch(grant, host=host, headers=headers)
+                token, lifetime = await self._fetch(grant, host=host, headers=headers, scrub=scrub)
             except GatewayError as exc:
                 slot.error = scrubbed(exc, scrub)
                 slot.fetches += 1
@@ -176,7 +177,7 @@ class OAuthTokenCache:
             del self._slots[key]
 
     async def _fetch(
-        self, grant: OAuthGrant, *, host: str, headers: Mapping[str, str]
+        self, grant: OAuthGrant, *, host: str, headers: Mapping[str, str], scrub: Scrubber
     ) -> tuple[str, float]:
         target = Target(key=grant.instance_url, name=f"ServiceNow at {host}", host=host)
         name = target.name
@@ -195,6 +196,9 @@ class OAuthTokenCache:
         if response.status_code == 429:
             raise ANSWERS.rate_limited(response, name)
         body = ANSWERS.json_body(response, name)
+        if not response.is_success:
+            # Scrubbed before it is quoted and cut: the endpoint got the secrets in its form.
+            body = scrub_body(body, scrub)
         if response.status_code in (400, 401):
             needs = "clientId and clientSecret"
             if grant.grant_type == "password":

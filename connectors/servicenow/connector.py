@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Set
+from dataclasses import replace
 from datetime import UTC, tzinfo
 from functools import partial
 from typing import Any, TypeVar
@@ -24,6 +25,8 @@ from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, Ticke
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Note, RefusedRead, Ticket, WriteRequest
+from connectors.probe import Check
+from connectors.servicenow import probe as connection_probe
 from connectors.servicenow.account_zone import (
     DEFAULT_TTL,
     AccountZones,
@@ -112,6 +115,22 @@ class ServiceNowConnectorFactory:
             lambda table, params: client.call("GET", table, params),
         )
         return ServiceNowConnector(client, table=table, learn_zone=learn_zone)
+
+    def check_names(self, table: str | None) -> tuple[str, ...]:
+        """``check-connection``'s checks (``servicenow.probe``)."""
+        return connection_probe.check_names(table or self.default_table)
+
+    async def probe(
+        self,
+        connection: Connection,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        timeouts: httpx.Timeout,
+    ) -> list[Check]:
+        """``check-connection``: what the account may do here, without writing anything."""
+        self.capabilities.check_connection(connection)
+        connection = replace(connection, table=connection.table or self.default_table)
+        return await connection_probe.probe(connection, transport, timeouts=timeouts)
 
     async def aclose(self) -> None:
         """Forget cached tokens and zones; the HTTP client belongs to the app, which closes it."""

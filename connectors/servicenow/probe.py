@@ -1,8 +1,8 @@
 """Checking a ServiceNow connection before going live: can the gateway use it, and how well?
 
 ``probe`` makes the calls the connector makes, with the connector's own pieces (``servicenow_auth``
-and its OAuth token fetch, ``TableClient``, the ``answers`` error mapping), each sent once
-(no retries, no breaker), and judges each outcome:
+and its OAuth token fetch, ``TableClient``, the ``answers`` error mapping, ``account_zone``), each
+sent once (no retries, no breaker), and judges each outcome (``connectors.probe``):
 
 1. ``instance`` and ``authentication``: the OAuth token, for the OAuth types, then one record of
    the table, asking for every column the gateway maps, as a fetch of all fields does;
@@ -11,13 +11,10 @@ and its OAuth token fetch, ``TableClient``, the ``answers`` error mapping), each
    presumed left out of the answer, as unknown names are (unconfirmed on a real instance);
    either way the gateway gets nothing for it;
 4. ``sys_journal_field`` and ``task_sla``: readable, with the connector's own query for that
-   record (or a sys_id that matches nothing, when the table is empty).
-
-``TableClient`` turns every failure into a gateway error whose message is meant for an API
-caller; to say *which* step failed (the instance, the credentials, the table) the probe also
-needs the answer's status and whether it was JSON, so its HTTP client's transport is wrapped in
-``AnswerLog``, which remembers the last exchange. The probe runs its calls one at a time, so the
-last exchange is the one that failed.
+   record (or a sys_id that matches nothing, when the table is empty);
+5. then what the account may read and write besides (``probe_access``): its ``time zone`` as
+   the connector learns it, ``sys_user``, ``sys_user_group`` and ``sys_choice`` (names and
+   choices are looked up there before writing), and its roles (``writes``).
 
 No check reads or reports a record's contents beyond its number, and messages come from the
 connector's scrubbed errors: no secret reaches a ``Check``.
@@ -25,104 +22,49 @@ connector's scrubbed errors: no secret reaches a ``Check``.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from connectors.connection import AuthType, Connection
-from connectors.errors import BadInput, GatewayError, ItsmError, ItsmTimeout, Unavailable
+from connectors.errors import BadInput, GatewayError, ItsmError
 from connectors.fields import TicketField
-from connectors.http import RequestAuth, Resilience, ResiliencePolicy, Scrubber, host_of, is_json
+from connectors.http import RequestAuth, Resilience, ResiliencePolicy, Scrubber, host_of
+from connectors.probe import (
+    AUTHENTICATION,
+    INSTANCE,
+    AnswerLog,
+    Check,
+    CheckVerdict,
+    instance_failure,
+    skipped,
+)
 from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.auth import OAuthAuth, OAuthTokenCache, servicenow_auth
 from connectors.servicenow.client import TableClient
-from connectors.servicenow.connector import DEFAULT_TABLE
 from connectors.servicenow.mapping import COLUMNS, JOURNAL_FIELDS, cell, incident_columns
+from connectors.servicenow.probe_access import ACCESS_CHECKS, AccessProbe
 
-INSTANCE = "instance"
-AUTHENTICATION = "authentication"
 JOURNAL = "sys_journal_field"
 SLA = "task_sla"
-_OAUTH_ENDPOINT = "/oauth_token.do"
+OAUTH_ENDPOINT = "/oauth_token.do"
 _NO_RECORD = "0" * 32  # a sys_id that matches nothing: the table's ACL is still applied
 _KEY_COLUMNS = frozenset({"number", "sys_id"})
 
 
-class CheckVerdict(enum.StrEnum):
-    """What one check of the probe found about the connection."""
-
-    OK = "ok"
-    REFUSED = "refused"  # ServiceNow (or the gateway's own policy) said no
-    FAILED = "failed"  # no usable answer: unreachable, timeout, 5xx, HTML, ...
-    SKIPPED = "skipped"  # not tried, because an earlier check stopped the probe
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One line of the report. ``message`` says what the outcome means for the gateway;
-    ``detail`` is the gateway's own error message, as an API caller would see it;
-    ``blocking``: a verdict other than ok means the gateway cannot use the connection."""
-
-    name: str
-    verdict: CheckVerdict
-    message: str
-    status: int | None = None
-    detail: str | None = None
-    blocking: bool = False
-
-    @property
-    def usable(self) -> bool:
-        return self.verdict is CheckVerdict.OK or not self.blocking
-
-
 def check_names(table: str) -> tuple[str, ...]:
     """Every check ``probe`` reports, in order."""
-    return (INSTANCE, AUTHENTICATION, table, f"{table} fields", JOURNAL, SLA)
-
-
-def skipped(names: Sequence[str], because: str) -> list[Check]:
-    """``names`` not checked, ``because`` an earlier check said so ("authentication refused")."""
-    return [Check(name, CheckVerdict.SKIPPED, because) for name in names]
-
-
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    """The last request's outcome: ``status`` is ``None`` when no HTTP answer came."""
-
-    token: bool  # the request went to the OAuth token endpoint
-    status: int | None = None
-    json: bool = False
-
-
-class AnswerLog(httpx.AsyncBaseTransport):
-    """Wraps a transport and remembers the last exchange (see the module docstring)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-        self.last: Exchange | None = None
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        token = request.url.path == _OAUTH_ENDPOINT
-        self.last = Exchange(token=token)
-        response = await self._inner.handle_async_request(request)
-        await response.aread()  # kept by the response: the client reads the same bytes
-        self.last = Exchange(token=token, status=response.status_code, json=is_json(response))
-        return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+    return (INSTANCE, AUTHENTICATION, table, f"{table} fields", JOURNAL, SLA, *ACCESS_CHECKS)
 
 
 async def probe(
     connection: Connection, transport: httpx.AsyncBaseTransport, *, timeouts: httpx.Timeout
 ) -> list[Check]:
-    """The checks of ``check_names`` for ``connection``, made through ``transport`` (the
-    gateway's guarded one), which is closed at the end."""
+    """The checks of ``check_names`` for ``connection`` (its table set: the factory fills in
+    its default), made through ``transport`` (the gateway's guarded one), closed at the end."""
     connection.credentials.check_complete()
-    answers = AnswerLog(transport)
+    answers = AnswerLog(transport, token_path=OAUTH_ENDPOINT)
     async with httpx.AsyncClient(
         transport=answers, timeout=timeouts, follow_redirects=False
     ) as http:
@@ -159,8 +101,9 @@ class _Probe:
         self._client = client
         self._auth = auth
         self._answers = answers
+        self._connection = connection
         self._credentials = connection.credentials
-        self._table = connection.table or DEFAULT_TABLE
+        self._table = connection.table or "incident"
         self._names = check_names(self._table)
 
     async def run(self) -> list[Check]:
@@ -180,7 +123,14 @@ class _Probe:
         sys_id = cell(row, "sys_id")[1] if row is not None else ""
         checks.append(await self._journal(sys_id or _NO_RECORD))
         checks.append(await self._sla(sys_id or _NO_RECORD))
+        access = AccessProbe(self._connection, self._table, self._call, self._status)
+        checks.extend(await access.run())
         return checks
+
+    def _status(self) -> int | None:
+        """The last answer's status (``None``: no answer), for a check that failed."""
+        seen = self._answers.last
+        return seen.status if seen is not None else None
 
     async def _first_record(self) -> Mapping[str, Any] | None:
         params = {  # the connector's own, for a fetch of every field, without the filter
@@ -213,22 +163,17 @@ class _Probe:
         seen, detail = self._answers.last, error.message
         if isinstance(error, BadInput):  # the transport refused the address when connecting
             return Check(INSTANCE, CheckVerdict.REFUSED, error.message, blocking=True)
-        if seen is None or seen.status is None:
-            if isinstance(error, ItsmTimeout):
-                message = (
-                    "no answer in time: check the instance and the network, or raise "
-                    "ITSM_GATEWAY_ITSM_READ_TIMEOUT_SECONDS"
-                )
-            elif isinstance(error, Unavailable):
-                message = (
-                    f"unreachable: could not connect to {self._client.host}; check the URL, DNS "
-                    "and the firewall between the gateway and the instance"
-                )
-            else:
-                message = f"no valid HTTP answer from {self._client.host}"
-            return Check(INSTANCE, CheckVerdict.FAILED, message, detail=detail, blocking=True)
+        advice = (
+            "the instance looks hibernating or behind a login page; open it in a browser (wake "
+            "it up or sign in), then check again"
+        )
+        failed = instance_failure(
+            error, seen, vendor="the instance", host=self._client.host, login_advice=advice
+        )
+        if failed is not None or seen is None or seen.status is None:
+            return failed or Check(INSTANCE, CheckVerdict.FAILED, detail, blocking=True)
         status = seen.status
-        if status == 401 or (seen.token and status == 400 and seen.json):
+        if status == 401 or (seen.token and status == 400):
             return Check(
                 AUTHENTICATION,
                 CheckVerdict.REFUSED,
@@ -237,16 +182,6 @@ class _Probe:
                 detail=detail,
                 blocking=True,
             )
-        if not seen.json:
-            message = (
-                f"answered {status} with a page that is not JSON: the instance looks hibernating "
-                "or behind a login page; open it in a browser (wake it up or sign in), then "
-                "check again"
-            )
-            return Check(INSTANCE, CheckVerdict.FAILED, message, status, detail, blocking=True)
-        if status >= 500:
-            message = "the instance is failing; check its status and try again later"
-            return Check(INSTANCE, CheckVerdict.FAILED, message, status, detail, blocking=True)
         step = AUTHENTICATION if seen.token else self._table
         if status == 403 and not seen.token:
             message = (

@@ -5,8 +5,9 @@ For tests, the demo and benchmarks that run the emulator in another process:
 - ``GET /_emulator/requests``, ``DELETE /_emulator/requests``: the request log.
 - ``POST /_emulator/reset``: reseed, restore settings, clear faults and the log.
 - ``GET/POST /_emulator/faults``: the ``Faults`` fields; POST merges the given ones, e.g.
-  ``{"drop_next": 1, "drop_after_write": true}`` or ``{"seed": 7, "fail_rate": 0.05,
-  "throttle_rate": 0.1, "drop_rate": 0.05}`` (see ``faults.Faults`` for every switch).
+  ``{"drop_next": 1, "drop_after_write": true}``, ``{"seed": 7, "fail_rate": 0.05,
+  "throttle_rate": 0.1, "drop_rate": 0.05}`` or ``{"lookups_forbidden": true}`` (see
+  ``faults.Faults`` for every switch).
 - ``GET/POST /_emulator/config``: ``time_zone``, ``date_format``, ``time_format``,
   ``token_lifetime_s``; POST merges.
 - ``GET /_emulator/records/{table}``: stored values; ``POST`` stores one row raw

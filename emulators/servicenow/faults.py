@@ -20,6 +20,8 @@ from typing import Any
 
 # Rate limit rules are records on instances; the header names the rule's sys_id.
 RATE_LIMIT_RULE_ID = "8d4a3f1c2b7e4c0d9a6f5e4d3c2b1a09"
+# Where a client looks up people, groups and choice labels: ``lookups_*`` locks these.
+LOOKUP_TABLES = frozenset({"sys_user", "sys_user_group", "sys_choice"})
 
 
 @dataclass
@@ -37,6 +39,11 @@ class Faults:
       not read filtered out (here: every row; ``X-Total-Count`` still counts them, since the limit
       and the count apply before ACLs), and a read by sys_id answers 404 "No Record found". The
       record's own ``comments`` / ``work_notes`` display text is unaffected.
+    - ``lookups_forbidden`` / ``lookups_filtered``: the same two modes for the tables a client
+      looks names and choices up in, ``sys_user``, ``sys_user_group`` and ``sys_choice`` (an
+      account with no read role on them). Only Table API reads of those tables are affected: the
+      display values of references on other tables, and the instance's own use of them (who
+      writes, the session zone, ``sysparm_input_display_value``), are not.
     - ``hibernating``: every Table API path answers 200 with an HTML page.
     - ``fail_status``: answer every Table API request with this 5xx status.
     - ``fail_next``: only the next N requests fail, with ``fail_status`` or else 500.
@@ -57,6 +64,8 @@ class Faults:
     sla_forbidden: bool = False
     journal_filtered: bool = False
     sla_filtered: bool = False
+    lookups_forbidden: bool = False
+    lookups_filtered: bool = False
     hibernating: bool = False
     fail_status: int | None = None
     fail_next: int = 0
@@ -92,10 +101,20 @@ class Faults:
         if "seed" in checked:
             self._random = random.Random(self.seed)
 
+    def forbids(self, table: str) -> bool:
+        """Whether reads of ``table`` are refused with 403."""
+        return (
+            (table == "sys_journal_field" and self.journal_forbidden)
+            or (table == "task_sla" and self.sla_forbidden)
+            or (table in LOOKUP_TABLES and self.lookups_forbidden)
+        )
+
     def filters_rows(self, table: str) -> bool:
         """Whether ACLs filter every row of ``table`` out of reads (answered 200, not 403)."""
-        return (table == "sys_journal_field" and self.journal_filtered) or (
-            table == "task_sla" and self.sla_filtered
+        return (
+            (table == "sys_journal_field" and self.journal_filtered)
+            or (table == "task_sla" and self.sla_filtered)
+            or (table in LOOKUP_TABLES and self.lookups_filtered)
         )
 
     def take_failure(self) -> int | None:
@@ -153,6 +172,8 @@ _BOOLEANS = {
     "sla_forbidden",
     "journal_filtered",
     "sla_filtered",
+    "lookups_forbidden",
+    "lookups_filtered",
     "hibernating",
     "drop_after_write",
 }

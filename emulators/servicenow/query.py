@@ -24,10 +24,12 @@ Two kinds of condition the emulator cannot act on, treated differently:
   ``glide.invalid_query.returns_no_rows``, answers no rows); the emulator is stricter still and
   refuses, so a client that relies on an operator the emulator lacks fails loudly in tests.
 
-Values are compared with stored values. String comparisons ignore case, as instances on their
-usual case-insensitive database collation do (plausible; not confirmed by the notes). ``<``
-and ``>`` compare numerically when both sides are numbers, otherwise as text (which orders
-stored UTC datetimes correctly).
+Values are compared with stored values. String comparisons ignore case (``=``, ``!=``, ``IN``,
+``LIKE`` and the rest: ``user_name=ALEX.CHEN`` finds ``alex.chen``), as the vendor's GlideFilter
+page says GlideRecord queries do ("GlideRecord queries are case-insensitive"; the Table API page
+calls values case-sensitive, which instances on their usual collation are not). ``<`` and ``>``
+compare numerically when both sides are numbers, otherwise as text (which orders stored UTC
+datetimes correctly).
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ What runs, in order, on the row a write would produce:
    ``closed_*``, reopening clears them;
 4. the data policy, which refuses the whole write (nothing stored) when a mandatory field
    is empty.
+
+A choice column may hold any value (a write without ``sysparm_input_display_value`` stores what
+it is sent, ``"In Progress"`` in ``state`` included): the rules compare codes and never parse
+them, so such a value is simply no known state (active, no transition) and an impact or urgency
+outside 1-3 gives priority 5. ``zone`` is the session user's, in which business rules run.
 """
 
 from __future__ import annotations

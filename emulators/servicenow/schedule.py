@@ -1,10 +1,10 @@
 """Business time: the "8-5 weekdays" schedule, Monday to Friday 08:00-17:00 local.
 
-Business durations, ``business_stc`` and SLA business time are counted on this schedule in the
-emulated API user's time zone (real instances use the SLA definition's or the caller's
-schedule and zone; one fixed schedule is enough to make the numbers differ from calendar
-time, which is what a client must not confuse). There are no holidays. The windows are built
-per local day, so daylight-saving days keep 9 business hours.
+Local to the zone the caller passes: an incident's business durations (``business_stc``,
+``business_duration``) are counted in the zone of the user whose write resolves it (business
+rules run in the session user's zone), an SLA's business time in the SLA's own zone (its caller's
+when it was attached; ``sla``). There are no holidays. The windows are built per local day, so
+daylight-saving days keep 9 business hours.
 """
 
 from __future__ import annotations

@@ -249,6 +249,7 @@ TASK_SLA = Table(
         Column("time_left", Kind.DURATION),
         Column("business_duration", Kind.DURATION),
         Column("duration", Kind.DURATION),
+        Column("timezone"),  # the zone its schedule is counted in (a choice on instances)
         *_system(),
     ),
     display_column="sla",

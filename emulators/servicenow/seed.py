@@ -18,6 +18,10 @@ INC0010005 7 Closed            resolved and closed; durations past 31 days
 INC0010006 3 On Hold           hold_reason 1 (Awaiting Caller); P5; inquiry
 INC0010007 "10" (custom code)  a state code the instance added: displays as ``10``
 ========== =================== ============================================================
+
+Users: Beth Anglin, David Loo, Fred Luddy, Abel Tuter and Gateway Integration (the API account),
+two active users both named "Alex Chen" (``alex.chen``, ``alex.chen2``) and an inactive one,
+Carol Former; every one in America/Los_Angeles. Groups: Service Desk, Network, Database.
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ DAVID_LOO = "a8d85930919f1ec63bb17c2df8443071"
 FRED_LUDDY = "676f5d8d98d45850dd38e32612b78ac9"
 ABEL_TUTER = "1e60a287161020f9875f078477cb2ce3"
 INTEGRATION_USER = "498722103d2b5807b61e7c6dc80da436"  # gateway.integration
+# Two active users sharing the display name "Alex Chen" (a name alone cannot say which), and
+# an inactive user (left the company), whom a lookup of active users must not find.
+ALEX_CHEN = "49c9a3c7b1ae5bf7a4c35fb6c947935c"  # alex.chen, alex.chen@example.com
+ALEX_CHEN_2 = "2f60d9ec0b9f3cdd86d6c36e9d641619"  # alex.chen2, alex.chen2@example.com
+FORMER_USER = "8e0ef267fbb1ee9b85dcd65a14cb4338"  # carol.former, "Carol Former", inactive
 
 SERVICE_DESK = "c57196b79d2c314708bed3562db5ac90"
 NETWORK = "420ce3a40065625e0f21fc1dceca48ef"
@@ -103,8 +112,13 @@ def seed_sample_data(state: EmulatorState) -> None:
         (FRED_LUDDY, "fred.luddy", "Fred", "Luddy"),
         (ABEL_TUTER, "abel.tuter", "Abel", "Tuter"),
         (INTEGRATION_USER, "gateway.integration", "Gateway", "Integration"),
+        (ALEX_CHEN, "alex.chen", "Alex", "Chen"),
+        (ALEX_CHEN_2, "alex.chen2", "Alex", "Chen"),
     ):
         state.insert_raw("sys_user", _user(sys_id, user_name, first, last))
+    state.insert_raw(
+        "sys_user", _user(FORMER_USER, "carol.former", "Carol", "Former", active=False)
+    )
     for sys_id, name in (
         (SERVICE_DESK, "Service Desk"),
         (NETWORK, "Network"),
@@ -132,7 +146,9 @@ def seed_sample_data(state: EmulatorState) -> None:
     state.set_next_number(10008)
 
 
-def _user(sys_id: str, user_name: str, first: str, last: str) -> dict[str, str]:
+def _user(
+    sys_id: str, user_name: str, first: str, last: str, *, active: bool = True
+) -> dict[str, str]:
     stamp = "2025-11-03 17:00:00"
     return {
         "sys_id": sys_id,
@@ -142,7 +158,7 @@ def _user(sys_id: str, user_name: str, first: str, last: str) -> dict[str, str]:
         "last_name": last,
         "email": f"{user_name}@example.com",
         "time_zone": "America/Los_Angeles",
-        "active": "true",
+        "active": "true" if active else "false",
         "sys_created_on": stamp,
         "sys_created_by": "admin",
         "sys_updated_on": stamp,

@@ -4,8 +4,10 @@ An instance attaches SLAs from SLA definitions and refreshes ``business_time_lef
 ``time_left`` from a scheduled job, so read values can be minutes to days stale. The emulator
 computes them when the row is attached and when it stops (resolution, closure, cancellation)
 and never in between: a client sees the same staleness. Business time uses
-``schedule`` (weekdays 08:00-17:00 in the user's zone); durations are stored as
-``glide_duration`` values.
+``schedule`` (weekdays 08:00-17:00) in the zone of the SLA, which is the incident caller's when
+the SLA is attached (the SLA definition's default time zone source, "the caller's time zone";
+the instance default when the caller has none), kept in ``task_sla.timezone`` and used again
+when the SLA stops, whoever stops it; durations are stored as ``glide_duration`` values.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from emulators.servicenow.glide import format_datetime, format_duration, parse_datetime
 from emulators.servicenow.schedule import add_business_seconds, business_seconds
+from emulators.servicenow.session import zone_name
 
 # Resolution targets by priority, in business seconds. As on instances, "2 days" of an SLA
 # on a schedule means 48 hours of schedule time, not two working days.
@@ -30,7 +33,8 @@ RESOLUTION_TARGETS = {
 def resolution_sla(
     incident: Mapping[str, str], sys_id: str, actor: str, now: datetime, zone: tzinfo
 ) -> dict[str, str]:
-    """The active "Priority N resolution" SLA row for a just-inserted incident."""
+    """The active "Priority N resolution" SLA row for a just-inserted incident, counted in
+    ``zone`` (the SLA's time zone, stored in its ``timezone`` column)."""
     priority = incident.get("priority") or "5"
     target = RESOLUTION_TARGETS.get(priority, RESOLUTION_TARGETS["5"])
     start = parse_datetime(incident.get("opened_at", "")) or now
@@ -46,6 +50,7 @@ def resolution_sla(
         "start_time": format_datetime(start),
         "end_time": "",
         "planned_end_time": format_datetime(planned_end),
+        "timezone": zone_name(zone),
         "sys_created_on": stamp,
         "sys_created_by": actor,
         "sys_updated_on": stamp,

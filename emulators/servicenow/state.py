@@ -253,16 +253,19 @@ class EmulatorState:
             matching.sort(key=key, reverse=order.descending)
         return matching[offset : offset + limit], len(matching)
 
-    def find_reference(self, table: str, text: str) -> str | None:
-        """The sys_id a written reference value means: a sys_id, else a display name (or a
-        ``user_name`` for users), matched without regard to case."""
+    def find_by_display_value(self, table: str, text: str) -> str | None:
+        """The sys_id a reference written as a display value means (with
+        ``sysparm_input_display_value=true``): the sys_id of an existing record as given, else
+        the first record whose display column (``name`` for users and groups; never
+        ``user_name`` or ``email``) equals ``text`` without regard to case, as an instance's
+        query on that column matches. Which of several equal names an instance picks is not
+        documented; the emulator takes the first stored. ``None``: no such record."""
         if text in self._tables[table]:
             return text
         wanted = text.casefold()
         display = TABLES[table].display_column
-        names = (display, "user_name") if table == "sys_user" else (display,)
         for row in self._tables[table].values():
-            if any(row.get(name, "").casefold() == wanted for name in names):
+            if row.get(display, "").casefold() == wanted:
                 return row["sys_id"]
         return None
 

@@ -32,8 +32,6 @@ from emulators.servicenow.session import session_zone
 from emulators.servicenow.state import EmulatorState
 
 DEFAULT_LIMIT = 10_000
-_JOURNAL_TABLE = "sys_journal_field"
-_SLA_TABLE = "task_sla"
 
 
 def add_routes(app: web.Application) -> None:
@@ -172,10 +170,7 @@ class _Shaper:
 def _refuse_read(state: EmulatorState, table: str) -> web.Response | None:
     if table not in TABLES:
         return responses.invalid_table(table)
-    faults = state.faults
-    if (table == _JOURNAL_TABLE and faults.journal_forbidden) or (
-        table == _SLA_TABLE and faults.sla_forbidden
-    ):
+    if state.faults.forbids(table):
         return responses.error_response(
             403,
             "Insufficient rights to query records",

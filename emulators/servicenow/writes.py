@@ -9,18 +9,29 @@ What a body can change:
   storing a value; an empty string appends nothing.
 
 Values: JSON strings are stored as given; numbers and booleans as their JSON text; ``null``
-as ``""``; an object with a ``value`` key (the shape reads return) as that value. A reference
-accepts a sys_id, or a display name / ``user_name`` that matches a record, stored as its
-sys_id (plausible, unconfirmed: instances resolve names on reference writes); anything
-unmatched is stored as given and displays as ``""``. A datetime that does not parse is stored
-as ``""`` (instances blank invalid dates; unconfirmed). With
-``sysparm_input_display_value=true`` datetimes are read in the user's zone and format and
-choices may be given by label.
+as ``""``; an object with a ``value`` key (the shape reads return) as that value.
+
+Without ``sysparm_input_display_value=true`` (the Table API's default: "treats input values as
+actual values and stores them in the database without manipulation") every value is stored as
+given: a reference holding anything but a record's sys_id is a broken reference (it reads as
+that value with display value ``""``), and a choice column holds whatever was sent
+(``"In Progress"`` in ``state``), which reads back as itself. Datetimes are read as UTC.
+
+With ``sysparm_input_display_value=true`` values are display values: a reference is looked up
+by its table's display column only (``sys_user.name``, ``sys_user_group.name``; never
+``user_name`` or ``email``), without regard to case, the first match winning; a sys_id of an
+existing record is also kept. No match: stored as given (broken). A choice may be given by its
+label; datetimes are read in the session user's zone and format.
+
+A datetime that does not parse is stored as ``""`` (instances blank invalid dates; unconfirmed).
+Business rules run in the session user's zone; a new incident's SLA in its caller's zone
+(``session``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any
 
 import orjson
@@ -28,6 +39,7 @@ import orjson
 from emulators.servicenow import rules, sla
 from emulators.servicenow.glide import format_datetime, parse_datetime
 from emulators.servicenow.schema import SYSTEM_COLUMNS, Column, Kind, is_custom_column
+from emulators.servicenow.session import caller_zone, session_zone, zone_named
 from emulators.servicenow.state import EmulatorState, new_sys_id
 
 
@@ -42,21 +54,22 @@ class WriteRefused(Exception):
 def insert(
     state: EmulatorState, table: str, body: Mapping[str, Any], user_name: str, display_input: bool
 ) -> dict[str, str]:
-    changes, journal = _prepare(state, table, body, display_input)
+    zone = session_zone(state, user_name)
+    changes, journal = _prepare(state, table, body, display_input, zone)
     actor, now = _actor(state, user_name), state.now()
     row = {column.name: "" for column in state.columns(table)} | changes
     row["sys_id"] = new_sys_id()
     if table == "incident":
         rules.on_insert(row, state.next_number(), actor, now)
-        rules.apply(None, row, actor, now, state.config.zone)
+        rules.apply(None, row, actor, now, zone)
         _check_policy(row)
     else:
         _stamp_insert(row, actor, now)
     _store(state, table, row, journal, actor)
     if table == "incident":
-        state.put(
-            "task_sla", sla.resolution_sla(row, new_sys_id(), user_name, now, state.config.zone)
-        )
+        # The SLA definition's time zone source, "the caller's time zone" by default.
+        sla_zone = caller_zone(state, row)
+        state.put("task_sla", sla.resolution_sla(row, new_sys_id(), user_name, now, sla_zone))
     return row
 
 
@@ -72,13 +85,14 @@ def update(
     before = state.get(table, sys_id)
     if before is None:
         return None
-    changes, journal = _prepare(state, table, body, display_input)
+    zone = session_zone(state, user_name)
+    changes, journal = _prepare(state, table, body, display_input, zone)
     actor, now = _actor(state, user_name), state.now()
     row = dict(before) | changes
     if "sys_mod_count" in row:
         rules.on_update(row, actor, now)
     if table == "incident":
-        rules.apply(before, row, actor, now, state.config.zone)
+        rules.apply(before, row, actor, now, zone)
         _check_policy(row)
         _settle_slas(state, before, row, user_name)
     _store(state, table, row, journal, actor)
@@ -103,7 +117,11 @@ def delete(state: EmulatorState, table: str, sys_id: str) -> bool:
 
 
 def _prepare(
-    state: EmulatorState, table: str, body: Mapping[str, Any], display_input: bool
+    state: EmulatorState,
+    table: str,
+    body: Mapping[str, Any],
+    display_input: bool,
+    zone: tzinfo,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """(column values to store, journal texts to append) from a request body."""
     changes: dict[str, str] = {}
@@ -120,23 +138,25 @@ def _prepare(
             if value.strip():
                 journal[name] = value
             continue
-        changes[name] = _convert(state, column, value, display_input)
+        changes[name] = _convert(state, column, value, display_input, zone)
     return changes, journal
 
 
-def _convert(state: EmulatorState, column: Column, value: str, display_input: bool) -> str:
+def _convert(
+    state: EmulatorState, column: Column, value: str, display_input: bool, zone: tzinfo
+) -> str:
+    """The value to store for a written one (see the module docstring)."""
     if value == "":
         return ""
     match column.kind:
-        case Kind.REFERENCE if column.reference:
-            return state.find_reference(column.reference, value) or value
+        case Kind.REFERENCE if column.reference and display_input:
+            return state.find_by_display_value(column.reference, value) or value
         case Kind.CHOICE if display_input:
             by_label = {label.casefold(): code for code, label in (column.choices or {}).items()}
             return by_label.get(value.casefold(), value)
         case Kind.DATETIME:
-            config = state.config
             moment = (
-                config.datetime_format.parse(value, config.zone) if display_input else None
+                state.config.datetime_format.parse(value, zone) if display_input else None
             ) or parse_datetime(value)
             return "" if moment is None else format_datetime(moment)
         case _:
@@ -186,7 +206,9 @@ def _settle_slas(
     stage = "cancelled" if row["state"] == rules.CANCELED else "completed"
     for task_sla in state.rows("task_sla"):
         if task_sla["task"] == row["sys_id"] and task_sla["active"] == "true":
-            sla.settle(task_sla, stage, user_name, state.now(), state.config.zone)
+            # In the zone the SLA was attached in, whoever settles it.
+            zone = zone_named(task_sla.get("timezone", "")) or caller_zone(state, row)
+            sla.settle(task_sla, stage, user_name, state.now(), zone)
 
 
 def _store(

@@ -51,3 +51,13 @@ def unverified_claims(token: str) -> dict[str, Any] | None:
     except (ValueError, TypeError):
         return None
     return claims if isinstance(claims, dict) else None
+
+
+def unverified_header(token: str) -> dict[str, Any] | None:
+    """The JOSE header of a JWT, read WITHOUT checking anything, or ``None`` if there is none."""
+    head = token.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, TypeError):
+        return None
+    return header if isinstance(header, dict) else None

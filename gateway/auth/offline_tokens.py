@@ -12,7 +12,18 @@ the gateway is configured for. Contract of :class:`OfflineTokenExchanger`:
   works once). The rotated token is kept with the entry and used for the next exchange, so a
   caller can keep sending the offline token it was given;
 - a revoked, expired or already-used offline token is a 401 saying so; Keycloak unreachable is a
-  503 for a token with nothing cached, while cached access tokens keep working until they expire.
+  503 for a token with nothing cached, while cached access tokens keep working until they expire;
+- what can be judged locally is, before any call: the token's shape (an HMAC-signed JWT with a
+  signature of its algorithm's length, as Keycloak's are), ``typ``, issuer, audience, client, and
+  ``exp`` when it has one; what Keycloak refused is remembered, and the pace of its refusals
+  limited (``offline_refusals``), so a stream of made-up tokens does not reach Keycloak;
+- Keycloak answers every exchange with a new offline token; where the realm revokes the old one
+  ("Revoke Refresh Token"), the caller's own token works no more, and only the gateway holds the
+  one that does. With Redis, that rotation is shared for as long as Keycloak can keep an offline
+  session idle (``shared_exchanges``), so no process, restart or expired access token loses it.
+  Without Redis it lives in this process's memory (``max_entries``, least recently used first
+  out): a restart, or a caller idle while 10,000 others came, loses it, and the caller's next
+  exchange is a 401 that says so and asks for a new offline token.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -28,9 +40,10 @@ from dataclasses import dataclass, field
 import httpx
 import orjson
 
-from connectors.errors import Unavailable
+from connectors.errors import RateLimited, Unavailable
 from gateway.auth.access_tokens import AccessTokenVerifier
-from gateway.auth.credentials import unverified_claims
+from gateway.auth.credentials import unverified_claims, unverified_header
+from gateway.auth.offline_refusals import OfflineRefusals
 from gateway.auth.principal import Principal
 from gateway.auth.shared_exchanges import SharedExchange, SharedExchanges
 from gateway.errors import Unauthenticated
@@ -42,6 +55,10 @@ OFFLINE = "Offline"
 # Renew this long before the access token expires, so a request never carries one that expires
 # on the way (half the lifetime for very short-lived tokens).
 _RENEW_MARGIN_SECONDS = 30.0
+# Keycloak signs offline tokens with HMAC (HS512 by default); the signature's base64url length
+# follows from the algorithm.
+_HMAC_SIGNATURE_LENGTHS = {"HS256": 43, "HS384": 64, "HS512": 86}
+_EXP_LEEWAY_SECONDS = 30
 
 
 @dataclass
@@ -75,7 +92,12 @@ class OfflineTokenExchanger:
         metrics: Metrics | None = None,
         shared: SharedExchanges | None = None,
         shared_wait_seconds: float = 10.0,
+        refusals: OfflineRefusals | None = None,
+        recheck_seconds: float | None = None,
     ) -> None:
+        """``recheck_seconds``: the longest an exchanged access token is reused before the
+        offline token is exchanged again, which is how long a revoked offline token keeps
+        working (``None``: until shortly before the access token expires)."""
         self._issuer = issuer
         self._token_endpoint = f"{issuer}/protocol/openid-connect/token"
         self._clients = dict(clients)
@@ -87,11 +109,19 @@ class OfflineTokenExchanger:
         self._metrics = metrics or Metrics()
         self._shared = shared
         self._shared_wait = shared_wait_seconds
+        self._refusals = refusals or OfflineRefusals()
+        self._recheck_seconds = recheck_seconds
 
     async def principal_for(self, offline_token: str) -> Principal:
         key = hashlib.sha256(offline_token.encode()).digest()
         entry = self._entries.get(key)
         if entry is None:
+            if self._refusals.was_refused(key):
+                self._metrics.offline_exchange("refused_again")
+                raise Unauthenticated(
+                    "Keycloak refused this offline token a short while ago: it was revoked, has "
+                    "expired or was already used; get a new offline token"
+                )
             entry = self._remember(key, offline_token, self._client_of(offline_token))
         self._entries.move_to_end(key)
         async with entry.lock:
@@ -100,6 +130,8 @@ class OfflineTokenExchanger:
                 await self._adopt(offline_token, entry)  # another process may have exchanged
             stale = self._stale(entry)
             self._metrics.cache_lookup("offline_access_token", hit=not stale)
+            if stale and entry.access_token is None:
+                self._check_pace()  # a token never exchanged yet: maybe one more made-up one
             if stale:
                 try:
                     await self._exchange_once(key, offline_token, entry)
@@ -111,6 +143,17 @@ class OfflineTokenExchanger:
             access_token = entry.access_token
         assert access_token is not None
         return await self._verifier.verify(access_token)
+
+    def _check_pace(self) -> None:
+        wait = self._refusals.wait_before_new()
+        if wait is not None:
+            self._metrics.offline_exchange("paced")
+            raise RateLimited(
+                "Keycloak has refused many offline tokens in the last minute; to protect it the "
+                f"gateway exchanges no new offline token for {math.ceil(wait)} s (tokens already "
+                "in use keep working); retry then",
+                retry_after=math.ceil(wait),
+            )
 
     def _stale(self, entry: _Exchange) -> bool:
         return entry.access_token is None or self._clock() >= entry.renew_at
@@ -157,8 +200,11 @@ class OfflineTokenExchanger:
                 await self._shared.unlock(offline_token, held)
 
     def _client_of(self, offline_token: str) -> str:
+        """The client to exchange as, once every local check passed (none trusts the token:
+        each only refuses what Keycloak would refuse anyway, without asking it)."""
         claims = unverified_claims(offline_token)
-        if claims is None:
+        header = unverified_header(offline_token)
+        if claims is None or header is None:
             raise Unauthenticated("the offline token is not a JWT issued by Keycloak")
         if claims.get("typ") != OFFLINE:
             raise Unauthenticated(
@@ -166,11 +212,31 @@ class OfflineTokenExchanger:
                 "'Offline': request it with scope=offline_access, or send an access token in "
                 "'Authorization: Bearer'"
             )
+        signature_length = _HMAC_SIGNATURE_LENGTHS.get(str(header.get("alg")))
+        if signature_length is None or len(offline_token.rsplit(".", 1)[1]) != signature_length:
+            raise Unauthenticated(
+                "the offline token is not signed as Keycloak signs offline tokens (HMAC, HS512); "
+                "send the offline token Keycloak issued, unchanged"
+            )
         if claims.get("iss") != self._issuer:
             raise Unauthenticated(
                 f"the offline token was issued by {str(claims.get('iss'))[:120]!r}, not by "
                 f"{self._issuer}"
             )
+        audience = claims.get("aud")
+        if audience != self._issuer and not (
+            isinstance(audience, list) and self._issuer in audience
+        ):
+            raise Unauthenticated(
+                "the offline token's audience is not this realm, as a Keycloak offline token's is"
+            )
+        expires = claims.get("exp")
+        if (
+            isinstance(expires, int | float)
+            and expires
+            and expires < (self._clock() - _EXP_LEEWAY_SECONDS)
+        ):
+            raise Unauthenticated("the offline token has expired; get a new offline token")
         client_id = claims.get("azp")
         if not isinstance(client_id, str) or client_id not in self._clients:
             raise Unauthenticated(
@@ -212,7 +278,10 @@ class OfflineTokenExchanger:
             lifetime = _seconds(body.get("expires_in"), default=60.0)
             entry.access_token = access_token
             entry.expires_at = now + lifetime
-            entry.renew_at = now + max(lifetime - min(_RENEW_MARGIN_SECONDS, lifetime / 2), 0)
+            reuse = max(lifetime - min(_RENEW_MARGIN_SECONDS, lifetime / 2), 0)
+            if self._recheck_seconds is not None:
+                reuse = min(reuse, self._recheck_seconds)
+            entry.renew_at = now + reuse
             rotated = body.get("refresh_token")
             if isinstance(rotated, str) and rotated:
                 entry.offline_token = rotated
@@ -223,6 +292,17 @@ class OfflineTokenExchanger:
         if refusal == "invalid_grant":
             self._metrics.offline_exchange("refused")
             self._entries.pop(key, None)  # nothing of it is usable any more
+            self._refusals.note_refusal(key)
+            if "reuse" in description.lower():
+                # The caller's token was rotated by an exchange whose outcome this process no
+                # longer holds: another process's without shared exchanges, or its own before a
+                # restart or an eviction.
+                raise Unauthenticated(
+                    "Keycloak refused the offline token as already used: this realm rotates "
+                    "offline tokens at each exchange, and the gateway no longer holds the rotated "
+                    "one (it restarted or forgot it, or another gateway process exchanged it "
+                    f"without a shared Redis) ({said}); get a new offline token"
+                )
             raise Unauthenticated(
                 f"Keycloak refused the offline token: it was revoked, has expired or was already "
                 f"used ({said}); get a new offline token"

@@ -39,6 +39,10 @@ return 0
 """
 
 
+# Keycloak's default "Offline Session Idle": an offline session unused this long ends.
+ROTATION_SECONDS = 30 * 86_400.0
+
+
 @dataclass(frozen=True)
 class SharedExchange:
     """An exchange's outcome, as every process may use it."""
@@ -52,8 +56,13 @@ class SharedExchange:
 class SharedExchanges:
     """The exchanges of all processes, in Redis (see the module docstring)."""
 
-    def __init__(self, client: redis.asyncio.Redis) -> None:
+    def __init__(
+        self, client: redis.asyncio.Redis, *, rotation_seconds: float = ROTATION_SECONDS
+    ) -> None:
+        """``rotation_seconds``: how long an exchange's rotated offline token is kept after its
+        last use (Keycloak's offline session idle timeout, 30 days by default)."""
         self._client = client
+        self._rotation_seconds = rotation_seconds
         self._release = client.register_script(_RELEASE)
 
     @classmethod
@@ -80,7 +89,11 @@ class SharedExchanges:
         return SharedExchange(**data)
 
     async def put(self, offline_token: str, entry: SharedExchange, now: float) -> None:
-        ttl_ms = max(1, int((entry.expires_at - now) * 1000))
+        """Kept as long as the offline session may live unused, not as long as the access token:
+        the rotated offline token is the only one Keycloak still accepts where the realm revokes
+        used ones, and losing it would lock the caller out. (An expired access token in it is
+        never used: a reader exchanges again, with that rotated token.)"""
+        ttl_ms = max(1, int(max(entry.expires_at - now, self._rotation_seconds) * 1000))
         sealed = _seal(offline_token, orjson.dumps(entry.__dict__))
         try:
             await self._client.set(_name(offline_token), sealed, px=ttl_ms)

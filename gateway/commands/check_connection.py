@@ -9,7 +9,9 @@ VAR``, ``--password-file PATH``, ...) or typed at a prompt: never on the command
 The URL goes through the gateway's own checks (``ITSM_GATEWAY_ITSM_ALLOWED_URLS``, then the
 resolved addresses, by ``ConnectionResolver``), and the ITSM calls through the gateway's guarded
 transport, which checks the addresses again when it connects. A URL the policy refuses is one
-line of the report, and nothing is contacted. The ITSM side is ``connectors.servicenow.probe``.
+line of the report, and nothing is contacted. The ITSM side is each connector's own probe
+(``connectors.probe``, ``connectors.port.ProbingFactory``), which the registry finds for the
+connection's ``itsm_type``: this command names no vendor.
 
 Exit codes: 0 the gateway can use the connection (perhaps degraded: the report's warnings say
 how), 1 it cannot, 2 bad usage or settings (nothing was checked). No output carries a secret:
@@ -31,12 +33,13 @@ from pathlib import Path
 import httpx
 import orjson
 
+from connectors.catalog import connector_factories, itsm_types
 from connectors.connection import AuthType
 from connectors.connection_keys import CREDENTIAL_KEYS, SECRET_KEYS, ConnectionKey
 from connectors.errors import BadInput, Unavailable
 from connectors.http import Scrubber
-from connectors.servicenow.connector import DEFAULT_TABLE, ServiceNowConnectorFactory
-from connectors.servicenow.probe import Check, CheckVerdict, check_names, probe, skipped
+from connectors.probe import Check, CheckVerdict, skipped
+from connectors.registry import ConnectorRegistry
 from gateway.outbound.addresses import resolve_with_system
 from gateway.outbound.guard import AddressGuard
 from gateway.outbound.transport import guarded_transport
@@ -48,7 +51,8 @@ from resolvers.tables import GENERIC_RULE, is_table_name
 
 USABLE, UNUSABLE, BAD_USAGE = 0, 1, 2
 URL_CHECK = "instance URL"
-ITSM_TYPES = (ServiceNowConnectorFactory.itsm_type,)
+ITSM_TYPES = itsm_types()
+DEFAULT_ITSM_TYPE = "servicenow"
 # The check never calls Keycloak, so its issuer, required to serve, is not required here.
 _UNUSED_ISSUER = "https://keycloak.not-used-by-check-connection.invalid"
 
@@ -63,9 +67,11 @@ class UsageError(Exception):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "Check that the gateway can use an ITSM connection: the URL against the gateway's "
-        "policy, then authentication, one record, the fields the gateway maps, and the journal "
-        "and SLA tables. Secrets only by environment variable, file or prompt."
+        "Check that the gateway can use an ITSM connection (ServiceNow, Jira or Request "
+        "Tracker): the URL against the gateway's policy, then authentication, the account's "
+        "time zone, what it may read (records, their fields, notes and SLAs) and what it may "
+        "write, found without writing anything. Secrets only by environment variable, file or "
+        "prompt."
     )
     parser.epilog = (
         "Exit codes: 0 the gateway can use the connection (warnings say what is degraded), "
@@ -76,6 +82,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PROFILE_OR_URL",
         help="a connection profile id ([connections.<id>] in ITSM_GATEWAY_SETTINGS_FILE) or an "
         "instance URL such as https://acme.service-now.com",
+    )
+    parser.add_argument(
+        "--itsm-type",
+        choices=ITSM_TYPES,
+        help=f"with a URL: which tool answers there (default {DEFAULT_ITSM_TYPE})",
     )
     parser.add_argument(
         "--auth-type",
@@ -96,7 +107,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             f"{option}-file", metavar="PATH", type=Path, help=f"a file holding the {what}"
         )
         parser.add_argument(option, nargs="?", action=_RefuseSecret, help=argparse.SUPPRESS)
-    parser.add_argument("--table", help=f"the table to check (default: {DEFAULT_TABLE})")
+    parser.add_argument(
+        "--table",
+        help="the table to check (ServiceNow, default incident) or the project (Jira: its key, "
+        "such as DESK); Request Tracker has queues, not tables",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -125,6 +140,7 @@ class _Plan:
     settings: Settings
     resolver: ConnectionResolver
     details: ConnectionDetails
+    itsm_type: str
     roles: frozenset[str]
     url: str  # as given, or the profile's base URL
     auth_type: str
@@ -192,6 +208,7 @@ def _profile_plan(
             AddressGuard(policy, resolve_host=resolve_with_system), ITSM_TYPES, profiles=profiles
         ),
         details=ConnectionDetails(connection_id=name, table=args.table),
+        itsm_type=profile.itsm_type,
         roles=frozenset(profile.roles),  # the operator stands for every caller of the profile
         url=profile.url.base,
         auth_type=profile.credentials.auth_type.value,
@@ -208,6 +225,7 @@ def _url_plan(
             "or --password-file instead"
         )
     auth_type = AuthType(args.auth_type or AuthType.BASIC.value)
+    itsm_type = args.itsm_type or DEFAULT_ITSM_TYPE
     values: dict[str, str | None] = {}
     for key in _CREDENTIALS:
         value = _secret(args, key, env) if key.secret else getattr(args, key.attribute)
@@ -219,7 +237,7 @@ def _url_plan(
         values[key.attribute] = value
     details = ConnectionDetails.of(
         {
-            "itsm_type": ITSM_TYPES[0],
+            "itsm_type": itsm_type,
             "instance_url": args.target,
             "auth_type": auth_type.value,
             "table": args.table,
@@ -233,6 +251,7 @@ def _url_plan(
             AddressGuard(policy, resolve_host=resolve_with_system), ITSM_TYPES
         ),
         details=details,
+        itsm_type=itsm_type,
         roles=frozenset(),
         url=args.target,
         auth_type=auth_type.value,
@@ -241,7 +260,7 @@ def _url_plan(
 
 
 def _given_options(args: argparse.Namespace) -> list[str]:
-    given = ["--auth-type"] if args.auth_type is not None else []
+    given = [o for o in ("--itsm-type", "--auth-type") if getattr(args, o[2:].replace("-", "_"))]
     for key in _CREDENTIALS:
         names = (
             (f"{key.attribute}_env", f"{key.attribute}_file") if key.secret else (key.attribute,)
@@ -290,22 +309,45 @@ def _prompt(key: ConnectionKey, auth_type: AuthType) -> str:
 
 
 async def _check(plan: _Plan) -> Report:
-    report = functools.partial(Report, plan.url, plan.details.connection_id, plan.auth_type)
-    try:
-        url = _admitted(plan)
-        connection = await plan.resolver.resolve(plan.details, plan.roles)
-    except (BadInput, Unavailable) as error:
-        table = plan.details.table or DEFAULT_TABLE
-        verdict = CheckVerdict.REFUSED if isinstance(error, BadInput) else CheckVerdict.FAILED
-        refused = Check(URL_CHECK, verdict, error.message, blocking=True)
-        return report(table, (refused, *skipped(check_names(table), f"{URL_CHECK} {verdict}")))
     settings = plan.settings
-    transport = guarded_transport(settings.url_policy(), max_connections=4)
-    timeouts = httpx.Timeout(
-        settings.itsm_read_timeout_seconds, connect=settings.itsm_connect_timeout_seconds
+    transport = guarded_transport(
+        settings.url_policy(),
+        max_connections=4,
+        max_answer_bytes=settings.itsm_max_answer_bytes,
     )
-    checks = await probe(connection, transport, timeouts=timeouts)
-    return report(connection.table or DEFAULT_TABLE, (_url_ok(url), *checks))
+    # The factories' own client is never used by a probe (each makes its own, on the same
+    # guarded transport); it is closed with the transport.
+    async with httpx.AsyncClient(transport=transport) as http:
+        registry = ConnectorRegistry(
+            connector_factories(http, jira_api_url=settings.jira_cloud_api_url)
+        )
+        prober = registry.prober(plan.itsm_type)
+        report = functools.partial(
+            Report,
+            plan.url,
+            plan.details.connection_id,
+            plan.auth_type,
+            itsm_type=plan.itsm_type,
+        )
+        try:
+            url = _admitted(plan)
+            connection = await plan.resolver.resolve(plan.details, plan.roles)
+        except (BadInput, Unavailable) as error:
+            table = plan.details.table or prober.default_table
+            verdict = CheckVerdict.REFUSED if isinstance(error, BadInput) else CheckVerdict.FAILED
+            refused = Check(URL_CHECK, verdict, error.message, blocking=True)
+            names = prober.check_names(plan.details.table)
+            return report(table, (refused, *skipped(names, f"{URL_CHECK} {verdict}")))
+        timeouts = httpx.Timeout(
+            settings.itsm_read_timeout_seconds, connect=settings.itsm_connect_timeout_seconds
+        )
+        try:
+            checks = await prober.probe(connection, transport, timeouts=timeouts)
+        except BadInput as error:  # the connector refuses the connection (a table RT lacks)
+            refused = Check("connection", CheckVerdict.REFUSED, error.message, blocking=True)
+            rest = skipped(prober.check_names(connection.table), "connection refused")
+            return report(registry.record_noun(connection), (_url_ok(url), refused, *rest))
+        return report(registry.record_noun(connection), (_url_ok(url), *checks))
 
 
 def _admitted(plan: _Plan) -> AllowedUrl:
@@ -329,6 +371,7 @@ class Report:
     auth_type: str
     table: str
     checks: Sequence[Check]
+    itsm_type: str = DEFAULT_ITSM_TYPE
 
     @property
     def usable(self) -> bool:
@@ -336,11 +379,7 @@ class Report:
 
     @property
     def warnings(self) -> list[str]:
-        return [
-            c.name
-            for c in self.checks
-            if c.verdict in (CheckVerdict.REFUSED, CheckVerdict.FAILED) and not c.blocking
-        ]
+        return [c.name for c in self.checks if c.warning]
 
     @property
     def exit_code(self) -> int:
@@ -348,7 +387,7 @@ class Report:
 
     def text(self) -> str:
         via = f"profile {self.connection_id}, " if self.connection_id else ""
-        lines = [f"Checking {self.url} ({via}{self.auth_type} auth)"]
+        lines = [f"Checking {self.url} ({self.itsm_type}, {via}{self.auth_type} auth)"]
         width = max(len(check.name) for check in self.checks) + 1
         for check in self.checks:
             name = f"{check.name + ':':<{width}}"
@@ -385,6 +424,7 @@ class Report:
     def json(self) -> str:
         return orjson.dumps(
             {
+                "itsmType": self.itsm_type,
                 "instanceUrl": self.url,
                 "connectionId": self.connection_id,
                 "authType": self.auth_type,

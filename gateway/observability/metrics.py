@@ -17,6 +17,7 @@ counts each attempt, adds it to the request's trail (``resolvers.trail``), and l
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -129,7 +130,8 @@ class Metrics(ResilienceObserver):
         )
         self.offline_exchanges = Counter(
             "itsm_gateway_keycloak_offline_exchanges",
-            "Offline tokens exchanged for access tokens, by outcome (ok, refused, unavailable)",
+            "Offline tokens exchanged for access tokens, by outcome (ok, refused, unavailable, "
+            "misconfigured), and those not sent to Keycloak (refused_again, paced)",
             ["outcome"],
             registry=registry,
         )
@@ -236,7 +238,9 @@ class Metrics(ResilienceObserver):
 def metrics_handler(
     metrics: Metrics, token: str | None
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """``GET /metrics``; with ``token``, only for ``Authorization: Bearer <token>``."""
+    """``GET /metrics``: with ``token``, only for ``Authorization: Bearer <token>``; without one,
+    only for a caller on this host that no proxy forwarded (a sidecar, ``kubectl port-forward``,
+    the demo), since the metrics name the ITSM hosts the gateway serves."""
     expected = f"Bearer {token}".encode() if token else None
 
     async def handler(request: web.Request) -> web.Response:
@@ -250,8 +254,27 @@ def metrics_handler(
                     "(ITSM_GATEWAY_METRICS_TOKEN)",
                     {"WWW-Authenticate": 'Bearer realm="metrics"'},
                 )
+        elif not _local_and_direct(request):
+            return error_response(
+                403,
+                "FORBIDDEN",
+                "/metrics answers only callers on the gateway's own host unless "
+                "ITSM_GATEWAY_METRICS_TOKEN is set; set it and scrape with that bearer token",
+            )
         return web.Response(
             body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
 
     return handler
+
+
+_PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+
+
+def _local_and_direct(request: web.Request) -> bool:
+    """Whether the peer is a loopback address and the request carries no sign of a proxy."""
+    try:
+        peer = ipaddress.ip_address((request.remote or "").split("%", 1)[0])
+    except ValueError:
+        return False
+    return peer.is_loopback and not any(name in request.headers for name in _PROXY_HEADERS)

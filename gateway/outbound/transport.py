@@ -39,11 +39,18 @@ from yarl import URL
 
 from gateway.observability.tracing import in_a_trace, outgoing_headers, records
 from gateway.outbound.addresses import HostResolver, resolve_with_system
+from gateway.outbound.answer_reader import ACCEPT_ENCODING, CHUNK_SIZE, read_bounded, refusal
 from gateway.outbound.connect_guard import AllowedOrigins, GuardedResolver
 from gateway.outbound.url_policy import UrlPolicy
 
-# Headers aiohttp must set itself from what it actually sends (or that describe this hop only).
-_HOP_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
+# Headers aiohttp must set itself from what it actually sends (or that describe this hop only),
+# and Accept-Encoding, which only this transport may decide (it decodes what it asks for).
+_HOP_HEADERS = frozenset(
+    {b"content-length", b"transfer-encoding", b"connection", b"keep-alive", b"accept-encoding"}
+)
+# Describe the body as it came, not as httpx gets it (decoded, whole).
+_DECODED_AWAY = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
+DEFAULT_MAX_ANSWER_BYTES = 10 * 1_048_576
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
@@ -58,10 +65,14 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         *,
         resolve: HostResolver = resolve_with_system,
         max_connections: int = 100,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         verify: ssl.SSLContext | bool = True,
         tracer: trace.Tracer | None = None,
     ) -> None:
+        """``max_answer_bytes``: the most read of one answer, on the wire and decoded
+        (``answer_reader``)."""
         self._policy = policy
+        self._max_answer_bytes = max_answer_bytes
         self._tracer = tracer or trace.NoOpTracer()
         self._records = records(self._tracer)
         self._resolve = resolve
@@ -101,6 +112,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
                 for name, value in request.headers.raw
                 if name.lower() not in _HOP_HEADERS
             ]
+            headers.append(("Accept-Encoding", ACCEPT_ENCODING))
             if in_a_trace():
                 headers.extend(outgoing_headers().items())  # traceparent
             body = await request.aread()
@@ -113,14 +125,19 @@ class GuardedTransport(httpx.AsyncBaseTransport):
                     allow_redirects=False,
                     timeout=_timeout(**request.extensions.get("timeout", {})),
                 ) as answer:
-                    content = await answer.read()
+                    content = await read_bounded(
+                        answer.content.iter_chunked(CHUNK_SIZE),
+                        answer.headers.get("Content-Encoding", ""),
+                        self._max_answer_bytes,
+                        refusal(request),
+                    )
                     reason = (answer.reason or "").encode("latin-1", "replace")
             except (TimeoutError, aiohttp.ClientError) as error:
                 raise _httpx_error(error, request) from None
             span.set_attribute("http.response.status_code", answer.status)
         return httpx.Response(
             answer.status,
-            headers=answer.raw_headers,
+            headers=[(k, v) for k, v in answer.raw_headers if k.lower() not in _DECODED_AWAY],
             content=content,
             request=request,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
@@ -193,8 +210,15 @@ def guarded_transport(
     policy: UrlPolicy,
     *,
     max_connections: int,
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
     resolve: HostResolver = resolve_with_system,
     tracer: trace.Tracer | None = None,
 ) -> GuardedTransport:
     """The transport ``create_app`` gives the ITSM client (its pool sized as the client's)."""
-    return GuardedTransport(policy, resolve=resolve, max_connections=max_connections, tracer=tracer)
+    return GuardedTransport(
+        policy,
+        resolve=resolve,
+        max_connections=max_connections,
+        max_answer_bytes=max_answer_bytes,
+        tracer=tracer,
+    )

@@ -40,10 +40,18 @@ CHECKS = (
     "incident fields",
     "sys_journal_field",
     "task_sla",
+    "time zone",
+    "sys_user",
+    "sys_user_group",
+    "sys_choice",
+    "writes",
 )
+# The emulator has no sys_user_has_role, as many integration accounts may not read it: the
+# account's roles, so what it may write, cannot be told.
+ALL_OK = {**dict.fromkeys(CHECKS, "ok"), "writes": "unknown"}
 # "name:   verdict (status): message" or "name:   skipped (why)"
 LINE = re.compile(
-    r"^(?P<name>[A-Za-z_ ]+?):\s+(?P<verdict>ok|refused|failed|skipped)\b(?P<rest>.*)$"
+    r"^(?P<name>[A-Za-z_ ]+?):\s+(?P<verdict>ok|refused|failed|skipped|unknown)\b(?P<rest>.*)$"
 )
 
 
@@ -153,15 +161,21 @@ async def test_a_working_profile_passes_every_check(lab: Lab) -> None:
     assert code == 0, (out, err)
     found = verdicts(out)
     assert list(found) == list(CHECKS)
-    assert {name: verdict for name, (verdict, _) in found.items()} == dict.fromkeys(CHECKS, "ok")
+    assert {name: verdict for name, (verdict, _) in found.items()} == ALL_OK
     assert f"basic auth as {USER} accepted" in found["authentication"][1]
     assert "read INC0010001" in found["incident"][1]
     assert out.splitlines()[-1] == "Result: the gateway can use this connection; exit code 0"
-    # One read of each table, and nothing written.
+    assert found["time zone"][1] == f": America/Los_Angeles, from sys_user.time_zone of {USER}"
+    # One read of each table (sys_user twice: the account's zone, then any user), nothing written.
     assert table_reads(lab.emulator) == [
         ("GET", "incident"),
         ("GET", "sys_journal_field"),
         ("GET", "task_sla"),
+        ("GET", "sys_user"),
+        ("GET", "sys_user"),
+        ("GET", "sys_user_group"),
+        ("GET", "sys_choice"),
+        ("GET", "sys_user_has_role"),
     ]
 
 
@@ -182,7 +196,7 @@ async def test_a_working_url_reported_as_json(lab: Lab) -> None:
     assert report["exitCode"] == 0
     assert report["warnings"] == []
     assert [c["name"] for c in report["checks"]] == list(CHECKS)
-    assert {c["verdict"] for c in report["checks"]} == {"ok"}
+    assert {c["name"]: c["verdict"] for c in report["checks"]} == ALL_OK
 
 
 async def test_an_oauth_profile_gets_a_token_then_passes(lab: Lab) -> None:
@@ -271,6 +285,95 @@ async def test_a_column_the_account_cannot_see_is_named_with_the_fields_it_empti
     assert "1 warning (incident fields)" in out.splitlines()[-1]
 
 
+async def test_an_oauth_client_reports_the_instance_default_zone(lab: Lab) -> None:
+    """oauth_client_credentials names no user: the zone is the instance default, and the
+    account's roles cannot be looked up."""
+    code, out, err = await check("check-connection", "lab-oauth", env=lab.env())
+
+    assert code == 0, (out, err)
+    found = verdicts(out)
+    assert found["time zone"] == (
+        "ok",
+        ": America/Los_Angeles, from the instance default (glide.sys.default.tz)",
+    )
+    assert found["writes"][0] == "unknown"
+    assert "oauth_client_credentials names no user" in found["writes"][1]
+
+
+async def test_people_groups_and_choices_refused_are_warnings(lab: Lab) -> None:
+    app = create_emulator_app(lab.emulator)
+    for table in ("sys_user", "sys_user_group", "sys_choice"):
+        app.middlewares.append(_answer(table, 403))
+    async with serving(app) as url:
+        args = ["check-connection", url, "--username", USER, "--password-env", LAB_VARIABLE]
+        code, out, err = await check(*args, env=lab.env())
+
+    assert code == 0, (out, err)
+    found = verdicts(out)
+    # sys_user refused: the zone is the instance default, as the connector learns it.
+    assert found["time zone"][1] == (
+        ": America/Los_Angeles, from the instance default (glide.sys.default.tz)"
+    )
+    assert found["sys_user"][0] == "refused"
+    assert "assignedTo and callerId cannot be written by name" in found["sys_user"][1]
+    assert found["sys_user_group"][0] == "refused"
+    assert "assignedGroup cannot be written by name" in found["sys_user_group"][1]
+    assert found["sys_choice"][0] == "refused"
+    assert "built-in lists" in found["sys_choice"][1]
+    assert out.splitlines()[-1] == (
+        "Result: the gateway can use this connection, with 3 warnings (sys_user, "
+        "sys_user_group, sys_choice); exit code 0"
+    )
+
+
+async def test_rows_filtered_out_by_acls_are_a_warning(lab: Lab) -> None:
+    app = create_emulator_app(lab.emulator)
+    app.middlewares.append(_answer("sys_user_group", 200, []))
+    async with serving(app) as url:
+        args = ["check-connection", url, "--username", USER, "--password-env", LAB_VARIABLE]
+        code, out, err = await check(*args, env=lab.env())
+
+    assert code == 0, (out, err)
+    verdict, rest = verdicts(out)["sys_user_group"]
+    assert verdict == "refused"
+    assert rest.startswith(": no row visible (ACLs?): assignedGroup cannot be written")
+
+
+async def test_the_account_roles_tell_what_it_may_write(lab: Lab) -> None:
+    app = create_emulator_app(lab.emulator)
+    app.middlewares.append(_answer("sys_user_has_role", 200, [{"role": "itil"}]))
+    async with serving(app) as url:
+        args = ["check-connection", url, "--username", USER, "--password-env", LAB_VARIABLE]
+        code, out, err = await check(*args, env=lab.env())
+
+    assert code == 0, (out, err)
+    assert verdicts(out)["writes"] == (
+        "ok",
+        f": {USER} holds itil: may create and update incidents",
+    )
+    query = next(r for r in lab.emulator.requests if r.table == "sys_user_has_role")
+    assert query.method == "GET"
+
+
+def _answer(table: str, status: int, result: list[dict[str, str]] | None = None) -> Any:
+    """A middleware answering every list read of ``table`` itself: ``status`` with ``result``
+    (200), or ServiceNow's 403 body (an ACL refusing the table)."""
+
+    @web.middleware
+    async def answer(request: web.Request, handler: Any) -> web.StreamResponse:
+        if not request.path.endswith(f"/table/{table}"):
+            return await handler(request)
+        await handler(request)  # authenticated and recorded as usual
+        if status == 403:
+            error = {"message": "Insufficient rights to query records", "detail": None}
+            body: dict[str, Any] = {"error": error, "status": "failure"}
+        else:
+            body = {"result": result or []}
+        return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+
+    return answer
+
+
 def _hide_column(column: str) -> Any:
     @web.middleware
     async def hide(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -301,7 +404,7 @@ async def test_a_hibernating_instance_cannot_be_used(lab: Lab) -> None:
     found = verdicts(out)
     assert found["instance"][0] == "failed"
     assert "hibernating or behind a login page" in found["instance"][1]
-    assert [found[name][0] for name in CHECKS[2:]] == ["skipped"] * 5
+    assert [found[name][0] for name in CHECKS[2:]] == ["skipped"] * len(CHECKS[2:])
     assert out.splitlines()[-1] == (
         "Result: the gateway cannot use this connection (instance failed); exit code 1"
     )
@@ -357,7 +460,7 @@ async def test_a_url_outside_the_allow_list_is_refused_without_contacting_it(lab
     assert verdict == "refused"
     assert "is not an allowed ITSM address" in rest
     assert "ITSM_GATEWAY_ITSM_ALLOWED_URLS" in rest
-    assert [verdicts(out)[name][0] for name in CHECKS[1:]] == ["skipped"] * 6
+    assert [verdicts(out)[name][0] for name in CHECKS[1:]] == ["skipped"] * len(CHECKS[1:])
     assert lab.emulator.requests == []
 
 
@@ -371,6 +474,14 @@ async def test_a_profile_that_does_not_exist_is_a_usage_error(lab: Lab) -> None:
     assert out == ""
     assert "no connection profile named 'nope'" in err
     assert "lab, lab-oauth" in err
+    assert lab.emulator.requests == []
+
+
+async def test_an_itsm_type_given_with_a_profile_is_a_usage_error(lab: Lab) -> None:
+    code, out, err = await check("check-connection", "lab", "--itsm-type", "jira", env=lab.env())
+
+    assert code == 2, (out, err)
+    assert "leave out --itsm-type" in err
     assert lab.emulator.requests == []
 
 

@@ -29,7 +29,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from emulators.servicenow.seed import COMMENT_WITH_BLANK_LINE, INC_NEW
 from gateway.app import create_app
 from gateway.settings import Settings
-from graph.ide import ASSETS_PATH, FILES
+from graph.ide import ASSETS_PATH, CONTENT_SECURITY_POLICY, FILES, PAGE_SCRIPT
 from tests.e2e.conftest import Stack
 from tests.support.browser import Browser, Page, chromium
 from tests.support.servers import serving
@@ -96,13 +96,17 @@ async def test_the_page_loads_every_file_from_the_gateway(stack: Stack) -> None:
     response = await stack.http.get(f"{stack.gateway_url}/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-cache"  # it names the files' current hashes
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self';" in CONTENT_SECURITY_POLICY  # no inline script, no eval
+    assert "<script>" not in response.text
+    assert response.headers["X-Frame-Options"] == "DENY"
     loaded = _ATTRIBUTE.findall(response.text)
     external = [url for url in loaded if not url.startswith(("data:", f"{ASSETS_PATH}/"))]
     assert external == []
     names = {Path(url).name for url in loaded if url.startswith(ASSETS_PATH)}
     # graphiql.min.<16 hex>.css -> graphiql.min.css: exactly the vendored files, each once.
     unhashed = sorted(re.sub(r"\.[0-9a-f]{16}(?=\.(js|css)$)", "", name) for name in names)
-    assert unhashed == sorted(vendored())
+    assert unhashed == sorted([*vendored(), PAGE_SCRIPT])  # and the page's own script
     assert "unpkg" not in response.text and "jsdelivr" not in response.text
 
 
@@ -115,7 +119,10 @@ async def test_each_file_is_the_vendored_one_with_a_content_hash_and_long_cachin
         response = await stack.http.get(f"{stack.gateway_url}{path}")
         assert response.status_code == 200, path
         stem, digest, extension = Path(path).name.rsplit(".", 2)
-        assert recorded[f"{stem}.{extension}"] == sri(response.content), path
+        if f"{stem}.{extension}" == PAGE_SCRIPT:
+            assert response.content == (FILES / "page.js").read_bytes()
+        else:
+            assert recorded[f"{stem}.{extension}"] == sri(response.content), path
         assert digest == hashlib.sha256(response.content).hexdigest()[:16]
         assert response.headers["Content-Type"] == CONTENT_TYPES[f".{extension}"]
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
@@ -234,6 +241,13 @@ async def test_graphiql_fetches_a_ticket_in_a_browser_without_internet(
         if INC_NEW[0] in e["request"].get("postData", "")
     ]
     assert sent["headers"]["Authorization"] == f"Bearer {token}"
+    # Nothing secret kept by the browser nor put in its address bar: the pasted token, and the
+    # connection's password in the query, stay in the tab's memory.
+    kept = await page.evaluate("JSON.stringify(Object.entries(window.localStorage))")
+    address = await page.evaluate("window.location.href")
+    for secret in (token, stack.connection()["password"]):
+        assert secret not in kept
+        assert secret not in address
 
 
 async def test_the_browser_is_confined_to_loopback(browser: Browser) -> None:

@@ -31,6 +31,7 @@ MAX_DEPTH = 3
 MAX_TOKENS = 150
 MAX_ALIASES = 4
 MAX_TICKETS = 2
+MAX_DOCUMENT_BYTES = 4096
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,7 @@ async def locked(stack: Stack) -> AsyncIterator[Stack]:
         graphql_max_depth=MAX_DEPTH,
         graphql_max_tokens=MAX_TOKENS,
         graphql_max_aliases=MAX_ALIASES,
+        graphql_max_document_bytes=MAX_DOCUMENT_BYTES,
         max_tickets_per_request=MAX_TICKETS,
     )
     async with serving(create_app(settings)) as url:
@@ -181,6 +183,21 @@ async def test_a_document_over_the_token_limit_is_refused(locked: Stack) -> None
     selection = " ".join(["ticketNumber"] * MAX_TOKENS)
     response = await locked.graphql(fetches(locked, 1, selection), variables(locked))
     refusal(response, f"more than {MAX_TOKENS} tokens")
+    assert locked.table_requests() == []
+
+
+@pytest.mark.parametrize(
+    "padding",
+    ["# " + "x" * MAX_DOCUMENT_BYTES + "\n", '@include(if: true) # "' + "y" * MAX_DOCUMENT_BYTES],
+    ids=["a-comment", "a-long-comment-after-a-directive"],
+)
+async def test_a_document_over_the_byte_limit_is_refused_before_it_is_parsed(
+    locked: Stack, padding: str
+) -> None:
+    # Comments count no tokens: the token limit alone would let this through, to the parser.
+    query = fetches(locked, 1).replace("{ ticketNumber }", "{ ticketNumber " + padding + "\n}")
+    response = await locked.graphql(query, variables(locked))
+    refusal(response, "bytes", f"at most {MAX_DOCUMENT_BYTES:,}", "GRAPHQL_MAX_DOCUMENT_BYTES")
     assert locked.table_requests() == []
 
 

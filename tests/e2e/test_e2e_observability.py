@@ -167,7 +167,16 @@ async def test_metrics_count_the_mix_with_bounded_labels(stack: Stack) -> None:
                 assert (
                     STATUS.fullmatch(label_value)
                     or KIND.fullmatch(label_value)
-                    or label_value in {"ok", "failed", "refused", "unavailable", "misconfigured"}
+                    or label_value
+                    in {
+                        "ok",
+                        "failed",
+                        "refused",
+                        "refused_again",
+                        "paced",
+                        "unavailable",
+                        "misconfigured",
+                    }
                 ), (name, label_value)
             elif label == "reason":
                 assert label_value.startswith("answer ") or KIND.fullmatch(label_value)

@@ -60,9 +60,11 @@ NEW_INCIDENT = {
     "impact": "1",
     "urgency": "2",
     "severity": "2",
-    "caller_id": "Abel Tuter",  # a reference by display name: ServiceNow resolves it
-    "assigned_to": seed.BETH_ANGLIN,  # a reference by sys_id
-    "assignment_group": "Network",
+    # ticketJSON is native: references are sys_ids (a name would be stored as given, a
+    # broken reference, as on a real instance)
+    "caller_id": seed.ABEL_TUTER,
+    "assigned_to": seed.BETH_ANGLIN,
+    "assignment_group": seed.NETWORK,
     "comments": "We are looking into it.",
     "work_notes": "Mirrored the uplink port for a capture.",
     "u_customer_impact": "Orders delayed",  # a custom column goes through as given

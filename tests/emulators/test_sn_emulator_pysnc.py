@@ -289,3 +289,60 @@ async def test_limit_below_the_batch_size(served: Served) -> None:
     count, numbers = await _run(read)
     assert count == 7  # X-Total-Count: every match, not the page
     assert numbers == ["INC0010007", "INC0010006", "INC0010005"]
+
+
+async def test_a_reference_written_by_name_is_stored_as_given(served: Served) -> None:
+    """PySNC sends values as actual values (no ``sysparm_input_display_value``): a name in a
+    reference is stored as it is, a broken reference, as on an instance."""
+
+    def insert() -> tuple[str, Any, Any]:
+        gr = served.client().GlideRecord("incident")
+        gr.initialize()
+        gr.short_description = "Assigned by name"
+        gr.assigned_to = "Beth Anglin"
+        gr.caller_id = seed.FRED_LUDDY
+        sys_id = str(gr.insert())
+        again = served.client().GlideRecord("incident")
+        assert again.get(sys_id)
+        return sys_id, again.get_value("assigned_to"), again.get_display_value("caller_id")
+
+    sys_id, assigned, caller = await _run(insert)
+    assert (assigned, caller) == ("Beth Anglin", "Fred Luddy")
+    stored = served.state.get("incident", sys_id)
+    assert stored is not None and stored["assigned_to"] == "Beth Anglin"
+
+
+async def test_looking_people_up_as_a_client_does(served: Served) -> None:
+    def active_named(name: str) -> list[str]:
+        gr = served.client().GlideRecord("sys_user")
+        gr.add_query("name", name)
+        gr.add_active_query()
+        gr.order_by("user_name")
+        gr.query()
+        return [record.get_value("user_name") for record in gr]
+
+    assert await _run(lambda: active_named("alex chen")) == ["alex.chen", "alex.chen2"]
+    assert await _run(lambda: active_named("Carol Former")) == []
+
+    def either(value: str) -> int:
+        gr = served.client().GlideRecord("sys_user")
+        condition = gr.add_query("user_name", value)
+        condition.add_or_condition("email", value)
+        condition.add_or_condition("name", value)
+        gr.add_active_query()
+        gr.query()
+        count: int = gr.get_row_count()
+        return count
+
+    assert await _run(lambda: either("alex.chen2@example.com")) == 1
+    assert await _run(lambda: either("Alex Chen")) == 2
+
+
+async def test_a_refused_lookup_table_as_a_client_meets_it(served: Served) -> None:
+    served.state.faults.lookups_forbidden = True
+
+    def read_users() -> None:
+        served.client().GlideRecord("sys_user").query()
+
+    with pytest.raises(errors.RoleException, match="Insufficient rights"):
+        await _run(read_users)

@@ -159,7 +159,9 @@ async def test_custom_columns_are_stored_other_unknowns_ignored(emulator: Emulat
     assert other.json()["result"]["u_vendor_ref"] == ""
 
 
-async def test_references_accept_names(emulator: Emulator) -> None:
+async def test_references_are_stored_as_given(emulator: Emulator) -> None:
+    """Without sysparm_input_display_value nothing is looked up: a name is a broken reference
+    (docs/connectors/servicenow.md, "The emulator"; more in test_sn_emulator_strict.py)."""
     record = await _create(
         emulator,
         {
@@ -172,8 +174,8 @@ async def test_references_accept_names(emulator: Emulator) -> None:
         sysparm_display_value="all",
         sysparm_exclude_reference_link="true",
     )
-    assert record["caller_id"] == {"display_value": "Beth Anglin", "value": seed.BETH_ANGLIN}
-    assert record["assigned_to"] == {"display_value": "Fred Luddy", "value": seed.FRED_LUDDY}
+    assert record["caller_id"] == {"display_value": "", "value": "Beth Anglin"}
+    assert record["assigned_to"] == {"display_value": "", "value": "fred.luddy"}
     assert record["assignment_group"] == {"display_value": "Network", "value": seed.NETWORK}
     assert record["opened_by"] == {"display_value": "", "value": "Nobody Known"}
 

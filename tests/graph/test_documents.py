@@ -54,3 +54,31 @@ async def test_a_cached_document_does_not_hide_the_limits() -> None:
     long = "{ " + " ".join(f"a{i}: __typename" for i in range(60)) + " }"
     refused = await schema.execute(long)
     assert refused.errors and "tokens" in refused.errors[0].message
+
+
+async def test_a_document_over_the_byte_limit_is_refused_unparsed(counted: dict[str, int]) -> None:
+    schema = build_schema(GraphQLLimits(max_document_bytes=2048))
+    padded = "query Q { __typename # " + "é" * 1100 + "\n }"  # 2,200+ bytes, 1,100 characters
+    result = await schema.execute(padded)
+    assert result.errors and "at most 2,048" in result.errors[0].message
+    assert "ITSM_GATEWAY_GRAPHQL_MAX_DOCUMENT_BYTES" in result.errors[0].message
+    assert counted == {"parse": 0, "validate": 0}
+
+
+def test_the_cache_holds_at_most_its_bytes_dropping_the_least_recently_used() -> None:
+    cache = graph.documents.DocumentCache(max_entries=100, max_bytes=10_000)
+    documents = [f"query Q{i} {{ __typename }} # " + "z" * 3000 for i in range(5)]
+    for text in documents:
+        cache.parsed(text, len(text), {})
+    assert cache.bytes <= 10_000 and len(cache) == 3
+    # The oldest went first: parsing it again makes a new entry, pushing out the next oldest.
+    first = cache.parsed(documents[4], len(documents[4]), {})
+    assert cache.parsed(documents[4], len(documents[4]), {}) is first
+    assert len(cache) == 3
+
+
+def test_a_document_larger_than_the_whole_budget_is_parsed_but_not_kept() -> None:
+    cache = graph.documents.DocumentCache(max_bytes=1000)
+    text = "{ __typename } # " + "w" * 2000
+    assert cache.parsed(text, len(text), {}).document is not None
+    assert len(cache) == 0 and cache.bytes == 0

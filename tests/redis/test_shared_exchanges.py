@@ -116,3 +116,28 @@ async def test_redis_holds_nothing_readable(
         for part in secret.split("."):
             if len(part) > 16:
                 assert part.encode() not in stored
+
+
+async def test_a_rotation_outlives_the_access_token_so_no_process_locks_the_caller_out(
+    realm: Realm, stores: list[SharedExchanges], redis_server: RedisServer
+) -> None:
+    realm.issuer.revoke_refresh_token = True  # the caller's own token works once
+    realm.issuer.access_token_lifetime = 1  # the shared access token is gone in a second
+    offline = realm.issuer.mint_offline("reader", client_id=UI)
+    admin = redis.asyncio.from_url(redis_server.url)
+    await admin.flushdb()  # other tests' entries
+    await (await process(realm, stores[0])).principal_for(offline)
+    try:
+        [name] = [
+            n async for n in admin.scan_iter(match="itsm-gateway:offline:*") if b":lock" not in n
+        ]
+        # Kept as long as Keycloak keeps an idle offline session, not as long as the access token.
+        assert await admin.pttl(name) > 29 * 86_400 * 1000
+    finally:
+        await admin.aclose()
+    await asyncio.sleep(1.2)  # the access token (and, before, the whole entry) expired
+    realm.clock.advance(3600)
+    # A process that never saw the caller (a new replica, a restart) still serves it.
+    late = await process(realm, stores[1])
+    assert (await late.principal_for(offline)).username == "reader"
+    assert realm.issuer.refresh_exchanges == 2

@@ -15,6 +15,7 @@ from connectors.connection import AuthType
 from connectors.errors import ItsmError
 from connectors.fields import TicketField
 from connectors.servicenow import ServiceNowConnectorFactory
+from tests.connectors.servicenow_connector.conftest import SECRETS
 
 INSTANCE = "https://acme.service-now.com"
 TOKEN_URL = f"{INSTANCE}/oauth_token.do"
@@ -206,6 +207,25 @@ async def test_a_refused_token_request_quotes_servicenow_without_secrets(
     assert "access_denied: bad secret ***" in message
     assert "cl1ent-Secret-xyz" not in message
     assert table_requests(httpx_mock) == []
+
+
+async def test_a_token_refusal_cut_short_keeps_no_head_of_the_secret(
+    httpx_mock, oauth_factory, connection
+):
+    # ServiceNow's quote is cut at 300 characters: here inside the echoed client secret.
+    echo = "y" * 290 + SECRETS["client_secret"]
+    httpx_mock.add_response(
+        method="POST",
+        url=TOKEN_URL,
+        status_code=401,
+        json={"error": "invalid_client", "error_description": echo},
+    )
+
+    with pytest.raises(ItsmError) as raised:
+        await fetch(oauth_factory.open(connection(AuthType.OAUTH_CLIENT_CREDENTIALS)))
+
+    assert "y" * 290 + "***" in raised.value.message
+    assert SECRETS["client_secret"][:5] not in raised.value.message
 
 
 async def test_a_hibernating_token_endpoint_is_an_html_error(httpx_mock, oauth_factory, connection):

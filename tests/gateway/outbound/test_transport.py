@@ -99,7 +99,7 @@ async def test_the_answer_comes_back_as_httpx_gives_it() -> None:
         response = await http.get(f"http://127.0.0.1:{server.port}/")
     assert response.status_code == 404
     assert response.reason_phrase == "Not Found"
-    assert response.content == b'{"result":[]}'  # decoded once, by httpx
+    assert response.content == b'{"result":[]}'  # decoded once, by the transport
     assert response.headers["X-Total-Count"] == "0"
 
 
