@@ -26,7 +26,7 @@ from gateway.observability.metrics import Metrics
 from gateway.observability.tracing import incoming_context, records
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
 from graph.errors import error_response as graphql_error_response
-from resolvers.trail import Trail, start_trail
+from resolvers.trail import Trail, current_trail, start_trail
 from rest_compat.errors import error_response as rest_error_response
 
 log = logging.getLogger("itsm_gateway.access")
@@ -164,6 +164,9 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
                 "gateway accepts; send a smaller body"
             ) from None
     except GatewayError as error:
+        trail = current_trail()
+        if trail is not None and error.written is not None:
+            trail.note_ticket(error.written.number)  # the log line names the ticket it reached
         return _error_renderer(request.path)(
             error.status, error.code, error.message, error.headers, written=error.written
         )

@@ -28,6 +28,7 @@ from strawberry.types import ExecutionContext
 
 from connectors.errors import GatewayError, RateLimited
 from connectors.model import WrittenTicket
+from resolvers.trail import current_trail
 from resolvers.write_report import written_ids
 
 log = logging.getLogger("itsm_gateway.graphql")
@@ -102,9 +103,15 @@ def _translate(error: GraphQLError, context: object) -> GraphQLError:
 
 def _ticket(written: WrittenTicket | None) -> dict[str, object]:
     """``{"ticket": {"ticketNumber", "sysId"}}`` when a write reached a ticket before the error
-    (``GatewayError.written``), so the caller can fetch it rather than write again."""
+    (``GatewayError.written``), so the caller can fetch it rather than write again; the
+    request's log line names that ticket too."""
     ids = written_ids(written)
-    return {} if ids is None else {"ticket": ids}
+    if ids is None:
+        return {}
+    trail = current_trail()
+    if trail is not None:
+        trail.note_ticket(ids["ticketNumber"])
+    return {"ticket": ids}
 
 
 # graphql-core quotes the offending variable value in coercion errors ("..., found: {...}",
