@@ -280,6 +280,7 @@ class JiraConnector:
             fields={**plan.fields, **found},
             origins={**plan.origins, **origins},
             people={},
+            given={**plan.given, **{name: person for name, (_, person) in plan.people.items()}},
         )
 
     async def _project_details(self, project: str) -> Mapping[str, Any]:

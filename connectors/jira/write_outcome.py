@@ -43,7 +43,8 @@ def untaken(plan: WritePlan, issue: Mapping[str, Any]) -> tuple[UntakenValue, ..
     for name, sent in plan.fields.items():
         if name not in held or _same(sent, held[name]):
             continue  # a field Jira does not answer is not judged
-        found.append(UntakenValue(plan.caller_name(name), shown(sent), shown(held[name])))
+        sent_as = plan.given.get(name) or shown(sent)
+        found.append(UntakenValue(plan.caller_name(name), sent_as, shown(held[name])))
     status = plan.status
     if status is not None and "status" in held and not status.matches(held["status"]):
         found.append(UntakenValue(status.given_as, status.label, shown(held["status"])))

@@ -104,6 +104,9 @@ class WritePlan:
     # Jira user field -> (the canonical field, the person as the caller named them): resolved to
     # an accountId by the connector before anything is written.
     people: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Jira field -> the value as the caller gave it, where the gateway sends another form (a
+    # person's name sent as an accountId): what a message about that field quotes.
+    given: Mapping[str, str] = field(default_factory=dict)
 
     def caller_name(self, name: str) -> str:
         """How the caller named Jira's field ``name``."""

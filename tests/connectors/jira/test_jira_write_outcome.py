@@ -3,6 +3,7 @@ each value that did not take is named as the caller named it."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -78,3 +79,13 @@ def test_other_shapes_are_compared_by_what_identifies_them(sent: Any, now: Any) 
 
 def test_a_field_jira_does_not_answer_is_not_judged() -> None:
     assert untaken(plan({"customfield_1": "x"}), held()) == ()
+
+
+def test_a_person_is_quoted_as_the_caller_named_them() -> None:
+    written = dataclasses.replace(
+        plan({"assignee": {"accountId": "5b10ac8d82e05b22cc7d4ef5"}}),
+        origins={"assignee": "assignedTo"},
+        given={"assignee": "Beth Anglin"},
+    )
+    issue = held(assignee={"accountId": "5b109f2e9729b51b54dc274d", "displayName": "David Loo"})
+    assert untaken(written, issue) == (UntakenValue("assignedTo", "Beth Anglin", "David Loo"),)
