@@ -26,6 +26,7 @@ import orjson
 from aiohttp import web
 
 from connectors.errors import GatewayError
+from connectors.model import WrittenTicket
 
 
 class Unauthenticated(GatewayError, status=401, code="UNAUTHENTICATED"):
@@ -41,17 +42,31 @@ class PayloadTooLarge(GatewayError, status=413, code="BAD_USER_INPUT"):
 
 class ErrorRenderer(Protocol):
     """What each door gives the middleware: an error as that door answers it. ``code`` is the
-    ``extensions.code`` of GraphQL; a shape without codes (the REST envelope) leaves it out."""
+    ``extensions.code`` of GraphQL; a shape without codes (the REST envelope) leaves it out.
+    ``written`` is the ticket a write reached before the error (``GatewayError.written``): each
+    door answers its number and sysId in its own place."""
 
     def __call__(
-        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        written: WrittenTicket | None = None,
     ) -> web.Response: ...
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    written: WrittenTicket | None = None,
 ) -> web.Response:
-    """``{"error": {"code", "message"}}``: the shape of the paths that are no door."""
+    """``{"error": {"code", "message"}}``: the shape of the paths that are no door (which write
+    no ticket, so ``written`` is never given here)."""
     return web.Response(
         status=status,
         body=orjson.dumps({"error": {"code": code, "message": message}}),

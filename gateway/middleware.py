@@ -26,7 +26,7 @@ from gateway.observability.metrics import Metrics
 from gateway.observability.tracing import incoming_context, records
 from gateway.request_keys import PRINCIPAL, REQUEST_ID
 from graph.errors import error_response as graphql_error_response
-from resolvers.trail import Trail, start_trail
+from resolvers.trail import Trail, current_trail, start_trail
 from rest_compat.errors import error_response as rest_error_response
 
 log = logging.getLogger("itsm_gateway.access")
@@ -104,6 +104,8 @@ def request_context(
                     span.set_attribute("itsm_gateway.operation", trail.operation)
             seconds = time.perf_counter() - started
             metrics.request(door, trail.operation, response.status, seconds)
+            for operation, _ in trail.untaken:
+                metrics.write_not_taken(trail.itsm_type or "-", operation)
             _log_request(request, response.status, seconds, trail)
             return response
         finally:
@@ -145,6 +147,9 @@ def _log_request(request: web.Request, status: int, seconds: float, trail: Trail
     }
     if trail.tickets:
         extra["ticket"] = trail.tickets[0] if len(trail.tickets) == 1 else trail.tickets
+    if trail.untaken:
+        # Which fields did not take, by name only: their values may be anything.
+        extra["untaken"] = [name for _, names in trail.untaken for name in names]
     log.info("%s %s", request.method, request.path, extra=extra)
 
 
@@ -159,7 +164,12 @@ async def _answer(request: web.Request, handler: Handler, request_id: str) -> we
                 "gateway accepts; send a smaller body"
             ) from None
     except GatewayError as error:
-        return _error_renderer(request.path)(error.status, error.code, error.message, error.headers)
+        trail = current_trail()
+        if trail is not None and error.written is not None:
+            trail.note_ticket(error.written.number)  # the log line names the ticket it reached
+        return _error_renderer(request.path)(
+            error.status, error.code, error.message, error.headers, written=error.written
+        )
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import strawberry
 from aiohttp import web
+from graphql import GraphQLError
 
 from resolvers.tickets import CallContext, ContextProvider, TicketService
 
@@ -17,6 +18,9 @@ class GraphContext:
     service: TicketService
     context_of: ContextProvider[web.Request]
     request_id: str | None
+    # Errors to add to the result once it is executed: the writes that did not take whole
+    # (graph.write_notices), whose tickets are answered as data.
+    notices: list[GraphQLError] = field(default_factory=list)
 
     async def call(self, operation: str) -> CallContext:
         return await self.context_of(self.request, operation)

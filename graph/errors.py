@@ -1,5 +1,6 @@
 """The GraphQL door's one error shape: ``extensions.code`` and ``extensions.statusCode``
-(docs/contract.md#errors), spelled once in :func:`extensions`.
+(docs/contract.md#errors), spelled once in :func:`extensions`; and ``extensions.ticket``
+(``{"ticketNumber", "sysId"}``) on an error after a write reached a ticket.
 
 Two ways an error reaches a caller, both in that shape: inside a GraphQL result (translated by
 :func:`translate_errors`), or as a whole answer when GraphQL never ran (:func:`error_response`:
@@ -26,6 +27,9 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from connectors.errors import GatewayError, RateLimited
+from connectors.model import WrittenTicket
+from resolvers.trail import current_trail
+from resolvers.write_report import written_ids
 
 log = logging.getLogger("itsm_gateway.graphql")
 
@@ -42,10 +46,17 @@ def extensions(code: str, status: int, **extra: object) -> dict[str, object]:
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    written: WrittenTicket | None = None,
 ) -> web.Response:
     """A whole answer holding one error, for a request GraphQL did not execute."""
-    payload = {"errors": [{"message": message, "extensions": extensions(code, status)}]}
+    payload = {
+        "errors": [{"message": message, "extensions": extensions(code, status, **_ticket(written))}]
+    }
     return web.Response(
         status=status,
         body=orjson.dumps(payload),
@@ -75,7 +86,7 @@ def _translate(error: GraphQLError, context: object) -> GraphQLError:
             response.headers.update(original.headers)
             if original.status in (401, 403):
                 response.set_status(original.status)
-        extra: dict[str, object] = {}
+        extra: dict[str, object] = _ticket(original.written)
         if isinstance(original, RateLimited) and original.retry_after is not None:
             extra["retryAfter"] = original.retry_after
         return _with_code(error, original.message, original.code, original.status, **extra)
@@ -88,6 +99,19 @@ def _translate(error: GraphQLError, context: object) -> GraphQLError:
     return _with_code(
         error, f"Internal error; quote request id {request_id} to the operators", "INTERNAL", 500
     )
+
+
+def _ticket(written: WrittenTicket | None) -> dict[str, object]:
+    """``{"ticket": {"ticketNumber", "sysId"}}`` when a write reached a ticket before the error
+    (``GatewayError.written``), so the caller can fetch it rather than write again; the
+    request's log line names that ticket too."""
+    ids = written_ids(written)
+    if ids is None:
+        return {}
+    trail = current_trail()
+    if trail is not None:
+        trail.note_ticket(ids["ticketNumber"])
+    return {"ticket": ids}
 
 
 # graphql-core quotes the offending variable value in coercion errors ("..., found: {...}",

@@ -27,6 +27,7 @@ from graph.types import (
     TicketType,
     field_value,
 )
+from graph.write_notices import WriteNotices, note_write_not_taken
 
 ZoneArgument = Annotated[
     str | None,
@@ -103,6 +104,7 @@ class Mutation:
             zone=itsm_time_zone_offset,
             context=call,
         )
+        note_write_not_taken(info, 201, f"Created {answer.noun} {answer.number}", answer)
         return TicketType.from_canonical(answer.ticket)
 
     @strawberry.mutation(description="Update the ticket with this record id (sysId).")
@@ -124,6 +126,7 @@ class Mutation:
             zone=itsm_time_zone_offset,
             context=call,
         )
+        note_write_not_taken(info, 200, f"Updated {answer.noun} {answer.number}", answer)
         return TicketType.from_canonical(answer.ticket)
 
 
@@ -156,5 +159,6 @@ def build_schema(
                 limits.max_document_bytes,
             ),
             *execution_spans(tracer),
+            WriteNotices,
         ],
     )

@@ -14,6 +14,7 @@ import orjson
 
 from connectors.fields import TicketField
 from connectors.model import FieldValue, Note, Ticket
+from resolvers.write_report import untaken_entries, untaken_from_entries
 
 State = Literal["pending", "done", "unknown"]
 
@@ -35,6 +36,8 @@ class Record:
             data["ticket"] = encode_ticket(self.ticket)
             if self.ticket.refused:  # a replay names the refused optional reads again
                 data["refused"] = {str(f): why for f, why in self.ticket.refused.items()}
+            if self.ticket.untaken:  # a replay names the values that did not take again
+                data["untaken"] = untaken_entries(self.ticket.untaken)
         elif self.state == "unknown":
             data["status"] = self.status
         return orjson.dumps(data).decode()
@@ -43,9 +46,12 @@ class Record:
     def from_json(cls, text: str) -> Record:
         data = orjson.loads(text)
         ticket = decode_ticket(data["ticket"]) if "ticket" in data else None
-        if ticket is not None and data.get("refused"):
-            refused = {TicketField(name): str(why) for name, why in data["refused"].items()}
-            ticket = Ticket(ticket.values, refused=refused)
+        if ticket is not None and (data.get("refused") or data.get("untaken")):
+            refused = {
+                TicketField(name): str(why) for name, why in (data.get("refused") or {}).items()
+            }
+            untaken = untaken_from_entries(data.get("untaken") or ())
+            ticket = Ticket(ticket.values, refused=refused, untaken=untaken)
         return cls(
             state=data["state"],
             fingerprint=data["fingerprint"],

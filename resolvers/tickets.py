@@ -19,7 +19,7 @@ from typing import TypeVar
 from connectors.capabilities import Capabilities, IdRule, Operation
 from connectors.errors import BadInput, ItsmTimeout
 from connectors.fields import TicketField, WritableField
-from connectors.model import Ticket, WriteRequest
+from connectors.model import Ticket, UntakenValue, WriteRequest
 from connectors.port import Connector
 from connectors.registry import ConnectorRegistry
 from resolvers.connections import ConnectionDetails, ConnectionResolver
@@ -52,6 +52,17 @@ class TicketAnswer:
     def number(self) -> str:
         value = self.ticket.get(TicketField.TICKET_NUMBER)
         return value if isinstance(value, str) else ""
+
+    @property
+    def sys_id(self) -> str:
+        value = self.ticket.get(TicketField.SYS_ID)
+        return value if isinstance(value, str) else ""
+
+    @property
+    def untaken(self) -> tuple[UntakenValue, ...]:
+        """After a write: the values it asked for that the ITSM does not hold (the ticket exists;
+        both doors answer it and name each of these)."""
+        return self.ticket.untaken
 
     @property
     def refused(self) -> Mapping[TicketField, str]:
@@ -170,7 +181,9 @@ class TicketService:
                 caller=context.caller,
             )
             ticket = await self._idempotency.run(call, send)
-        return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))
+        return _answered(
+            TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun), "create"
+        )
 
     async def update(
         self,
@@ -192,7 +205,9 @@ class TicketService:
         _check_id(opened.capabilities.id_rule, "sysId", sys_id)
         async with self._deadline_of("update"):
             ticket = await opened.connector.update(sys_id, write, opened.fields, reading.zone)
-        return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))
+        return _answered(
+            TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun), "update"
+        )
 
     def connectors(self) -> list[Capabilities]:
         """What each configured ITSM tool supports (operations and fields)."""
@@ -292,8 +307,12 @@ def _note(operation: str, number: str | None = None) -> None:
             trail.note_ticket(number)
 
 
-def _answered(answer: TicketAnswer) -> TicketAnswer:
+def _answered(answer: TicketAnswer, write: str | None = None) -> TicketAnswer:
+    """``answer``, noted on the request's trail: its ticket, and for a ``write`` ("create",
+    "update") that did not take whole, which fields did not (the metric and the log line)."""
     trail = current_trail()
     if trail is not None:
         trail.note_ticket(answer.number)
+        if write is not None and answer.untaken:
+            trail.note_untaken(write, tuple(value.field for value in answer.untaken))
     return answer

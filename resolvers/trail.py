@@ -1,5 +1,5 @@
 """What one request did, for its log line and metrics: which operation, on which ITSM host, which
-tickets, how many ITSM calls.
+tickets, how many ITSM calls, which writes did not take whole (and which fields, by name).
 
 The transport starts a ``Trail`` for each request (``start_trail``) and reads it when the request
 ends; the use cases and the ITSM call observer add to it through ``current_trail``. It lives in a
@@ -30,6 +30,9 @@ class Trail:
     itsm_host: str | None = None
     tickets: list[str] = field(default_factory=list)
     itsm_calls: int = 0
+    # One entry per write that did not take whole: its operation and the fields (names only:
+    # the values may be anything, a secret included) that did not take.
+    untaken: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def note_operation(self, operation: str) -> None:
         if self.operation in ("-", operation):
@@ -40,6 +43,9 @@ class Trail:
     def note_ticket(self, number: str) -> None:
         if number and number not in self.tickets and len(self.tickets) < _MAX_TICKETS_NOTED:
             self.tickets.append(number)
+
+    def note_untaken(self, operation: str, fields: tuple[str, ...]) -> None:
+        self.untaken.append((operation, fields))
 
     def note_itsm(self, itsm_type: str, host: str) -> None:
         self.itsm_type, self.itsm_host = itsm_type, host

@@ -74,7 +74,10 @@ class Envelope(BaseModel):
     statusCode: str = Field(pattern=r"^[1-5][0-9]{2}$", description="the HTTP status, as text")
     statusMessage: str = Field(description="what happened, in a sentence a person can act on")
     ticketDetails: TicketDetails = Field(
-        description="exactly the fields asked for (all of them when none were); {} on an error"
+        description=(
+            "exactly the fields asked for (all of them when none were); on an error {}, or "
+            "{ticketNumber, sysId} when a write reached that ticket before the error"
+        )
     )
 
 

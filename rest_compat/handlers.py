@@ -14,6 +14,7 @@ from aiohttp import web
 from connectors.errors import BadInput
 from connectors.model import WriteRequest
 from resolvers.tickets import ContextProvider, TicketAnswer, TicketService
+from resolvers.write_report import untaken_message
 from rest_compat.contracts import (
     CreateRequest,
     FetchRequest,
@@ -131,10 +132,13 @@ async def _json_body(request: web.Request) -> Any:
 
 
 def _ok(status: int, message: str, answer: TicketAnswer) -> web.Response:
-    """The answer; a refused optional read leaves its field empty and is named in the message
-    ("Fetched incident INC0010001; ticketBusinessTimeLeft left empty: task_sla: ...")."""
+    """The answer. A write that did not take whole keeps its status (the ticket exists) and its
+    message names each value that did not take ("Created incident INC0010009, but 1 value did
+    not take: ticketJSON.state 'In Progress' (it holds ''; ...); correct it with an update"). A
+    refused optional read leaves its field empty and is named in the message too ("Fetched
+    incident INC0010001; ticketBusinessTimeLeft left empty: task_sla: ...")."""
     refusals = [f"{field.value} left empty: {why}" for field, why in answer.refused.items()]
-    message = "; ".join([message, *refusals])
+    message = "; ".join([untaken_message(message, answer.untaken), *refusals])
     return json_response(
         status, envelope(status, message, ticket_details(answer.ticket, answer.fields))
     )

@@ -6,7 +6,10 @@ same time and only when asked, one comment call and one SLA call. An update firs
 issue's project and status (with its available transitions when a status is asked), judges the
 whole write, and only then writes: the fields (``PUT``), the transition, the comments, in that
 order, and reads the issue back. A create reads the project first (it must exist; its type
-decides internal comments and the default issue type), creates, comments, and reads back.
+decides internal comments and the default issue type), creates, comments, and reads back. The
+read back includes every field sent: a value Jira does not hold afterwards (an automation rule
+edited it) is answered in the ticket's ``untaken`` (``connectors.jira.write_outcome``), and an
+error once the issue exists names it (``error.written``: its key and id).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Awaitable, Mapping, Set
+from dataclasses import replace
 from datetime import tzinfo
 from typing import Any, TypeVar
 
@@ -37,8 +41,10 @@ from connectors.jira.mapping import (
     time_left,
     values_from_issue,
 )
+from connectors.jira.people import account_of
+from connectors.jira.write_outcome import read_back_fields, untaken
 from connectors.jira.writes import NewComment, StatusTarget, WritePlan, plan_write
-from connectors.model import RefusedRead, Ticket, WriteRequest
+from connectors.model import RefusedRead, Ticket, WriteRequest, WrittenTicket
 from connectors.probe import Check
 
 API = "/rest/api/3"
@@ -234,6 +240,7 @@ class JiraConnector:
                 f"{self._project_key} must name the Jira project to create the issue in "
                 "(its key, e.g. DESK)"
             )
+        plan = await self._with_people(plan)
         project = await self._project_details(self._project)
         if plan.needs_service_desk:
             _require_service_desk(project, self._project)
@@ -253,8 +260,28 @@ class JiraConnector:
                 "the issue may exist: search for it before creating it again"
             )
         done = [f"created {key}"]
-        await self._after_write(done, key, self._comment_all(str(issue_id), plan.comments, done))
-        return await self._read_back(str(issue_id), key, "created", fields)
+        written = WrittenTicket(key, str(issue_id))
+        await self._after_write(
+            done, written, self._comment_all(str(issue_id), plan.comments, done)
+        )
+        return await self._read_back(written, plan, "created", fields)
+
+    async def _with_people(self, plan: WritePlan) -> WritePlan:
+        """``plan`` with its canonical people found (``connectors.jira.people``): before
+        anything is written, so an unknown or ambiguous name writes nothing."""
+        if not plan.people:
+            return plan
+        found: dict[str, object] = {}
+        for jira_field, (given_as, person) in plan.people.items():
+            found[jira_field] = {"accountId": await account_of(self._client, given_as, person)}
+        origins = {jira_field: given_as for jira_field, (given_as, _) in plan.people.items()}
+        return replace(
+            plan,
+            fields={**plan.fields, **found},
+            origins={**plan.origins, **origins},
+            people={},
+            given={**plan.given, **{name: person for name, (_, person) in plan.people.items()}},
+        )
 
     async def _project_details(self, project: str) -> Mapping[str, Any]:
         details = await self._client.request(
@@ -274,7 +301,9 @@ class JiraConnector:
     ) -> Ticket:
         if not (_ID.fullmatch(sys_id or "") or _KEY.fullmatch(sys_id or "")):
             raise BadInput("sysId must be a Jira issue id (digits, such as 10001) or key")
-        plan = plan_write(write, creating=False, project_key=self._project_key)
+        plan = await self._with_people(
+            plan_write(write, creating=False, project_key=self._project_key)
+        )
         not_found = f"No Jira issue {sys_id} in {self._host}"
         current = await self._issue(
             sys_id,
@@ -286,10 +315,10 @@ class JiraConnector:
         if plan.needs_service_desk:
             _require_service_desk(_project_of(current), _project_of(current).get("key"))
         transition = _transition_to(current, plan.status) if plan.status is not None else None
-        issue_id, key = str(current["id"]), str(current["key"])
+        written = WrittenTicket(str(current["key"]), str(current["id"]))
         done: list[str] = []
-        await self._after_write(done, key, self._apply(issue_id, plan, transition, done))
-        return await self._read_back(issue_id, key, "updated", fields)
+        await self._after_write(done, written, self._apply(written.sys_id, plan, transition, done))
+        return await self._read_back(written, plan, "updated", fields)
 
     async def _apply(
         self,
@@ -346,12 +375,17 @@ class JiraConnector:
                 )
                 done.append("an internal comment")
 
-    async def _after_write(self, done: list[str], key: str, steps: Awaitable[None]) -> None:
+    async def _after_write(
+        self, done: list[str], written: WrittenTicket, steps: Awaitable[None]
+    ) -> None:
         """Run the write steps; once one was applied, a later failure says what was done and
-        must not invite a retry that would apply it twice."""
+        must not invite a retry that would apply it twice. The issue exists by now: every
+        failure names it (``error.written``)."""
+        key = written.number
         try:
             await steps
         except GatewayError as error:
+            error.written = written
             if done:
                 error.outcome_unknown = True
                 error.message = (
@@ -363,18 +397,23 @@ class JiraConnector:
             raise
 
     async def _read_back(
-        self, issue_id: str, key: str, done: str, fields: Set[TicketField]
+        self, written: WrittenTicket, plan: WritePlan, done: str, fields: Set[TicketField]
     ) -> Ticket:
-        """The written issue as a ticket. The write is applied by now: a failure from here on
-        must not invite the caller to send it again, so it says so (``outcome_unknown``)."""
+        """The written issue as a ticket, with the values Jira does not hold although they were
+        sent (``untaken``: the asked fields and every field sent are read back). The write is
+        applied by now: a failure from here on names the issue (``error.written``) and must not
+        invite the caller to send it again, so it says so (``outcome_unknown``)."""
+        issue_id, key = written.sys_id, written.number
+        names = ",".join(sorted({*issue_fields(fields).split(","), *read_back_fields(plan)}))
         try:
             issue, comments, slas = await together(
-                self._issue(issue_id, issue_fields(fields), f"{key} vanished after the write"),
+                self._issue(issue_id, names, f"{key} vanished after the write"),
                 self._comments(issue_id) if fields & JOURNAL_FIELDS else None,
                 self._slas(issue_id) if TicketField.TICKET_BUSINESS_TIME_LEFT in fields else None,
             )
-            return _ticket(issue, comments, slas, fields)
+            return replace(_ticket(issue, comments, slas, fields), untaken=untaken(plan, issue))
         except GatewayError as error:
+            error.written = written
             error.outcome_unknown = True
             error.message = (
                 f"Jira at {self._host} {done} {key}, but reading it back failed: "

@@ -58,7 +58,12 @@ CANONICAL_FIELDS: Mapping[WritableField, str] = {
         "an internal comment: POST /rest/servicedeskapi/request/{key}/comment with "
         "public false (appends one; service projects only)"
     ),
+    W.ASSIGNED_TO: "fields.assignee: the user with that display name, email or account id",
+    W.CALLER_ID: "fields.reporter: the user with that display name, email or account id",
 }
+# The canonical people fields and the Jira user field each sets (after the connector finds the
+# accountId: connectors.jira.people).
+PEOPLE: Mapping[WritableField, str] = {W.ASSIGNED_TO: "assignee", W.CALLER_ID: "reporter"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,19 @@ class WritePlan:
     status: StatusTarget | None = None
     resolution: object | None = None
     comments: tuple[NewComment, ...] = ()
+    # The Jira field ids a TicketInput field gave ("summary": "shortDescription"): a value that
+    # did not take is named as the caller named it; the others came from ticketJSON.
+    origins: Mapping[str, str] = field(default_factory=dict)
+    # Jira user field -> (the canonical field, the person as the caller named them): resolved to
+    # an accountId by the connector before anything is written.
+    people: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Jira field -> the value as the caller gave it, where the gateway sends another form (a
+    # person's name sent as an accountId): what a message about that field quotes.
+    given: Mapping[str, str] = field(default_factory=dict)
+
+    def caller_name(self, name: str) -> str:
+        """How the caller named Jira's field ``name``."""
+        return self.origins.get(name, f"ticketJSON.{name}")
 
     @property
     def needs_service_desk(self) -> bool:
@@ -114,10 +132,25 @@ def plan_write(
     for name, value in native.items():
         if name not in ("status", "resolution", "comment"):
             fields[name] = _native_value(name, value)
+    origins: dict[str, str] = {}
     if W.SHORT_DESCRIPTION in canonical:
         fields["summary"] = canonical[W.SHORT_DESCRIPTION]
+        origins["summary"] = W.SHORT_DESCRIPTION.value
     if W.LONG_DESCRIPTION in canonical:
         fields["description"] = _adf_or_none(canonical[W.LONG_DESCRIPTION])
+        origins["description"] = W.LONG_DESCRIPTION.value
+    people: dict[str, tuple[str, str]] = {}
+    for writable, jira_field in PEOPLE.items():
+        if writable not in canonical:
+            continue
+        person = canonical[writable].strip()
+        if not person and writable is W.ASSIGNED_TO:
+            fields[jira_field] = None  # unassigned
+            origins[jira_field] = writable.value
+        elif not person:
+            raise BadInput(f"{writable.value} must name a Jira user; a request needs a reporter")
+        else:
+            people[jira_field] = (writable.value, person)
 
     status = _status(native, canonical)
     if creating and status is not None:
@@ -134,7 +167,7 @@ def plan_write(
     if "resolution" in native and status is None:
         fields["resolution"] = resolution  # no transition to carry it: Jira judges the edit
         resolution = None
-    return WritePlan(fields, status, resolution, _comments(native, canonical))
+    return WritePlan(fields, status, resolution, _comments(native, canonical), origins, people)
 
 
 def _refuse_names(native: Iterable[object], project_key: str) -> None:
@@ -178,6 +211,8 @@ _DOUBLES = (
     (W.TICKET_STATUS, "status"),
     (W.COMMENTS, "comment"),
     (W.WORK_NOTES, "comment"),
+    (W.ASSIGNED_TO, "assignee"),
+    (W.CALLER_ID, "reporter"),
 )
 
 

@@ -8,8 +8,10 @@ and attachments, all three concurrently (none needs another's answer: the id is 
 A write (``writes``) is checked before anything is sent, then: the ticket call (``POST /ticket`` or
 ``PUT /ticket/N``), a read back that compares what RT holds with what was sent (RT answers 200 to
 an update whose values it refused, and creates tickets without the values it does not like), the
-messages (``Comment``, then ``Correspond``) only if every field took, and the read of the asked
-fields. A ``Status`` sent with a ``Correspond`` travels with the reply, after it: RT reopens an
+messages (``Comment``, then ``Correspond``), and the read of the asked fields. A value RT did not
+take is answered in the ticket's ``untaken``, named as the caller named it (``ticketStatus``,
+``ticketJSON.Status``, ``ticketJSON.CustomFields.Urgency``): the ticket exists, so that is no
+error. A ``Status`` sent with a ``Correspond`` travels with the reply, after it: RT reopens an
 inactive ticket on every reply, so a reply sent after the resolve would undo it.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from typing import Any, TypeVar
 
@@ -27,15 +29,15 @@ from connectors.connection import Connection
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
-from connectors.model import Ticket, WriteRequest
+from connectors.model import Ticket, UntakenValue, WriteRequest, WrittenTicket
 from connectors.probe import Check
 from connectors.rt import probe as connection_probe
-from connectors.rt.answers import quote
 from connectors.rt.capabilities import REQUEST_TRACKER
 from connectors.rt.client import Answer, RestClient, auth_header
 from connectors.rt.mapping import (
     ATTACHMENT_COLUMNS,
     HISTORY_COLUMNS,
+    HISTORY_EXPANSIONS,
     HISTORY_FIELDS,
     TEXT_FIELDS,
     search_params,
@@ -46,7 +48,7 @@ from connectors.rt.mapping import (
     values_from_history,
     values_from_item,
 )
-from connectors.rt.writes import Refused, RtWrite, check, checked, plan
+from connectors.rt.writes import RtWrite, check, checked, plan
 
 DEFAULT_TABLE = "ticket"  # what RT calls its records; it has queues, not tables
 _TICKET_ID = re.compile(r"[1-9][0-9]{0,17}")
@@ -104,17 +106,12 @@ class RtConnectorFactory:
         """Nothing of its own to release; the HTTP client belongs to the app."""
 
 
-class _Refusal(ItsmError):
-    """RT answered the write but did not take some of it (its message says what it did)."""
-
-
 @dataclass
 class _Progress:
     """What a write has done so far, to say in any error after it."""
 
     verb: str  # "created" or "updated"
     ticket_id: str
-    planned: RtWrite | None = None
     applied: list[str] = field(default_factory=list)
     posted: list[str] = field(default_factory=list)
 
@@ -126,10 +123,6 @@ class _Progress:
         parts = [f"applied {', '.join(self.applied)}"] if self.applied else []
         parts += [f"posted the {' and the '.join(self.posted)}"] if self.posted else []
         return " and ".join(parts)
-
-    def pending(self, message: str) -> bool:
-        given = self.planned is not None and getattr(self.planned, message.lower()) is not None
-        return given and message not in self.posted
 
 
 class RtConnector:
@@ -145,7 +138,7 @@ class RtConnector:
         planned = plan(write, creating=True)
         body = _ticket_body(planned)
         answer = await self._client.request("POST", "ticket", body=body, operation="create_ticket")
-        progress = _Progress("created", self._created_id(answer), planned)
+        progress = _Progress("created", self._created_id(answer))
         return await self._finish(progress, planned, body, [], fields)
 
     async def update(
@@ -166,9 +159,7 @@ class RtConnector:
             said = _messages(answer.body)
         else:
             await self._item(ticket_id, set())  # a 404 now, rather than RT's 400 on a message
-        return await self._finish(
-            _Progress("updated", ticket_id, planned), planned, body, said, fields
-        )
+        return await self._finish(_Progress("updated", ticket_id), planned, body, said, fields)
 
     async def _finish(
         self,
@@ -178,14 +169,19 @@ class RtConnector:
         said: list[str],
         fields: Set[TicketField],
     ) -> Ticket:
-        """After the ticket call: check that every field took, post the messages, read the
-        asked fields. Any error from here on says what was already done."""
+        """After the ticket call: post the messages, read the asked fields, and compare what RT
+        holds with what was sent. A value RT did not take is answered in the ticket's
+        ``untaken`` (the ticket exists, and the messages are values the caller asked for too, so
+        they are posted anyway); any error from here on says what was already done and names
+        the ticket (``error.written``)."""
         ticket_id = progress.ticket_id
         try:
+            untaken: list[UntakenValue] = []
             to_check = sent
             if planned.comment is not None or planned.correspond is not None:
                 if sent:
-                    self._judge(progress, sent, await self._item(ticket_id, checked(sent)), said)
+                    item = await self._item(ticket_id, checked(sent))
+                    untaken += self._judge(progress, planned, sent, item, said)
                 to_check = {}
                 if planned.comment is not None:
                     said = await self._post(ticket_id, "comment", {"Content": planned.comment})
@@ -197,45 +193,39 @@ class RtConnector:
                     said = await self._post(ticket_id, "correspond", reply)
                     progress.posted.append("Correspond")
             ticket, item = await self._read(ticket_id, fields, checked(to_check))
-            self._judge(progress, to_check, item, said)
-            return ticket
-        except _Refusal:
-            raise
+            untaken += self._judge(progress, planned, to_check, item, said)
+            return replace(ticket, untaken=tuple(untaken))
         except GatewayError as error:
             raise self._explained(error, progress) from None
 
+    @staticmethod
     def _judge(
-        self, progress: _Progress, sent: Mapping[str, Any], item: Mapping[str, Any], said: list[str]
-    ) -> None:
-        """Raise ``_Refusal`` when RT does not hold what was sent, saying what it did apply."""
+        progress: _Progress,
+        planned: RtWrite,
+        sent: Mapping[str, Any],
+        item: Mapping[str, Any],
+        said: list[str],
+    ) -> list[UntakenValue]:
+        """The sent values RT does not hold, named as the caller named them, with RT's own
+        words about each when it said any (RT answers 200 to an update whose values it refused,
+        and creates tickets without the values it does not like)."""
         applied, refused = check(sent, item)
         progress.applied.extend(applied)
-        if not refused:
-            return
-        ticket = f"ticket {progress.ticket_id}"
-        if progress.verb == "created":
-            head = f"{self._client.name} created {ticket} without {_describe(refused)}"
-            tail = "The ticket exists: correct it with an update rather than creating it again."
-        else:
-            head = f"{self._client.name} did not take {_describe(refused)} on {ticket}"
-            tail = "Nothing was changed."
-            if progress.anything:
-                tail = "Fetch the ticket before sending the update again."
-        done = progress.done()
-        pending = [name for name in ("Comment", "Correspond") if progress.pending(name)]
-        message = head + (f"; it {done}" if done else "")
-        if pending:
-            message += f"; the gateway did not post the {' or the '.join(pending)}"
-        message += f". {tail}"
-        if said:
-            message += f" RT said: {quote(said)}"
-        error = _Refusal(message)
-        error.outcome_unknown = progress.anything
-        raise error
+        return [
+            UntakenValue(
+                field=planned.caller_name(value.name),
+                sent=_as_text(value.sent),
+                held=value.now,
+                reason=value.reason or _rt_said(value.name, said),
+            )
+            for value in refused
+        ]
 
     def _explained(self, error: GatewayError, progress: _Progress) -> GatewayError:
-        """``error``, saying what the write had done before it; flagged as possibly applied
-        (so an idempotent create is not sent again) when anything was."""
+        """``error``, naming the ticket the write reached (``written``: RT's ticket id is both
+        its number and its record id) and saying what the write had done before it; flagged as
+        possibly applied (so an idempotent create is not sent again) when anything was."""
+        error.written = WrittenTicket(progress.ticket_id, progress.ticket_id)
         if not progress.anything:
             return error
         ticket = f"ticket {progress.ticket_id}"
@@ -268,7 +258,9 @@ class RtConnector:
         wants_text = bool(fields & TEXT_FIELDS)
         item, history, attachments = await together(
             self._item(ticket_id, ticket_columns(fields) | set(columns)),
-            self._pages(f"ticket/{ticket_id}/history", HISTORY_COLUMNS, "read_journal")
+            self._pages(
+                f"ticket/{ticket_id}/history", HISTORY_COLUMNS, "read_journal", HISTORY_EXPANSIONS
+            )
             if wants_history
             else None,
             self._pages(f"ticket/{ticket_id}/attachments", ATTACHMENT_COLUMNS, "read_attachments")
@@ -292,13 +284,24 @@ class RtConnector:
             raise TicketNotFound(self._not_found(ticket_id))
         return matches[0]
 
-    async def _pages(self, path: str, columns: str, operation: str) -> list[Mapping[str, Any]]:
+    async def _pages(
+        self,
+        path: str,
+        columns: str,
+        operation: str,
+        expansions: Mapping[str, str] | None = None,
+    ) -> list[Mapping[str, Any]]:
         """Every item of a collection. RT gives no total to an account that is not a superuser,
         and leaves out of a page the items the account may not see (outgoing mail records), so
         a short page is not the last: pages are read until one comes back empty."""
         found: list[Mapping[str, Any]] = []
         for page in range(1, MAX_PAGES + 1):
-            params = {"fields": columns, "per_page": str(PER_PAGE), "page": str(page)}
+            params = {
+                "fields": columns,
+                **(expansions or {}),
+                "per_page": str(PER_PAGE),
+                "page": str(page),
+            }
             answer = await self._client.request("GET", path, params=params, operation=operation)
             items = _items(answer, self._client.name)
             found.extend(items)
@@ -344,9 +347,17 @@ def _ticket_body(planned: RtWrite) -> dict[str, Any]:
     return body
 
 
-def _describe(refused: list[Refused]) -> str:
-    parts = [f"{r.name} {r.sent!r} (it holds {r.now!r})" for r in refused]
-    return ", ".join(parts)
+def _as_text(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _rt_said(name: str, said: list[str]) -> str:
+    """RT's own sentences about ``name`` ("Ticket 7: Status 'bogus' isn't a valid status for
+    this ticket."), when it said any: the reason a value did not take, in RT's words."""
+    word = name.rsplit(".", 1)[-1].casefold()
+    return " ".join(line for line in said if word in line.casefold())
 
 
 def _messages(body: object) -> list[str]:

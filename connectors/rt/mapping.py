@@ -67,6 +67,8 @@ CUSTOM_FIELDS: Mapping[TicketField, str] = {
 # Sub-fields of references, expanded in the search answer itself.
 EXPANSIONS: Mapping[str, str] = {
     "Owner": "Name,RealName",
+    "Creator": "Name,RealName",
+    "LastUpdatedBy": "Name,RealName",
     "Queue": "Name",
     "Requestor": "Name,RealName,EmailAddress",
     "Cc": "Name,EmailAddress",
@@ -78,6 +80,9 @@ HISTORY_FIELDS = frozenset(
 )
 TEXT_FIELDS = frozenset({F.LONG_DESCRIPTION, F.COMMENTS, F.WORK_NOTES})
 HISTORY_COLUMNS = "Type,Field,NewValue,Created,Creator"
+# Each transaction's author expanded in the history answer itself: people are answered by display
+# name (docs/contract.md#people), on every path.
+HISTORY_EXPANSIONS: Mapping[str, str] = {"fields[Creator]": "Name,RealName"}
 ATTACHMENT_COLUMNS = "TransactionId,ContentType,Content"
 RESOLVED = frozenset({"resolved"})
 CLOSED = frozenset({"resolved", "rejected"})  # RT's default lifecycle has no "closed"
@@ -168,7 +173,7 @@ def values_from_item(item: Mapping[str, Any], fields: Set[TicketField]) -> dict[
             requestors = item.get("Requestor") or ()
             values[field] = display_name(requestors[0]) if requestors else None
         elif field in (F.CREATED_BY, F.UPDATED_BY):
-            values[field] = login(item.get(COLUMNS[field][0]))
+            values[field] = display_name(item.get(COLUMNS[field][0]))
         elif field in (F.CREATED_TIME, F.UPDATED_TIME, F.RESOLVED_TIME):
             (column,) = COLUMNS[field]
             values[field] = rt_datetime(item.get(column), column)
@@ -201,7 +206,7 @@ def transactions(items: Iterable[Mapping[str, Any]]) -> list[Transaction]:
                 type=text(item.get("Type")),
                 field=text(item.get("Field")),
                 new_value=text(item.get("NewValue")),
-                author=login(item.get("Creator")),
+                author=display_name(item.get("Creator")),
                 time=rt_datetime(item.get("Created"), "Created"),
             )
         )

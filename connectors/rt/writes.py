@@ -23,7 +23,7 @@ from typing import Any
 from connectors.errors import BadInput
 from connectors.fields import WritableField
 from connectors.model import WriteRequest
-from connectors.rt.mapping import custom_field, login, rt_datetime, text
+from connectors.rt.mapping import NOBODY, custom_field, login, rt_datetime, text
 
 # The ticket fields the gateway sends on (POST /ticket or PUT /ticket/N).
 TICKET_FIELDS = (
@@ -82,13 +82,22 @@ class RtWrite:
     fields: dict[str, Any] = field(default_factory=dict)
     comment: str | None = None
     correspond: str | None = None
+    # RT's name of each value a TicketInput field gave ("Status": "ticketStatus",
+    # "CustomFields.Urgency": "urgency"): a value that did not take is named as the caller named
+    # it. The others came from ticketJSON ("ticketJSON.Status").
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def caller_name(self, name: str) -> str:
+        """How the caller named RT's ``name`` ("Status", "CustomFields.Urgency")."""
+        return self.origins.get(name, f"ticketJSON.{name}")
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
     name: str  # "Status", "CustomFields.Urgency"
     sent: object
-    now: str  # what RT holds instead
+    now: str  # what RT holds instead; "" when it holds nothing
+    reason: str = ""  # more to say ("no such custom field applies to the ticket's queue")
 
 
 def plan(write: WriteRequest, *, creating: bool) -> RtWrite:
@@ -98,14 +107,18 @@ def plan(write: WriteRequest, *, creating: bool) -> RtWrite:
     native = dict(write.native)
     _check_names(native, creating=creating)
     _check_values(native)
-    for name, value in _canonical(write.canonical, creating=creating):
+    origins: dict[str, str] = {}
+    for caller, name, value in _canonical(write.canonical, creating=creating):
         _merge(native, name, value)
+        origins[name] = caller
     fields = {k: v for k, v in native.items() if k not in MESSAGES}
     if "Content" in fields:
         fields.setdefault("ContentType", "text/plain")  # RT wants it with every JSON Content
     if creating:
         fields.setdefault("Queue", DEFAULT_QUEUE)
-    return RtWrite(fields, _message(native, "Comment"), _message(native, "Correspond"))
+    return RtWrite(
+        fields, _message(native, "Comment"), _message(native, "Correspond"), origins=origins
+    )
 
 
 def _message(native: Mapping[str, object], key: str) -> str | None:
@@ -213,7 +226,8 @@ def _is_name_or_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def _canonical(canonical: Mapping[str, str], *, creating: bool) -> list[tuple[str, str]]:
+def _canonical(canonical: Mapping[str, str], *, creating: bool) -> list[tuple[str, str, str]]:
+    """``(caller's name, RT's name, value)`` of each TicketInput field given."""
     known = {f.value: f for f in WritableField}
     unknown = sorted(key for key in canonical if key not in known)
     if unknown:
@@ -237,7 +251,7 @@ def _canonical(canonical: Mapping[str, str], *, creating: bool) -> list[tuple[st
             raise BadInput(f"{key} must not be empty")
         if target == "Owner" and value.strip().isdigit():
             raise BadInput(f"{key} must be the user's login name (such as agent1), not an id")
-        pairs.append((target, value))
+        pairs.append((key, target, value))
     return pairs
 
 
@@ -286,7 +300,7 @@ def check(fields: Mapping[str, Any], item: Mapping[str, Any]) -> tuple[list[str]
                 if outcome is None:
                     applied.append(label)
                 else:
-                    refused.append(Refused(label, cf_value, outcome))
+                    refused.append(Refused(label, cf_value, *outcome))
             continue
         now = _held(name, item)
         if _matches(name, sent, item):
@@ -333,27 +347,29 @@ def _matches(name: str, sent: Any, item: Mapping[str, Any]) -> bool:
 
 
 def _held(name: str, item: Mapping[str, Any]) -> str:
+    """What RT holds, as text; ``""`` when it holds nothing (no owner: RT's ``Nobody``)."""
     raw = item.get(name)
     if name == "Owner":
-        return login(raw) or "(nobody)"
+        held = login(raw) or ""
+        return "" if held == NOBODY else held
     if name == "Queue" and isinstance(raw, Mapping):
         return text(raw.get("Name") or raw.get("id"))
     if name in _PEOPLE:
         refs = raw if isinstance(raw, list) else []
-        return ", ".join(login(ref) or "?" for ref in refs) or "(none)"
+        return ", ".join(login(ref) or "?" for ref in refs)
     if name in _DATES:
         moment = rt_datetime(raw, name)
-        return "(not set)" if moment is None else text(raw)
-    return text(raw) or "(empty)"
+        return "" if moment is None else text(raw)
+    return text(raw)
 
 
-def _custom_field_outcome(item: Mapping[str, Any], name: str, sent: Any) -> str | None:
-    """``None`` when RT holds what was sent; else what it holds (or that the field is missing)."""
+def _custom_field_outcome(item: Mapping[str, Any], name: str, sent: Any) -> tuple[str, str] | None:
+    """``None`` when RT holds what was sent; else ``(what it holds, why)``."""
     ident, values = custom_field(item, name)
     if ident is None:
-        return "(no such custom field applies to the ticket's queue)"
+        return "", "no such custom field applies to the ticket's queue"
     wanted = [v.strip() for v in (sent if isinstance(sent, list) else [sent]) if v.strip()]
     held = [v.strip() for v in values if v.strip()]
     if sorted(held) == sorted(wanted):
         return None
-    return ", ".join(held) or "(empty)"
+    return ", ".join(held), ""

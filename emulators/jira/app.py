@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulators.jira import account_api, cloud, control, platform_api, responses, servicedesk_api
+from emulators.jira import (
+    account_api,
+    cloud,
+    control,
+    platform_api,
+    responses,
+    servicedesk_api,
+    users_api,
+)
 from emulators.jira.config import GATEWAY_ROOT
 from emulators.jira.keys import STATE_KEY
 from emulators.jira.pipeline import emulate_site
@@ -27,6 +35,7 @@ def create_app(state: JiraState | None = None) -> web.Application:
         platform_api.add_routes(app, root)
         account_api.add_routes(app, root)
         servicedesk_api.add_routes(app, root)
+        users_api.add_routes(app, root)
         app.router.add_route("*", f"{root}/rest/{{tail:.*}}", no_such_resource)
     cloud.add_fallback(app)
     return app

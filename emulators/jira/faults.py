@@ -9,11 +9,25 @@ with ``Retry-After: throttle_retry_after_s`` and the ``X-RateLimit-*`` headers);
 ``drop_next``: the request is read and the connection closed without an answer, after applying a
 write when ``drop_after_write`` is set. ``sla_forbidden`` answers the SLA endpoint 403, as for an
 account that is not an agent of the service project. Refused and dropped requests are recorded.
+
+Two switches make a write that Jira answers with success end up holding something else, or fail
+what comes after it:
+
+- ``automation_edits``: Jira field values (as a create or edit sends them, e.g.
+  ``{"priority": {"name": "Lowest"}}``) that an automation rule sets right after every create and
+  every edit of an issue's fields: a rule "When: work item created / field value changed; Then:
+  edit work item fields" (Atlassian's automation actions,
+  https://support.atlassian.com/cloud-automation/docs/jira-automation-actions/). The write's own
+  answer is unchanged (201 / 204); a read shows the rule's values, as on a real site, where the
+  rule's change is recorded as made by its actor ("Automation for Jira"). Values Jira would refuse
+  are ignored, as a failing rule leaves the issue as it was.
+- ``fail_issue_reads``: the next N reads of one issue (``GET /rest/api/3/issue/{key}``) answer
+  503, after everything else was done: with a create, the issue exists but reading it back fails.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -29,6 +43,8 @@ class Faults:
     drop_next: int = 0
     drop_after_write: bool = False
     sla_forbidden: bool = False
+    automation_edits: dict[str, Any] = field(default_factory=dict)
+    fail_issue_reads: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +67,12 @@ class Faults:
             return True
         return False
 
+    def take_issue_read_failure(self) -> bool:
+        if self.fail_issue_reads > 0:
+            self.fail_issue_reads -= 1
+            return True
+        return False
+
     def take_drop(self) -> bool:
         if self.drop_next > 0:
             self.drop_next -= 1
@@ -65,6 +87,10 @@ _BOOLEANS = {"login_page", "reject_credentials", "drop_after_write", "sla_forbid
 def _check(name: str, value: Any) -> Any:
     if name not in _TYPES:
         raise ValueError(f"unknown fault {name!r}")
+    if name == "automation_edits":
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ValueError("automation_edits must be an object of Jira field ids and values")
+        return dict(value)
     if name in _BOOLEANS:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be a boolean")

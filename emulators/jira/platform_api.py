@@ -70,6 +70,8 @@ async def get_issue(request: web.Request) -> web.Response:
     issue = _issue(request)
     if issue is None:
         return responses.issue_not_found()
+    if request.app[STATE_KEY].faults.take_issue_read_failure():
+        return responses.jira_error(503, ["Service temporarily unavailable (an emulator fault)"])
     expand = ",".join(request.query.getall("expand", [])).split(",")
     body = _renderer(request).issue(issue, request.query.getall("fields", []), expand)
     return responses.json_response(body)
@@ -103,6 +105,7 @@ async def create_issue(request: web.Request) -> web.Response:
         return responses.jira_error(400, errors=errors)
     assert issue_type is not None
     issue = state.create_issue(project, issue_type, values, request[USER_KEY].account_id)
+    _run_automation(state, issue)
     link = f"{base_url(request)}{PREFIX}/issue/{issue.id}"
     return responses.json_response({"id": issue.id, "key": issue.key, "self": link}, 201)
 
@@ -155,6 +158,17 @@ def _apply(
     for body in comments:
         state.add_comment(issue, author, body)
     issue.updated = state.now()
+    if values:
+        _run_automation(state, issue)
+
+
+def _run_automation(state: JiraState, issue: Issue) -> None:
+    """The ``automation_edits`` fault: a rule edits the issue right after the write (values Jira
+    would refuse are left out, as a failing rule changes nothing)."""
+    edits = state.faults.automation_edits
+    if edits:
+        values, _ = check_fields(state, issue.project, edits, creating=False)
+        issue.values.update(values)
 
 
 def _comment_operations(operations: Any, into: list[dict[str, Any]]) -> str | None:

@@ -68,6 +68,15 @@ class Metrics(ResilienceObserver):
             buckets=_LATENCY_BUCKETS,
             registry=registry,
         )
+        # No field names among the labels: callers choose them (ticketJSON), so they are unbounded;
+        # the access log line names them.
+        self.writes_not_taken = Counter(
+            "itsm_gateway_writes_not_taken",
+            "Creates and updates the ITSM did not take whole (the ticket exists; some values it "
+            "asked for are not held), by ITSM type and operation",
+            ["itsm_type", "operation"],
+            registry=registry,
+        )
         itsm = ["itsm_type", "host", "operation"]
         self.itsm_calls = Counter(
             "itsm_gateway_itsm_calls",
@@ -145,6 +154,9 @@ class Metrics(ResilienceObserver):
             )
         children[0].inc()
         children[1].observe(seconds)
+
+    def write_not_taken(self, itsm_type: str, operation: str) -> None:
+        self.writes_not_taken.labels(itsm_type, operation).inc()
 
     def jwks_fetch(self, ok: bool) -> None:
         self.jwks_fetches.labels("ok" if ok else "failed").inc()

@@ -32,6 +32,15 @@ class SeededTicket:
     work_note: str | None = None  # the text of an internal note it carries, if any
 
 
+@dataclass(frozen=True)
+class NotTaking:
+    """Native ticketJSON the tool answers with success but does not hold afterwards, and how the
+    gateway's answer names that value (docs/contract.md#writes-that-did-not-take)."""
+
+    ticket_json: dict[str, Any]  # added to a create's or an update's ticketJSON
+    field: str  # "ticketJSON.state", "ticketJSON.Status", "ticketJSON.priority"
+
+
 class Backend(Protocol):
     name: str  # test ids: "servicenow", "jira", "rt"
     capabilities: Capabilities  # the connector's declaration (the same object it registers)
@@ -69,6 +78,16 @@ class Backend(Protocol):
 
     async def ticket_count(self) -> int:
         """How many tickets the tool holds now, read straight from the tool."""
+        ...
+
+    def not_taking(self, *, creating: bool) -> NotTaking:
+        """A value a create (or an update) will not take; from now until ``reset`` the tool is
+        set up for it where that takes a switch (Jira's emulated automation rule)."""
+        ...
+
+    def fail_reads_after_writes(self) -> bool:
+        """From now until ``reset``, the tool applies a create but the read after it fails;
+        False when that cannot be provoked here."""
         ...
 
     def refuse_optional_read(self) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from connectors.fields import TicketField
 from connectors.jira.capabilities import JIRA
 from emulators.jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SEED_NOW, JiraState, create_app, seed
-from tests.contract.backend import SeededTicket
+from tests.contract.backend import NotTaking, SeededTicket
 from tests.support.servers import serving
 
 PROJECT = "DESK"
@@ -69,6 +69,16 @@ class JiraBackend:
 
     async def ticket_count(self) -> int:
         return len(self.state.issues)
+
+    def not_taking(self, *, creating: bool) -> NotTaking:
+        """An automation rule sets every issue's priority to Lowest right after each write
+        (the emulator's ``automation_edits``), so the priority sent does not take."""
+        self.state.faults.automation_edits = {"priority": {"name": "Lowest"}}
+        return NotTaking({"priority": {"name": "High"}}, "ticketJSON.priority")
+
+    def fail_reads_after_writes(self) -> bool:
+        self.state.faults.fail_issue_reads = 1  # a create reads the issue once: after it
+        return True
 
     def refuse_optional_read(self) -> None:
         self.state.faults.sla_forbidden = True  # the account may not read SLAs

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from connectors.rt.capabilities import REQUEST_TRACKER
-from tests.contract.backend import SeededTicket
+from tests.contract.backend import NotTaking, SeededTicket
 from tests.support.rt import API_USER, RtServer, session_rt
 
 SUMMARY = "VPN drops every 10 minutes"
@@ -97,6 +97,17 @@ class RtBackend:
             answer = await rt.get("/tickets", params={"query": "id > 0", "per_page": "1"})
             answer.raise_for_status()
             return int(answer.json()["total"])  # RT counts for its superuser
+
+    def not_taking(self, *, creating: bool) -> NotTaking:
+        """RT answers 200 to an update with a status it does not know, having applied the rest;
+        a create with one it refuses whole (400), but it creates a ticket without an owner it
+        cannot find."""
+        if creating:
+            return NotTaking({"Owner": "no-such-user"}, "ticketJSON.Owner")
+        return NotTaking({"Status": "bogus"}, "ticketJSON.Status")
+
+    def fail_reads_after_writes(self) -> bool:
+        return False  # a real RT: nothing makes its reads fail on cue
 
     def refuse_optional_read(self) -> None:
         raise NotImplementedError("RT has no optional read")

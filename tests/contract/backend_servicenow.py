@@ -8,7 +8,7 @@ from connectors.fields import TicketField
 from connectors.servicenow.capabilities import SERVICENOW
 from emulators.servicenow import EmulatorState
 from emulators.servicenow.seed import INC_DST
-from tests.contract.backend import SeededTicket
+from tests.contract.backend import NotTaking, SeededTicket
 
 USER = "gateway.integration"
 PASSWORD = "integration-password"
@@ -58,6 +58,14 @@ class ServiceNowBackend:
 
     async def ticket_count(self) -> int:
         return len(self.state.records("incident"))
+
+    def not_taking(self, *, creating: bool) -> NotTaking:
+        """state is an integer choice on a real instance (and in the strict emulator): a label
+        is stored raw and is no state; the connector compares and reports it."""
+        return NotTaking({"state": "In Progress"}, "ticketJSON.state")
+
+    def fail_reads_after_writes(self) -> bool:
+        return False  # the emulator's faults hit the first call, not the read after a write
 
     def refuse_optional_read(self) -> None:
         self.state.faults.sla_forbidden = True  # the account may not read SLAs

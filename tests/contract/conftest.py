@@ -64,12 +64,16 @@ class Contract:
 
     async def itsm_calls(self) -> float:
         """ITSM HTTP attempts this gateway has made so far (from its /metrics)."""
+        return await self.metric("itsm_gateway_itsm_calls_total")
+
+    async def metric(self, name: str) -> float:
+        """The sum of the samples of ``name`` in this gateway's /metrics."""
         text = (await self.http.get(f"{self.gateway_url}/metrics")).text
         return sum(
             sample.value
             for family in text_string_to_metric_families(text)
             for sample in family.samples
-            if sample.name == "itsm_gateway_itsm_calls_total"
+            if sample.name == name
         )
 
 

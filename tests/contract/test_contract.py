@@ -242,6 +242,79 @@ async def test_canonical_comment_and_work_note_land_apart(tool: Contract) -> Non
     assert comments[-1] == comment and work_notes[-1] == work_note
 
 
+# -- writes that did not take, and errors after a write -----------------------------------------
+
+
+def _assert_reported(tool: Contract, door: Door, outcome: Any, field: str, status: int) -> None:
+    """The ticket answered with the write's own status, and the value that did not take named
+    with what the tool holds: REST in statusMessage, GraphQL in a WRITE_NOT_TAKEN error on the
+    mutation's path (checked by the door) with untaken and the ticket's ids."""
+    assert outcome.status == status, outcome.message
+    assert outcome.details["ticketNumber"] and outcome.details["sysId"], outcome
+    assert " did not take: " in outcome.message, outcome.message
+    assert f"{field} " in outcome.message and "(it holds " in outcome.message, outcome.message
+    if isinstance(door, GraphQLDoor):
+        assert outcome.code == "WRITE_NOT_TAKEN"
+        assert outcome.extensions["ticket"] == {
+            "ticketNumber": outcome.details["ticketNumber"],
+            "sysId": outcome.details["sysId"],
+        }
+        named = [value["field"] for value in outcome.extensions["untaken"]]
+        assert field in named, outcome.extensions
+        for value in outcome.extensions["untaken"]:
+            assert set(value) == {"field", "sent", "held", "reason"}
+    else:
+        assert outcome.code is None
+
+
+@pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+async def test_a_create_that_did_not_take_whole_is_reported(tool: Contract, door: Door) -> None:
+    needs(tool, Operation.CREATE)
+    not_taking = tool.backend.not_taking(creating=True)
+    ticket_json = {**tool.backend.create_json(summary()), **not_taking.ticket_json}
+    before = await tool.backend.ticket_count()
+    counted = await tool.metric("itsm_gateway_writes_not_taken_total")
+
+    outcome = await door.create(tool, ticket_json, ["ticketNumber", "sysId", "shortDescription"])
+
+    _assert_reported(tool, door, outcome, not_taking.field, 201)
+    assert await tool.backend.ticket_count() == before + 1  # it exists, as the answer says
+    assert await tool.metric("itsm_gateway_writes_not_taken_total") == counted + 1
+
+
+@pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+async def test_an_update_that_did_not_take_whole_is_reported(tool: Contract, door: Door) -> None:
+    needs(tool, Operation.UPDATE)
+    seeded = await tool.backend.seeded()
+    text = summary()
+    not_taking = tool.backend.not_taking(creating=False)
+    ticket_json = {**tool.backend.update_json(text), **not_taking.ticket_json}
+
+    outcome = await door.update(
+        tool, seeded.sys_id, ticket_json, ["ticketNumber", "sysId", "shortDescription"]
+    )
+
+    _assert_reported(tool, door, outcome, not_taking.field, 200)
+    assert outcome.details["shortDescription"] == text  # the rest of the write took
+
+
+@pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+async def test_after_a_write_an_error_still_names_the_ticket(tool: Contract, door: Door) -> None:
+    needs(tool, Operation.CREATE)
+    if not tool.backend.fail_reads_after_writes():
+        pytest.skip(f"{tool.backend.name}: a failure after a write cannot be provoked here")
+    before = await tool.backend.ticket_count()
+
+    outcome = await door.create(tool, tool.backend.create_json(summary()), ["sysId"])
+
+    assert outcome.status >= 500, outcome
+    assert set(outcome.details) == {"ticketNumber", "sysId"}, outcome
+    assert all(outcome.details.values()), outcome
+    assert await tool.backend.ticket_count() == before + 1
+    fetched = await door.fetch(tool, outcome.details["ticketNumber"], ["sysId"])
+    assert fetched.details == {"sysId": outcome.details["sysId"]}
+
+
 # -- errors, and nothing written on bad input ----------------------------------------------------
 
 

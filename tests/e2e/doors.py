@@ -1,7 +1,11 @@
 """One way for a test to speak through either door and compare the answers.
 
 ``Outcome`` is what both doors promise alike: a status, a message and the ticket's details in
-REST's spelling (GraphQL's ``null`` read as REST's ``""``). Tests parametrised over ``DOORS`` hold
+REST's spelling (GraphQL's ``null`` read as REST's ``""``). A write that did not take whole is its
+status (201 or 200) with the ticket's details in both doors, GraphQL's ``WRITE_NOT_TAKEN`` error
+giving the message and code; an error after a write reached a ticket has that ticket's
+``{"ticketNumber", "sysId"}`` as details in both (GraphQL's ``extensions.ticket``).
+Tests parametrised over ``DOORS`` hold
 the two doors to the same behaviour, which docs/contract.md#doors requires.
 """
 
@@ -29,6 +33,9 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
     response: httpx.Response | None = None
     code: str | None = None  # GraphQL's extensions.code
+    # GraphQL's error extensions (beyond code and statusCode), e.g. a write that did not take
+    # whole: {"untaken": [...], "ticket": {...}}; a REST answer has none.
+    extensions: dict[str, Any] = field(default_factory=dict)
 
 
 def selection(fields: list[str] | None) -> str:
@@ -210,7 +217,18 @@ class GraphQLDoor:
             # Authentication happens before GraphQL runs: the HTTP status says it too.
             if status in (401, 403):
                 assert response.status_code == status
-            return Outcome(status, errors[0]["message"], {}, response, extensions["code"])
+            extra = {k: v for k, v in extensions.items() if k not in ("code", "statusCode")}
+            data = (payload.get("data") or {}).get(root)
+            if extensions["code"] == "WRITE_NOT_TAKEN":
+                # The ticket exists and is answered as data; the error is on the field's path.
+                assert response.status_code == 200 and data is not None, payload
+                assert errors[0]["path"] == [root], errors
+                details = {k: _as_rest(v) for k, v in data.items()}
+            else:
+                details = dict(extra.get("ticket", {}))
+            return Outcome(
+                status, errors[0]["message"], details, response, extensions["code"], extra
+            )
         assert response.status_code == 200
         ticket = payload["data"][root]
         return Outcome(200, "", {k: _as_rest(v) for k, v in ticket.items()}, response)

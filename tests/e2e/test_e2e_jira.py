@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import shlex
 import signal
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -468,6 +469,78 @@ async def test_update_status_through_ticket_input(stack: Stack, jira: Jira) -> N
 
 
 @pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+async def test_a_keyed_create_that_did_not_take_whole_replays_the_same_answer(
+    door, stack: Stack, jira: Jira
+) -> None:
+    """An automation rule (the emulator's ``automation_edits``) resets the priority: the create
+    is answered and reported, and a retry with its Idempotency-Key gets that same answer."""
+    jira.state.faults.automation_edits = {"priority": {"name": "Lowest"}}
+    ticket_json = {"summary": f"Keyed {uuid.uuid4().hex[:8]}", "priority": {"name": "High"}}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    before = len(jira.state.issues)
+
+    first = await door.create(
+        stack, ticket_json, ["ticketNumber", "sysId"], jira.connection(table="DESK"), key
+    )
+    again = await door.create(
+        stack, ticket_json, ["ticketNumber", "sysId"], jira.connection(table="DESK"), key
+    )
+
+    assert first.status == 201, first
+    assert "ticketJSON.priority 'High' (it holds 'Lowest')" in first.message
+    assert (again.status, again.message, again.details) == (
+        first.status,
+        first.message,
+        first.details,
+    )
+    assert again.extensions == first.extensions
+    assert len(jira.state.issues) == before + 1
+
+
+PEOPLE_UPDATE = (
+    "mutation($s: String!, $c: ConnectionInput!, $t: TicketInput) "
+    "{ updateTicket(sysId: $s, connection: $c, ticket: $t) { assignedTo callerId } }"
+)
+
+
+async def test_people_in_ticket_input_are_found_by_display_name_or_email(
+    stack: Stack, jira: Jira
+) -> None:
+    outcome = await graphql(
+        stack,
+        PEOPLE_UPDATE,
+        {
+            "s": "10001",
+            "c": jira.connection(),
+            "t": {"assignedTo": "david loo", "callerId": "fred.luddy@customer.example"},
+        },
+        "updateTicket",
+    )
+
+    assert outcome.details == {"assignedTo": "David Loo", "callerId": "Fred Luddy"}, outcome
+    stored_issue = jira.state.find("DESK-1")
+    assert stored_issue is not None
+    assert stored_issue.values["assignee"] == "5b109f2e9729b51b54dc274d"  # an accountId
+
+
+async def test_an_unknown_person_is_400_naming_the_value_and_nothing_is_written(
+    stack: Stack, jira: Jira
+) -> None:
+    before = jira.snapshot()
+    outcome = await graphql(
+        stack,
+        PEOPLE_UPDATE,
+        {"s": "10001", "c": jira.connection(), "t": {"assignedTo": "Beth"}},  # a prefix only
+        "updateTicket",
+    )
+
+    assert outcome.status == 400, outcome
+    assert outcome.message.startswith("assignedTo 'Beth': no Jira user has that display name")
+    assert jira.writes() == []
+    assert jira.snapshot() == before
+
+
+@pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
 async def test_a_status_no_transition_reaches_is_400_and_nothing_is_written(
     door, stack: Stack, jira: Jira
 ) -> None:
@@ -587,7 +660,8 @@ async def test_graphql_lists_jira_and_what_it_supports(stack: Stack) -> None:
     assert [f["field"] for f in jira["fields"]] == READABLE
     assert {f["field"]: f["mapsTo"] for f in jira["fields"]}["shortDescription"] == "fields.summary"
     assert [f["field"] for f in jira["writableFields"]] == [
-        "ticketStatus", "shortDescription", "longDescription", "comments", "workNotes",
+        "ticketStatus", "shortDescription", "longDescription", "assignedTo", "callerId",
+        "comments", "workNotes",
     ]  # fmt: skip
 
 

@@ -8,12 +8,15 @@ from types import ModuleType
 import orjson
 import pytest
 from aiohttp import web
+from graphql import GraphQLError
 
 import connectors.errors
 import gateway.errors
-from connectors.errors import GatewayError, RateLimited
+from connectors.errors import GatewayError, ItsmError, RateLimited
+from connectors.model import WrittenTicket
 from gateway.errors import error_response as gateway_error_response
 from graph.errors import error_response as graphql_error_response
+from graph.errors import translate_errors
 from rest_compat.errors import error_response as rest_error_response
 
 _TREE_LINE = re.compile(r"── (?P<name>\w+)\s+(?P<status>\d{3}) (?P<code>[A-Z_]+)")
@@ -81,3 +84,41 @@ def test_other_paths_render_the_gateways_shape() -> None:
     response = gateway_error_response(404, "NOT_FOUND", "no such file")
     assert response.status == 404
     assert _body(response) == {"error": {"code": "NOT_FOUND", "message": "no such file"}}
+
+
+def test_after_a_write_each_door_names_the_ticket_in_its_own_place() -> None:
+    written = WrittenTicket("DESK-7", "10007")
+    rest = rest_error_response(504, "ITSM_TIMEOUT", "slow", written=written)
+    graphql = graphql_error_response(504, "ITSM_TIMEOUT", "slow", written=written)
+
+    assert _body(rest) == {
+        "statusCode": "504",
+        "statusMessage": "slow",
+        "ticketDetails": {"ticketNumber": "DESK-7", "sysId": "10007"},
+    }
+    assert _body(graphql) == {
+        "errors": [
+            {
+                "message": "slow",
+                "extensions": {
+                    "code": "ITSM_TIMEOUT",
+                    "statusCode": 504,
+                    "ticket": {"ticketNumber": "DESK-7", "sysId": "10007"},
+                },
+            }
+        ]
+    }
+
+
+def test_a_graphql_error_from_a_resolver_names_the_ticket_too() -> None:
+    error = ItsmError("reading it back failed")
+    error.written = WrittenTicket("17", "17")
+    errors = [GraphQLError("x", path=["createTicket"], original_error=error)]
+
+    translate_errors(errors, None)
+
+    assert errors[0].extensions == {
+        "code": "ITSM_ERROR",
+        "statusCode": 502,
+        "ticket": {"ticketNumber": "17", "sysId": "17"},
+    }

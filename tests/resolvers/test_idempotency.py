@@ -18,7 +18,7 @@ import pytest
 from connectors.connection import Connection
 from connectors.errors import BadInput, Conflict, ItsmTimeout, Unavailable
 from connectors.fields import TicketField
-from connectors.model import Note, Ticket, WriteRequest
+from connectors.model import Note, Ticket, UntakenValue, WriteRequest
 from connectors.registry import ConnectorRegistry
 from connectors.servicenow.capabilities import SERVICENOW
 from gateway.outbound.guard import AddressGuard
@@ -164,6 +164,19 @@ def test_a_stored_ticket_keeps_its_refused_optional_reads() -> None:
     ticket = Ticket(
         {TicketField.TICKET_NUMBER: "INC1", TicketField.TICKET_BUSINESS_TIME_LEFT: None},
         refused={TicketField.TICKET_BUSINESS_TIME_LEFT: why},
+    )
+    record = Record(state="done", fingerprint="f", ticket=ticket)
+
+    assert Record.from_json(record.to_json()).ticket == ticket
+
+
+def test_a_stored_ticket_keeps_the_values_that_did_not_take() -> None:
+    ticket = Ticket(
+        {TicketField.TICKET_NUMBER: "INC1", TicketField.SYS_ID: "abc"},
+        untaken=(
+            UntakenValue("ticketJSON.state", "In Progress", "", "not a choice of incident.state"),
+            UntakenValue("assignedTo", "beth", "Fred Luddy"),
+        ),
     )
     record = Record(state="done", fingerprint="f", ticket=ticket)
 

@@ -58,7 +58,7 @@ async def test_ticket_input_is_written_as_rt_fields(rt_stack: RtStack) -> None:
         "category": "Hardware",
         "subCategory": "Laptop",
         "comments": [],
-        "workNotes": [{"workNote": "Asked for the serial number.", "workNoteBy": "gateway"}],
+        "workNotes": [{"workNote": "Asked for the serial number.", "workNoteBy": "ITSM Gateway"}],
         "closureNotes": [],
     }
 
@@ -69,7 +69,7 @@ async def test_ticket_input_is_written_as_rt_fields(rt_stack: RtStack) -> None:
 
     updated = answer.json()["data"]["updateTicket"]
     assert updated["ticketStatus"] == "resolved"
-    assert updated["comments"] == [{"comment": "Replaced the disk.", "commentBy": "gateway"}]
+    assert updated["comments"] == [{"comment": "Replaced the disk.", "commentBy": "ITSM Gateway"}]
     assert updated["closureNotes"] == [{"closureNote": "Disk"}]
 
 
@@ -102,3 +102,44 @@ async def test_the_same_value_twice_is_refused(rt_stack: RtStack) -> None:
     (error,) = answer.json()["errors"]
     assert error["extensions"]["statusCode"] == 400
     assert "set the custom field Urgency" in error["message"]
+
+
+async def test_a_value_rt_did_not_take_is_an_error_on_the_aliased_field_path(
+    rt_stack: RtStack,
+) -> None:
+    """The ticket is answered as data and the error sits on the mutation's path, under the
+    caller's alias, naming the value as the caller named it (``ticketStatus``)."""
+    summary = f"Fan noise {uuid.uuid4().hex[:8]}"
+    answer = await rt_stack.graphql(
+        CREATE, {"c": rt_stack.connection(), "t": {"shortDescription": summary}}
+    )
+    sys_id = answer.json()["data"]["createTicket"]["sysId"]
+    aliased = """
+    mutation($s: String!, $c: ConnectionInput!, $t: TicketInput) {
+      changed: updateTicket(sysId: $s, connection: $c, ticket: $t) { sysId ticketStatus }
+    }
+    """
+
+    answer = await rt_stack.graphql(
+        aliased,
+        {"s": sys_id, "c": rt_stack.connection(), "t": {"ticketStatus": "bogus"}},
+    )
+
+    assert answer.status_code == 200, answer.text
+    payload = answer.json()
+    assert payload["data"] == {"changed": {"sysId": sys_id, "ticketStatus": "new"}}
+    (error,) = payload["errors"]
+    assert error["path"] == ["changed"]
+    assert error["message"].startswith(
+        f"Updated ticket {sys_id}, but 1 value did not take: ticketStatus 'bogus' (it holds 'new'"
+    )
+    extensions = error["extensions"]
+    assert (extensions["code"], extensions["statusCode"]) == ("WRITE_NOT_TAKEN", 200)
+    assert extensions["ticket"] == {"ticketNumber": sys_id, "sysId": sys_id}
+    (untaken,) = extensions["untaken"]
+    assert {k: untaken[k] for k in ("field", "sent", "held")} == {
+        "field": "ticketStatus",
+        "sent": "bogus",
+        "held": "new",
+    }
+    assert "isn't a valid status" in untaken["reason"]

@@ -22,7 +22,7 @@ from connectors.errors import (
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResilienceObserver, ResiliencePolicy, Target
 from connectors.jira import JiraConnectorFactory
-from connectors.model import WriteRequest
+from connectors.model import WriteRequest, WrittenTicket
 from tests.connectors.jira.conftest import API_TOKEN, EMAIL, OAUTH_TOKEN, SITE, connection
 
 F = TicketField
@@ -211,11 +211,15 @@ async def test_a_failed_read_back_says_the_issue_was_created(httpx_mock, factory
     httpx_mock.add_response(
         url=ISSUE, method="POST", status_code=201, json={"id": "7", "key": "DESK-7"}
     )
-    httpx_mock.add_response(url=f"{ISSUE}/7", match_params=FIELDS, status_code=503, json={})
+    # The read back asks for every field sent too: it judges whether they took.
+    httpx_mock.add_response(
+        url=f"{ISSUE}/7", match_params={"fields": "project,summary"}, status_code=503, json={}
+    )
     with pytest.raises(ItsmError) as error:
         await connector.create(WriteRequest(native={"summary": "x"}), {F.SYS_ID}, UTC)
     assert error.value.outcome_unknown
     assert "created DESK-7, but reading it back failed" in error.value.message
+    assert error.value.written == WrittenTicket("DESK-7", "7")
 
 
 async def test_a_missing_project_is_the_callers_to_fix(httpx_mock, factory) -> None:

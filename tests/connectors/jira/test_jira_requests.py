@@ -192,7 +192,8 @@ async def test_create_reads_the_project_creates_comments_and_reads_back(
     )
     httpx_mock.add_response(
         url=f"{ISSUE}/10007",
-        match_params={"fields": "project,summary"},
+        # The asked fields, and every field sent: the read back judges whether they took.
+        match_params={"fields": "description,project,summary"},
         json=issue("DESK-6", "10007", summary="Disk full"),
     )
 
@@ -285,7 +286,7 @@ async def test_update_edits_transitions_comments_then_reads_back(
     httpx_mock.add_response(url=f"{ISSUE}/10001/comment", method="POST", status_code=201, json={})
     httpx_mock.add_response(
         url=f"{ISSUE}/10001",
-        match_params={"fields": "project,status"},
+        match_params={"fields": "labels,project,status"},
         json=issue(status={"id": "5", "name": "Resolved"}),
     )
 

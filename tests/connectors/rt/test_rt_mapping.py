@@ -209,3 +209,36 @@ def test_the_search_asks_only_for_the_needed_columns_and_expands_their_reference
         "fields[Owner]": "Name,RealName",
     }
     assert search_params("17", ticket_columns({F.SYS_ID})) == {"query": "id = 17"}
+
+
+def test_people_are_answered_by_their_real_name_on_every_path() -> None:
+    """docs/contract.md#people: RealName, else the login (an account without one)."""
+    agent = {"id": "agent1", "Name": "agent1", "RealName": "Agent One"}
+    bare = {"id": "root", "Name": "root", "RealName": ""}
+    ticket = {"id": "7", "Creator": agent, "LastUpdatedBy": bare}
+    history = transactions(
+        [
+            {"id": "1", "Type": "Create", "Creator": agent, "Created": "2026-03-01T10:00:00Z"},
+            {"id": "2", "Type": "Correspond", "Creator": bare, "Created": "2026-03-01T11:00:00Z"},
+            {
+                "id": "3",
+                "Type": "Status",
+                "Field": "Status",
+                "NewValue": "resolved",
+                "Creator": agent,
+                "Created": "2026-03-01T12:00:00Z",
+            },
+        ]
+    )
+
+    values = values_from_item(ticket, {F.CREATED_BY, F.UPDATED_BY})
+    notes = values_from_history(history, {2: "Done"}, ticket, {F.COMMENTS, F.RESOLVED_BY})
+
+    assert values == {F.CREATED_BY: "Agent One", F.UPDATED_BY: "root"}
+    assert notes[F.RESOLVED_BY] == "Agent One"
+    assert [note.author for note in notes[F.COMMENTS]] == ["root"]
+
+
+def test_the_search_expands_the_creator_and_last_updater() -> None:
+    params = search_params("7", ticket_columns({F.CREATED_BY, F.UPDATED_BY}))
+    assert params["fields[Creator]"] == params["fields[LastUpdatedBy]"] == "Name,RealName"

@@ -17,7 +17,7 @@ import pytest
 from connectors.connection import AuthType
 from connectors.errors import BadInput, ItsmError, ItsmTimeout, TicketNotFound, Unavailable
 from connectors.fields import TicketField
-from connectors.model import WriteRequest
+from connectors.model import UntakenValue, WriteRequest, WrittenTicket
 from tests.connectors.rt.conftest import INSTANCE, PASSWORD, TOKEN, load
 
 F = TicketField
@@ -33,7 +33,10 @@ def search(columns: str = "", **expansions: str) -> dict[str, str]:
 
 
 def page(fields: str, number: int) -> dict[str, str]:
-    return {"fields": fields, "per_page": "100", "page": str(number)}
+    params = {"fields": fields, "per_page": "100", "page": str(number)}
+    if fields == HISTORY:  # each transaction's author expanded: answered by display name
+        params["fields[Creator]"] = "Name,RealName"
+    return params
 
 
 HISTORY = "Type,Field,NewValue,Created,Creator"
@@ -268,33 +271,58 @@ async def test_a_status_sent_with_a_reply_goes_after_it(httpx_mock, connector):
     }
 
 
-async def test_a_refused_value_stops_the_update_before_its_messages(httpx_mock, connector):
+async def test_a_refused_value_is_reported_and_the_messages_still_posted(httpx_mock, connector):
+    """The ticket exists and the note is a value the caller asked for too: it is posted, and
+    the value RT did not take is answered in ``untaken``, named as the caller named it."""
     httpx_mock.add_response(method="PUT", url=f"{API}/ticket/7", json=load("update_refused"))
     httpx_mock.add_response(
         url=f"{API}/tickets",
         match_params=search("Status,Subject"),
         json={"items": [{"id": "7", "Status": "open", "Subject": "VPN drops (site B)"}]},
     )
-
-    with pytest.raises(ItsmError) as refused:
-        await connector.update(
-            "7",
-            WriteRequest(
-                native={"Status": "bogus", "Subject": "VPN drops (site B)", "Comment": "note"}
-            ),
-            {F.SYS_ID},
-            UTC,
-        )
-
-    assert refused.value.status == 502
-    assert refused.value.outcome_unknown  # the subject was applied: not to be sent blindly again
-    assert refused.value.message == (
-        "Request Tracker at rt.example.com did not take Status 'bogus' (it holds 'open') on "
-        "ticket 7; it applied Subject; the gateway did not post the Comment. Fetch the ticket "
-        "before sending the update again. RT said: Ticket 7: Status 'bogus' isn't a valid "
-        "status for this ticket.; Ticket 7: Subject changed from 'VPN drops every 10 minutes "
-        "(site B)' to 'VPN drops (site B)'"
+    httpx_mock.add_response(
+        method="POST", url=f"{API}/ticket/7/comment", status_code=201, json=["Comments added"]
     )
+    httpx_mock.add_response(
+        url=f"{API}/tickets", match_params=search(), json={"items": [{"id": "7"}]}
+    )
+
+    ticket = await connector.update(
+        "7",
+        WriteRequest(
+            native={"Subject": "VPN drops (site B)", "Comment": "note"},
+            canonical={"ticketStatus": "bogus"},
+        ),
+        {F.SYS_ID},
+        UTC,
+    )
+
+    assert ticket.values == {F.SYS_ID: "7"}
+    assert ticket.untaken == (
+        UntakenValue(
+            "ticketStatus",
+            "bogus",
+            "open",
+            "Ticket 7: Status 'bogus' isn't a valid status for this ticket.",
+        ),
+    )
+    comment = httpx_mock.get_requests()[2]
+    assert json.loads(comment.content) == {"Content": "note", "ContentType": "text/plain"}
+
+
+async def test_a_value_from_ticket_json_is_named_as_there(httpx_mock, connector):
+    httpx_mock.add_response(method="PUT", url=f"{API}/ticket/7", json=[])
+    httpx_mock.add_response(
+        url=f"{API}/tickets",
+        match_params=search("CustomFields"),
+        json={"items": [{"id": "7", "CustomFields": [{"id": "3", "name": "Urgency"}]}]},
+    )
+
+    ticket = await connector.update(
+        "7", WriteRequest(native={"CustomFields": {"Urgency": "9-Now"}}), {F.SYS_ID}, UTC
+    )
+
+    assert ticket.untaken == (UntakenValue("ticketJSON.CustomFields.Urgency", "9-Now", ""),)
 
 
 async def test_a_message_only_update_checks_the_ticket_exists_first(httpx_mock, connector):
@@ -338,6 +366,7 @@ async def test_a_failure_after_the_create_says_the_ticket_exists(httpx_mock, con
         )
 
     assert failed.value.outcome_unknown
+    assert failed.value.written == WrittenTicket("7", "7")
     assert failed.value.message == (
         "Request Tracker at rt.example.com created ticket 7 (applied Subject, Queue), but then: "
         "Request Tracker at rt.example.com refused the request (400: Message could not be "

@@ -155,7 +155,7 @@ def test_custom_fields_are_judged_one_by_one() -> None:
     assert applied == ["CustomFields.urgency"]
     assert refused == [
         Refused("CustomFields.Severity", "3-Minor", "2-Major"),
-        Refused("CustomFields.Nope", "x", "(no such custom field applies to the ticket's queue)"),
+        Refused("CustomFields.Nope", "x", "", "no such custom field applies to the ticket's queue"),
     ]
 
 
@@ -185,5 +185,5 @@ def test_judging_one_field(sent: dict[str, Any], holds: bool) -> None:
 
 def test_a_date_is_judged_set_or_not_set() -> None:
     ticket = item("ticket_new") | {"Due": "1970-01-01T00:00:00Z"}
-    assert check({"Due": "garbage"}, ticket)[1] == [Refused("Due", "garbage", "(not set)")]
+    assert check({"Due": "garbage"}, ticket)[1] == [Refused("Due", "garbage", "")]
     assert check({"Due": ""}, ticket) == (["Due"], [])

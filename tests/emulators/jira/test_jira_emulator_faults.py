@@ -90,6 +90,48 @@ async def test_sla_forbidden(jira: Jira) -> None:
     assert response.json()["i18nErrorMessage"]["i18nKey"] == "sd.sla.error.no.permission"
 
 
+async def test_an_automation_rule_edits_the_issue_after_a_create_and_an_edit(jira: Jira) -> None:
+    set_faults = await jira.anonymous.post(
+        f"{jira.url}/_emulator/faults", json={"automation_edits": {"priority": {"name": "Lowest"}}}
+    )
+    assert set_faults.status_code == 200
+    created = await jira.http.post(
+        jira.api("issue"),
+        json={
+            "fields": {
+                "project": {"key": "DESK"},
+                "issuetype": {"name": "[System] Incident"},
+                "summary": "Printer on fire",
+                "priority": {"name": "Highest"},
+            }
+        },
+    )
+    assert created.status_code == 201  # the write's own answer says nothing of the rule
+    key = created.json()["key"]
+    edited = await jira.http.put(
+        jira.api(f"issue/{key}"), json={"fields": {"priority": {"id": "2"}}}
+    )
+    assert edited.status_code == 204
+
+    read = await jira.http.get(jira.api(f"issue/{key}"), params={"fields": "priority"})
+
+    assert read.json()["fields"]["priority"]["name"] == "Lowest"
+
+
+async def test_fail_issue_reads_fails_only_the_reads_of_an_issue(jira: Jira) -> None:
+    jira.state.faults.merge({"fail_issue_reads": 1})
+    edited = await jira.http.put(jira.api("issue/DESK-1"), json={"fields": {"summary": "kept"}})
+    failed = await jira.http.get(jira.api("issue/DESK-1"))
+    again = await jira.http.get(jira.api("issue/DESK-1"), params={"fields": "summary"})
+    assert (edited.status_code, failed.status_code, again.status_code) == (204, 503, 200)
+    assert again.json()["fields"]["summary"] == "kept"
+
+
+async def test_automation_edits_must_be_an_object(jira: Jira) -> None:
+    with pytest.raises(ValueError, match="automation_edits must be an object"):
+        jira.state.faults.merge({"automation_edits": ["priority"]})
+
+
 async def test_bad_fault_values_are_refused_and_change_nothing(jira: Jira) -> None:
     refused = await jira.anonymous.post(
         f"{jira.url}/_emulator/faults", json={"fail_next": 2, "fail_status": 404}

@@ -150,3 +150,18 @@ async def test_unknown_rest_path_is_404_in_jiras_shape(jira: Jira) -> None:
     response = await jira.http.get(jira.api("nosuchresource"))
     assert response.status_code == 404
     assert response.json()["errorMessages"][0].startswith("null for uri: ")
+
+
+async def test_user_search_matches_prefixes_of_names_and_email_addresses(jira: Jira) -> None:
+    async def names(**params: str) -> list[str]:
+        response = await jira.http.get(jira.api("user/search"), params=params)
+        assert response.status_code == 200, response.text
+        return [user["displayName"] for user in response.json()]
+
+    assert await names(query="beth") == ["Beth Anglin"]
+    assert await names(query="Anglin") == ["Beth Anglin"]
+    assert await names(query="david.loo@acme") == ["David Loo"]
+    assert await names(query="nobody-here") == []
+    assert await names(accountId="5b109f2e9729b51b54dc274d") == ["David Loo"]
+    missing = await jira.http.get(jira.api("user/search"))
+    assert missing.status_code == 400
