@@ -108,6 +108,7 @@ class JiraConnectorFactory:
             # The encoded pair too: a page echoing the Authorization header must not carry it.
             scrub=Scrubber([*credentials.secrets(), basic]),
             resilience=self._resilience,
+            account=credentials.account_key(),
         )
         if bearer:
             client.through_api(self._api_url, self._cloud_ids)

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import httpx
 
 from connectors.connection import Connection
-from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
+from connectors.errors import BadInput, Forbidden, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Ticket, UntakenValue, WriteRequest, WrittenTicket
@@ -84,8 +84,9 @@ class RtConnectorFactory:
             headers={**(extra_headers or {}), "Authorization": auth_header(credentials)},
             scrub=Scrubber(credentials.secrets()),
             resilience=self._resilience,
+            account=credentials.account_key(),
         )
-        return RtConnector(client)
+        return RtConnector(client, queues=connection.scopes)
 
     def check_names(self, table: str | None) -> tuple[str, ...]:
         """``check-connection``'s checks (``rt.probe``)."""
@@ -126,16 +127,56 @@ class _Progress:
 
 
 class RtConnector:
-    def __init__(self, client: RestClient) -> None:
+    """``queues``: the queues a connection profile opens (casefolded names); ``None`` for a
+    caller's own credentials. A profile's tickets are held to them: a fetch or update of a
+    ticket in another queue is 404 (as if it did not exist), and a create or a move into one is
+    403, before anything is written."""
+
+    def __init__(self, client: RestClient, *, queues: frozenset[str] | None = None) -> None:
         self._client = client
+        self._queues = queues
 
     async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         """RT keeps every time in UTC, so ``zone`` is never needed."""
-        ticket, _ = await self._read(_ticket_id("ticketNumber", number), fields)
+        ticket_id = _ticket_id("ticketNumber", number)
+        ticket, item = await self._read(ticket_id, fields, self._queue_column)
+        self._check_held(ticket_id, item)
         return ticket
+
+    @property
+    def _queue_column(self) -> frozenset[str]:
+        return frozenset({"Queue"}) if self._queues is not None else frozenset()
+
+    def _check_held(self, ticket_id: str, item: Mapping[str, Any]) -> None:
+        """``TicketNotFound`` for a ticket outside the profile's queues."""
+        if self._queues is None:
+            return
+        queue = item.get("Queue")
+        name = text(queue.get("Name")) if isinstance(queue, Mapping) else ""
+        if name.casefold() not in self._queues:
+            raise TicketNotFound(self._not_found(ticket_id))
+
+    def _check_destination(self, planned: RtWrite) -> None:
+        """``Forbidden`` for a create in, or a move to, a queue outside the profile's."""
+        if self._queues is None or "Queue" not in planned.fields:
+            return
+        queue = planned.fields["Queue"]
+        named = queue.strip() if isinstance(queue, str) else ""
+        if named.isdigit() or not named:
+            raise BadInput(
+                "ticketJSON.Queue: through a connection profile, name the queue (such as "
+                "General), not its id"
+            )
+        if named.casefold() not in self._queues:
+            raise Forbidden(
+                f"this connection profile opens the queues {', '.join(sorted(self._queues))} "
+                f"only; queue {named[:80]!r} is not one of them (the gateway's operator lists "
+                "them in the profile's tables)"
+            )
 
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         planned = plan(write, creating=True)
+        self._check_destination(planned)
         body = _ticket_body(planned)
         answer = await self._client.request("POST", "ticket", body=body, operation="create_ticket")
         progress = _Progress("created", self._created_id(answer))
@@ -146,6 +187,10 @@ class RtConnector:
     ) -> Ticket:
         ticket_id = _ticket_id("sysId", sys_id)
         planned = plan(write, creating=False)
+        self._check_destination(planned)
+        if self._queues is not None:
+            # Where the ticket is now, before anything is written to it.
+            self._check_held(ticket_id, await self._item(ticket_id, self._queue_column))
         body = _ticket_body(planned)
         said: list[str] = []
         if body:
