@@ -27,6 +27,7 @@ from gateway.auth.jwks import JwksCache
 from gateway.auth.offline_refusals import OfflineRefusals
 from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.auth.shared_exchanges import SharedExchanges
+from gateway.caller_rates import caller_rates
 from gateway.health import healthz, readyz
 from gateway.idempotency_redis import RedisIdempotencyStore
 from gateway.middleware import authentication, request_context
@@ -102,6 +103,10 @@ def create_app(
         leeway=settings.jwt_leeway_seconds,
         metrics=metrics,
     )
+    # Each caller's share of the gateway: per process, or across all of them with Redis.
+    rates = caller_rates(
+        settings.caller_requests_per_minute, settings.caller_burst, settings.redis_url
+    )
     # With Redis, every process shares offline-token exchanges (and Keycloak's rotations).
     shared_exchanges = SharedExchanges.from_url(settings.redis_url) if settings.redis_url else None
     authenticator = Authenticator(
@@ -160,7 +165,12 @@ def create_app(
     access = AccessPolicy(settings.read_roles, settings.write_roles)
 
     app = web.Application(
-        middlewares=[request_context(metrics, tracer), authentication(authenticator)],
+        middlewares=[
+            request_context(metrics, tracer),
+            authentication(
+                authenticator, rates=rates, body_timeout=settings.http_body_timeout_seconds
+            ),
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
@@ -181,6 +191,8 @@ def create_app(
             await idempotency.aclose()
             if shared_exchanges is not None:
                 await shared_exchanges.aclose()
+            if rates is not None:
+                await rates.aclose()
             await itsm_http.aclose()
             await keycloak_http.aclose()
             if tracer_provider is None and isinstance(provider, SdkTracerProvider):

@@ -44,9 +44,13 @@ return 0
 
 
 class CallerRates(Protocol):
+    per_minute: int  # for messages
+
     async def admit(self, caller: str) -> float | None:
         """``None`` when ``caller`` may go on; else the seconds until it may."""
         ...
+
+    async def aclose(self) -> None: ...
 
 
 class MemoryCallerRates:
@@ -61,6 +65,7 @@ class MemoryCallerRates:
         clock: Callable[[], float] = time.monotonic,
         max_callers: int = 100_000,
     ) -> None:
+        self.per_minute = per_minute
         self._interval = 60.0 / per_minute
         self._tolerance = self._interval * (burst - 1)
         self._arrivals: OrderedDict[str, float] = OrderedDict()  # caller -> theoretical arrival
@@ -78,6 +83,9 @@ class MemoryCallerRates:
             self._arrivals.popitem(last=False)
         return None
 
+    async def aclose(self) -> None:
+        self._arrivals.clear()
+
 
 class RedisCallerRates:
     """Shared by every process through Redis; ``fallback`` counts alone while Redis fails."""
@@ -85,6 +93,8 @@ class RedisCallerRates:
     def __init__(
         self, client: redis.asyncio.Redis, per_minute: int, burst: int, fallback: CallerRates
     ) -> None:
+        self.per_minute = per_minute
+        self._client = client
         interval = 60.0 / per_minute
         self._interval_us = int(interval * 1_000_000)
         self._tolerance_us = int(interval * (burst - 1) * 1_000_000)
@@ -109,6 +119,9 @@ class RedisCallerRates:
             self._failing = False
         wait = int(wait_us) / 1_000_000
         return wait if wait > 0 else None
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
 
 def caller_rates(per_minute: int, burst: int, redis_url: str | None = None) -> CallerRates | None:

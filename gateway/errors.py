@@ -6,7 +6,8 @@ raised before a use case runs, by the serving core alone:
     GatewayError (connectors.errors)
      ├── Unauthenticated   401 UNAUTHENTICATED  no usable credential (auth/, access policy);
      │                                          WWW-Authenticate: Bearer error="invalid_token"
-     └── PayloadTooLarge   413 BAD_USER_INPUT   a body over ``client_max_size`` (the middleware)
+     ├── PayloadTooLarge   413 BAD_USER_INPUT   a body over ``client_max_size`` (the middleware)
+     └── BodyTooSlow       408 BAD_USER_INPUT   a body not sent within its read timeout
 
 A refusal for missing roles is ``connectors.errors.Forbidden``: a use case raises it too (a
 connection profile kept for some roles), and use cases may not import the gateway.
@@ -38,6 +39,10 @@ class Unauthenticated(GatewayError, status=401, code="UNAUTHENTICATED"):
 
 class PayloadTooLarge(GatewayError, status=413, code="BAD_USER_INPUT"):
     """The body is larger than the web server accepts; nothing of it was read as a contract."""
+
+
+class BodyTooSlow(GatewayError, status=408, code="BAD_USER_INPUT"):
+    """The request's body did not arrive within ``ITSM_GATEWAY_HTTP_BODY_TIMEOUT_SECONDS``."""
 
 
 class ErrorRenderer(Protocol):

@@ -7,6 +7,7 @@ by ``gateway.errors``); this module spells no error shape itself.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -18,9 +19,11 @@ from contextlib import AbstractContextManager
 from aiohttp import web
 from opentelemetry import trace
 
-from connectors.errors import GatewayError, refusal_code
+from connectors.errors import GatewayError, RateLimited, refusal_code
+from gateway.access import caller_of
 from gateway.auth.authenticator import OFFLINE_TOKEN_HEADER, Authenticator
-from gateway.errors import ErrorRenderer, PayloadTooLarge, error_response
+from gateway.caller_rates import CallerRates, retry_after
+from gateway.errors import BodyTooSlow, ErrorRenderer, PayloadTooLarge, error_response
 from gateway.observability.logs import request_id_var
 from gateway.observability.metrics import Metrics
 from gateway.observability.tracing import incoming_context, records
@@ -196,13 +199,41 @@ def needs_credentials(request: web.Request) -> bool:
     return False
 
 
-def authentication(authenticator: Authenticator) -> Callable[..., Awaitable[web.StreamResponse]]:
+def authentication(
+    authenticator: Authenticator,
+    *,
+    rates: CallerRates | None = None,
+    body_timeout: float | None = None,
+) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Every request to a door: its credential (401 without a usable one), then its caller's
+    rate (``rates``; 429 with ``Retry-After`` past it), then its body, read within
+    ``body_timeout`` seconds (408 past it) so that a slow sender holds no handler."""
+
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if needs_credentials(request):
-            request[PRINCIPAL] = await authenticator.authenticate(
+            principal = await authenticator.authenticate(
                 request.headers.get("Authorization"), request.headers.get(OFFLINE_TOKEN_HEADER)
             )
+            request[PRINCIPAL] = principal
+            if rates is not None:
+                wait = await rates.admit(caller_of(principal))
+                if wait is not None:
+                    seconds = retry_after(wait)
+                    raise RateLimited(
+                        f"too many requests from this caller: at most {rates.per_minute} a "
+                        f"minute (ITSM_GATEWAY_CALLER_REQUESTS_PER_MINUTE); retry in {seconds} s",
+                        retry_after=seconds,
+                    )
+            if body_timeout is not None and request.body_exists:
+                try:
+                    async with asyncio.timeout(body_timeout):
+                        await request.read()  # kept by aiohttp: the handler reads it again
+                except TimeoutError:
+                    raise BodyTooSlow(
+                        f"the request body did not arrive within {body_timeout:g} s "
+                        "(ITSM_GATEWAY_HTTP_BODY_TIMEOUT_SECONDS)"
+                    ) from None
         return await handler(request)
 
     return authenticate

@@ -177,6 +177,18 @@ class Settings(BaseModel):
         ),
     )
     shutdown_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
+    caller_requests_per_minute: int = Field(
+        default=600,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "requests one caller (a user through a client) may make a minute on average, "
+            "shared by every process through Redis when configured; 0: no limit (429 past it)"
+        ),
+    )
+    caller_burst: int = Field(
+        default=100, ge=1, le=100_000, description="requests one caller may make at once"
+    )
     http_idle_timeout_seconds: float = Field(
         default=75.0,
         gt=0,
