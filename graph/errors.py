@@ -68,9 +68,36 @@ def error_response(
 def translate_errors(
     errors: list[GraphQLError], execution_context: ExecutionContext | None
 ) -> None:
-    """Replace each error, in place (the list is the result's), by one the caller may see."""
+    """Replace each error, in place (the list is the result's), by one the caller may see.
+
+    Bounded, whatever the request: at most ``MAX_ERRORS`` (then one saying how many more) and
+    each message cut to ``MAX_MESSAGE``, so that variables full of unknown keys cannot make the
+    answer many times the size of the request."""
     context = execution_context.context if execution_context else None
-    errors[:] = [_translate(error, context) for error in errors]
+    shown = [_bounded(_translate(error, context)) for error in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        more = len(errors) - MAX_ERRORS
+        first = shown[-1].extensions or {}
+        shown.append(
+            GraphQLError(
+                f"and {more} more errors like these",
+                extensions=extensions(
+                    str(first.get("code", "BAD_USER_INPUT")), int(first.get("statusCode", 400))
+                ),
+            )
+        )
+    errors[:] = shown
+
+
+MAX_ERRORS = 20
+MAX_MESSAGE = 1000
+
+
+def _bounded(error: GraphQLError) -> GraphQLError:
+    if len(error.message) <= MAX_MESSAGE:
+        return error
+    error.message = error.message[: MAX_MESSAGE - 3] + "..."
+    return error
 
 
 def _translate(error: GraphQLError, context: object) -> GraphQLError:

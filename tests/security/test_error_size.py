@@ -33,3 +33,15 @@ async def test_a_body_of_many_long_unknown_keys_gets_a_short_answer(
     message = response.json()["statusMessage"]
     assert "is not a known key" in message and "and 990 more problems" in message
     assert stack.table_requests() == []
+
+
+async def test_graphql_variables_of_many_long_unknown_keys_get_a_short_answer(
+    stack: Stack,
+) -> None:
+    junk = {f"k{i:05d}" + "x" * 600: "1" for i in range(1000)}
+    query = 'query($c: ConnectionInput!) { ticket(number: "INC0010001", connection: $c) { sysId } }'
+    response = await stack.graphql(query, {"c": {**stack.connection(), **junk}})
+    payload = response.json()
+    assert len(response.content) < 8 * MAX_ANSWER, len(response.content)
+    assert payload["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert stack.table_requests() == []
