@@ -40,6 +40,7 @@ SYSTEM_FIELDS = frozenset(
         "LastUpdatedBy", "Resolved", "Started", "Told", "_url", "_hyperlinks",
     }
 )  # fmt: skip
+_SYSTEM_FOLDED = frozenset(name.casefold() for name in SYSTEM_FIELDS)
 DEFAULT_QUEUE = "General"  # RT's own first queue; present in every instance unless renamed
 # RT's priority labels ($PriorityAsString's defaults), case-sensitive: others silently become 0.
 PRIORITY_LABELS = ("Low", "Medium", "High")
@@ -130,7 +131,8 @@ def _message(native: Mapping[str, object], key: str) -> str | None:
 def _check_names(native: Mapping[str, object], *, creating: bool) -> None:
     if any(not isinstance(key, str) or not key for key in native):
         raise BadInput("ticketJSON has an empty field name")
-    system = sorted(key for key in native if key in SYSTEM_FIELDS)
+    # Whatever their case or the spaces around them.
+    system = sorted(key for key in native if key.strip().casefold() in _SYSTEM_FOLDED)
     if system:
         names = ", ".join(f"ticketJSON.{key}" for key in system)
         raise BadInput(f"{names}: set by Request Tracker, so they cannot be written; remove them")

@@ -75,6 +75,7 @@ class OAuthGrant:
     key: tuple[str, str, str, str, str]
     form: Mapping[str, str] = field(repr=False)
     grant_type: str = "password"
+    account: str = ""  # ``Credentials.account_key``: its breaker and slots are the account's
 
     @property
     def instance_url(self) -> str:
@@ -95,6 +96,7 @@ class OAuthGrant:
             key=(instance_url, grant_type, client_id, username, digest),
             form={"grant_type": grant_type, **form},
             grant_type=grant_type,
+            account=credentials.account_key(),
         )
 
 
@@ -180,10 +182,11 @@ class OAuthTokenCache:
     async def _fetch(
         self, grant: OAuthGrant, *, host: str, headers: Mapping[str, str], scrub: Scrubber
     ) -> tuple[str, float]:
-        # The account's own breaker and slots (its key holds no secret: a digest of them).
-        account = hashlib.sha256("\x1f".join(grant.key[1:]).encode()).hexdigest()[:24]
+        # The account's own breaker and slots, shared with its Table API calls.
         target = Target(
-            key=target_key(grant.instance_url, account), name=f"ServiceNow at {host}", host=host
+            key=target_key(grant.instance_url, grant.account),
+            name=f"ServiceNow at {host}",
+            host=host,
         )
         name = target.name
 

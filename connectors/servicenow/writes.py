@@ -111,6 +111,8 @@ def native_body(
 def missing_close(body: Mapping[str, object]) -> tuple[str, ...]:
     """The close columns a body that resolves or closes an incident lacks; ``()`` otherwise."""
     state = str(body.get("state", "")).strip().lower()
+    if state.isascii() and state.isdigit():
+        state = str(int(state))  # "06" is state 6 to ServiceNow
     if STATES.get(state, state) not in RESOLVING_STATES:
         return ()
     return tuple(column for column in CLOSE_COLUMNS if not _filled(body.get(column)))
@@ -121,17 +123,30 @@ def _filled(value: object) -> bool:
 
 
 def _refuse_system_columns(native: Mapping[str, object]) -> None:
-    bad = sorted(
-        key
-        for key in native
-        if not isinstance(key, str) or key == "sys_id" or key.startswith("sys_") or key in COMPUTED
-    )
+    """System and computed columns, whatever their case or the spaces around them (an
+    allow-list would refuse custom columns, which callers may write); names with spaces around
+    them, which no column has."""
+    if any(not isinstance(key, str) or not key.strip() for key in native):
+        raise BadInput("ticketJSON has an empty field name")
+    bad = sorted(key for key in native if _is_system(key))
     if bad:
-        names = ", ".join(f"ticketJSON.{key}" for key in bad)
+        names = ", ".join(
+            f"ticketJSON.{key!r}" if key != key.strip() else f"ticketJSON.{key}" for key in bad
+        )
         hint = " (priority follows impact and urgency: set those)" if "priority" in bad else ""
         raise BadInput(f"{names}: set by ServiceNow, so they cannot be written; remove them{hint}")
-    if "" in native:
-        raise BadInput("ticketJSON has an empty field name")
+    spaced = sorted(key for key in native if key != key.strip())
+    if spaced:
+        names = ", ".join(repr(key) for key in spaced)
+        raise BadInput(
+            f"ticketJSON has names with spaces around them ({names}); ServiceNow column names "
+            "have none"
+        )
+
+
+def _is_system(key: str) -> bool:
+    name = key.strip().lower()
+    return name.startswith("sys_") or name in COMPUTED
 
 
 def _refuse_non_scalars(native: Mapping[str, object]) -> None:

@@ -51,3 +51,27 @@ async def test_a_record_id_outside_the_tools_pattern_is_refused(
 @doors
 async def test_a_number_in_the_pattern_reaches_the_itsm(stack: Stack, door: Door) -> None:
     assert (await door.fetch(stack, "inc0010001", ["ticketNumber"])).status == 200
+
+
+@doors
+@pytest.mark.parametrize(
+    "column", ["SYS_ID", " sys_created_by", "Sys_Updated_On", "PRIORITY", " number ", "sys_domain"]
+)
+async def test_system_columns_are_refused_whatever_their_case_or_spaces(
+    stack: Stack, door: Door, column: str
+) -> None:
+    outcome = await door.create(stack, {"short_description": "x", column: "1"}, ["sysId"])
+    assert outcome.status == 400, outcome.message
+    assert "set by ServiceNow" in outcome.message
+    assert stack.writes() == []
+
+
+@doors
+@pytest.mark.parametrize("state", ["06", " 6 ", "Resolved", "RESOLVED", "7"])
+async def test_a_resolving_state_is_recognised_however_written(
+    stack: Stack, door: Door, state: str
+) -> None:
+    outcome = await door.create(stack, {"short_description": "x", "state": state}, ["sysId"])
+    assert outcome.status == 400, outcome.message
+    assert "close_code and close_notes" in outcome.message
+    assert stack.writes() == []
