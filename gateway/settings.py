@@ -85,7 +85,7 @@ class Settings(BaseModel):
     keycloak_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     keycloak_offline_recheck_seconds: float | None = Field(
         default=None,
-        ge=5,
+        ge=1,
         le=86_400,
         description=(
             "longest an access token exchanged for an offline token is reused before exchanging "
@@ -178,7 +178,7 @@ class Settings(BaseModel):
     )
     shutdown_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
     caller_requests_per_minute: int = Field(
-        default=600,
+        default=6000,
         ge=0,
         le=1_000_000,
         description=(
@@ -187,7 +187,7 @@ class Settings(BaseModel):
         ),
     )
     caller_burst: int = Field(
-        default=100, ge=1, le=100_000, description="requests one caller may make at once"
+        default=500, ge=1, le=100_000, description="requests one caller may make at once"
     )
     http_idle_timeout_seconds: float = Field(
         default=75.0,

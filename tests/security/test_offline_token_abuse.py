@@ -4,6 +4,7 @@ remembered once refused, and paced for newcomers while those in use keep working
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -106,3 +107,31 @@ async def test_refusals_are_remembered_and_paced(gateway: Gateway) -> None:
     assert newcomer.status_code == 429  # even a genuine newcomer waits: nothing reaches Keycloak
     assert issuer.refresh_exchanges == calls
     assert (await gateway.connectors(in_use)).status_code == 200  # those in use keep working
+
+
+async def test_revocation_reaches_an_offline_token_in_use_within_the_recheck_time() -> None:
+    """Issue 13, item 11: with ITSM_GATEWAY_KEYCLOAK_OFFLINE_RECHECK_SECONDS, a revoked offline
+    token stops working within that time, although the access token got for it lives on."""
+    issuer = TokenIssuer()
+    async with serving(create_issuer_app(issuer)) as issuer_url:
+        issuer.bind(issuer_url)
+        settings = Settings(
+            keycloak_issuer=issuer.issuer,
+            keycloak_audience=issuer.audience,
+            keycloak_client_id=DEFAULT_CLIENT_ID,
+            keycloak_offline_recheck_seconds=1,
+        )
+        async with (
+            serving(create_app(settings)) as url,
+            httpx.AsyncClient(timeout=10) as http,
+        ):
+            await wait_until_ready(url)
+            gateway = Gateway(url, issuer, http)
+            token = issuer.mint_offline("reader")
+            assert (await gateway.connectors(token)).status_code == 200
+            issuer.revoke_offline(token)
+            assert (await gateway.connectors(token)).status_code == 200  # the cached exchange
+            await asyncio.sleep(1.2)  # the recheck time (the access token has 300 s left)
+            refused = await gateway.connectors(token)
+            assert refused.status_code == 401
+            assert "revoked" in refused.json()["errors"][0]["message"]
