@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from connectors.errors import ItsmTimeout, Unavailable
+from connectors.errors import BadInput, ItsmTimeout, Unavailable
 from connectors.http import is_json
 
 INSTANCE = "instance"
@@ -69,6 +69,15 @@ class Check:
         return not self.blocking and self.verdict in (CheckVerdict.REFUSED, CheckVerdict.FAILED)
 
 
+def stopped(failed: Check, names: Sequence[str], answering: str) -> list[Check]:
+    """The report when ``failed`` ended a probe: the instance check passed (``answering`` says
+    so) when the credentials were the failure, the failed check, and every later one skipped."""
+    at = names.index(failed.name)
+    ok = Check(INSTANCE, CheckVerdict.OK, answering, blocking=True)
+    passed = [ok] if failed.name == AUTHENTICATION else []
+    return [*passed, failed, *skipped(names[at + 1 :], f"{failed.name} {failed.verdict.value}")]
+
+
 def skipped(names: Sequence[str], because: str) -> list[Check]:
     """``names`` not checked, ``because`` an earlier check said so ("authentication refused")."""
     return [Check(name, CheckVerdict.SKIPPED, because) for name in names]
@@ -108,11 +117,14 @@ class AnswerLog(httpx.AsyncBaseTransport):
 def instance_failure(
     error: Exception, seen: Exchange | None, *, vendor: str, host: str, login_advice: str
 ) -> Check | None:
-    """The ``instance`` check when ``error`` says the instance itself gave no usable answer (no
-    answer, a timeout, a redirect, a page that is not JSON, a 5xx); ``None`` when it answered
-    and the step that asked is to judge. ``login_advice``: what a page that is not JSON most
-    likely means for this vendor (a hibernating instance, a login page)."""
+    """The ``instance`` check when ``error`` says the instance itself gave no usable answer (its
+    address refused by the gateway, no answer, a timeout, a redirect, a page that is not JSON, a
+    5xx); ``None`` when it answered and the step that asked is to judge (then ``seen`` holds its
+    status). ``login_advice``: what a page that is not JSON most likely means for this vendor (a
+    hibernating instance, a login page)."""
     detail = str(getattr(error, "message", "") or error)
+    if isinstance(error, BadInput):  # the transport refused the address when connecting
+        return Check(INSTANCE, CheckVerdict.REFUSED, detail, blocking=True)
     if seen is None or seen.status is None:
         if isinstance(error, ItsmTimeout):
             message = (

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from connectors.connection import AuthType, Connection
-from connectors.errors import BadInput, GatewayError
+from connectors.errors import GatewayError
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of
 from connectors.jira.answers import AccessDenied
@@ -47,6 +47,7 @@ from connectors.probe import (
     CheckVerdict,
     instance_failure,
     skipped,
+    stopped,
 )
 
 API = "/rest/api/3"
@@ -246,16 +247,10 @@ class _Probe:
         failed = self._judge(error, step)
         if step != INSTANCE and failed.name != step:
             failed = _renamed(failed, step)
-        at = CHECK_NAMES.index(failed.name)
-        ok = Check(INSTANCE, CheckVerdict.OK, f"Jira at {self._client.host} answers", blocking=True)
-        passed = [ok] if failed.name == AUTHENTICATION else []
-        because = f"{failed.name} {failed.verdict.value}"
-        return [*passed, failed, *skipped(CHECK_NAMES[at + 1 :], because)]
+        return stopped(failed, CHECK_NAMES, f"Jira at {self._client.host} answers")
 
     def _judge(self, error: GatewayError, step: str) -> Check:
         seen, detail = self._answers.last, error.message
-        if isinstance(error, BadInput):  # the transport refused the address when connecting
-            return Check(INSTANCE, CheckVerdict.REFUSED, detail, blocking=True)
         advice = (
             "the site may be asking for a login (single sign-on) or be in maintenance; open it "
             "in a browser, then check again"

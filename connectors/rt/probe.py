@@ -33,7 +33,7 @@ from urllib.parse import quote
 import httpx
 
 from connectors.connection import AuthType, Connection
-from connectors.errors import BadInput, GatewayError
+from connectors.errors import GatewayError
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of
 from connectors.probe import (
     AUTHENTICATION,
@@ -44,7 +44,7 @@ from connectors.probe import (
     Check,
     CheckVerdict,
     instance_failure,
-    skipped,
+    stopped,
 )
 from connectors.rt.capabilities import REQUEST_TRACKER
 from connectors.rt.client import Answer, RestClient, auth_header
@@ -232,16 +232,10 @@ class _Probe:
         failed = self._judge(error, step)
         if step == TICKETS:
             failed = replace(failed, name=TICKETS)
-        at = CHECK_NAMES.index(failed.name)
-        ok = Check(INSTANCE, CheckVerdict.OK, f"RT at {self._client.host} answers", blocking=True)
-        passed = [ok] if failed.name == AUTHENTICATION else []
-        because = f"{failed.name} {failed.verdict.value}"
-        return [*passed, failed, *skipped(CHECK_NAMES[at + 1 :], because)]
+        return stopped(failed, CHECK_NAMES, f"RT at {self._client.host} answers")
 
     def _judge(self, error: GatewayError, step: str) -> Check:
         seen, detail = self._answers.last, error.message
-        if isinstance(error, BadInput):  # the transport refused the address when connecting
-            return Check(INSTANCE, CheckVerdict.REFUSED, detail, blocking=True)
         advice = (
             "RT answers a client it takes for a browser, or a URL that is not its base, with "
             "its login page; check that the instance URL is RT's base URL (without /REST/2.0)"

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from connectors.connection import AuthType, Connection
-from connectors.errors import BadInput, GatewayError, ItsmError
+from connectors.errors import GatewayError, ItsmError
 from connectors.fields import TicketField
 from connectors.http import RequestAuth, Resilience, ResiliencePolicy, Scrubber, host_of
 from connectors.probe import (
@@ -161,8 +161,6 @@ class _Probe:
     def _judge(self, error: GatewayError) -> Check:
         """Which step ``error`` belongs to, and what it means, from the last exchange."""
         seen, detail = self._answers.last, error.message
-        if isinstance(error, BadInput):  # the transport refused the address when connecting
-            return Check(INSTANCE, CheckVerdict.REFUSED, error.message, blocking=True)
         advice = (
             "the instance looks hibernating or behind a login page; open it in a browser (wake "
             "it up or sign in), then check again"
