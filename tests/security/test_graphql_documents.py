@@ -10,7 +10,7 @@ import tracemalloc
 
 from tests.e2e.conftest import Stack
 
-DISTINCT = 200
+DISTINCT = 300
 # Under the 32 KiB default: each parses, and the cache may keep it.
 PADDING = "#" + "p" * 30_000 + "\n"
 
@@ -29,13 +29,14 @@ async def test_distinct_documents_leave_memory_bounded(stack: Stack) -> None:
         after, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    sent = DISTINCT * len(PADDING)  # about 6 MB of document text
+    sent = DISTINCT * len(PADDING)  # about 9 MB of document text
     retained = after - before
     # The cache keeps at most 1 MiB of text and the trees parsed from it (comments make no
-    # tree), plus what any request leaves behind (about 1.5 MiB measured): far less than was
-    # sent, all of which a cache bounded by count only would keep.
+    # tree), plus what the requests leave behind (about 2 MiB measured): half of what was sent
+    # at most, all of which a cache bounded by count only would keep.
     shown = f"retained {retained / 1_048_576:.1f} MiB of {sent / 1_048_576:.1f} sent"
-    assert retained < 4 * 1_048_576 < sent, shown
+    print(shown)  # for the notes (pytest -s)
+    assert retained < sent / 2, shown
 
 
 async def test_a_document_over_the_limit_is_refused_whatever_pads_it(stack: Stack) -> None:

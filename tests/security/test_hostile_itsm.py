@@ -99,6 +99,7 @@ async def test_an_oversized_answer_is_a_502_naming_the_setting_with_memory_bound
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    print(f"{answer.__name__}: peak {peak / 1_048_576:.1f} MiB")  # for the notes (pytest -s)
     assert status == 502, message
     assert "ITSM_GATEWAY_ITSM_MAX_ANSWER_BYTES" in message
     # The hostile server's own buffers count here too (it runs in this process): the bound is on
