@@ -26,6 +26,7 @@ class Operation(enum.StrEnum):
     FETCH = "fetch"
     CREATE = "create"
     UPDATE = "update"
+    SEARCH = "search"  # a connector declaring it implements ``connectors.search``
 
 
 @dataclass(frozen=True)
