@@ -10,7 +10,7 @@ page together, never one per ticket.
 
 Paging: a connector answers a page and the ``position`` where the next one starts, in its own
 terms (an offset, Jira's ``nextPageToken``, a page number), or ``None`` after the last. The use
-case wraps it in an opaque cursor bound to the query (``resolvers.search``); a connector sees only
+case wraps it in an opaque cursor bound to the query; a connector sees only
 positions it gave out, but must still check one before using it (a cursor is caller input).
 """
 
