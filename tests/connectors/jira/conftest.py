@@ -4,7 +4,7 @@ shaped as Atlassian's reference example), the pooled client the app would own, a
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 
 from connectors.connection import AuthType, Connection, Credentials
 from connectors.jira import JiraConnectorFactory
+from tests.support.jira_description import request_problems
 
 PAYLOADS = Path(__file__).parent / "payloads"
 SITE = "https://acme.atlassian.net"
@@ -52,3 +53,26 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def factory(http: httpx.AsyncClient) -> JiraConnectorFactory:
     return JiraConnectorFactory(http)
+
+
+@pytest.fixture(autouse=True)
+def _requests_described(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every request the connector sent in a test answered by pytest-httpx is one Atlassian's
+    description of the platform API allows (issue 16)."""
+    if "httpx_mock" not in request.fixturenames:
+        yield
+        return
+    mock = request.getfixturevalue("httpx_mock")  # now, so that it is torn down after this
+    yield
+    found = [
+        problem
+        for sent in mock.get_requests()
+        for problem in request_problems(
+            sent.method,
+            sent.url.path,
+            {key: sent.url.params.get_list(key) for key in sent.url.params},
+            sent.headers.get("Content-Type", "").split(";")[0],
+            sent.content,
+        )
+    ]
+    assert not found, "Jira's description does not allow:\n" + "\n".join(found[:10])

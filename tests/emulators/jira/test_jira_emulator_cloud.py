@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from emulators.jira import CLOUD_ID
 
 if TYPE_CHECKING:  # conftest is not importable under --import-mode=importlib
@@ -57,6 +59,7 @@ async def test_an_unknown_cloud_id_is_404(jira: Jira) -> None:
     assert response.json() == {"code": 404, "message": "Not Found"}
 
 
+@pytest.mark.jira_undescribed
 async def test_an_unknown_path_under_the_cloud_id_is_jiras_404(jira: Jira) -> None:
     response = await jira.bearer.get(f"{jira.url}/ex/jira/{CLOUD_ID}/rest/api/3/nothing")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from emulators.jira import seed
 
 if TYPE_CHECKING:  # conftest is not importable under --import-mode=importlib
@@ -146,6 +148,7 @@ async def test_project_answers_its_type(jira: Jira) -> None:
     assert missing.json()["errorMessages"] == ["No project could be found with key 'NOPE'."]
 
 
+@pytest.mark.jira_undescribed
 async def test_unknown_rest_path_is_404_in_jiras_shape(jira: Jira) -> None:
     response = await jira.http.get(jira.api("nosuchresource"))
     assert response.status_code == 404
