@@ -304,6 +304,10 @@ class Settings(BaseModel):
 
 FILE, ENVIRONMENT, COMMAND_LINE, DEFAULT = "file", "environment", "command line", "default"
 
+# The settings that hold secrets (kept out of repr): each may also be read from a file,
+# ITSM_GATEWAY_<NAME>_FILE, as Kubernetes and Docker mount secrets.
+SECRET_SETTINGS = tuple(name for name, field in Settings.model_fields.items() if not field.repr)
+
 
 @dataclass(frozen=True)
 class SettingsSources:
@@ -330,11 +334,17 @@ class SettingsSources:
             if variable in env:
                 values[name] = env[variable]
                 origins[name] = ENVIRONMENT
+        for name in SECRET_SETTINGS:
+            from_file = _secret_from_file(name, env, values)
+            if from_file is not None:
+                values[name], origins[name] = from_file
+            values.pop(f"{name}_file", None)
         for name, value in overrides.items():
             if value is not None:
                 values[name] = value
                 origins[name] = COMMAND_LINE
         known = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}
+        known |= {f"{PREFIX}{name.upper()}_FILE" for name in SECRET_SETTINGS}
         unknown = sorted(
             name
             for name in env
@@ -344,6 +354,37 @@ class SettingsSources:
 
     def origin(self, name: str) -> str:
         return self.origins.get(name, DEFAULT)
+
+
+def _secret_from_file(
+    name: str, env: Mapping[str, str], values: Mapping[str, Any]
+) -> tuple[str, str] | None:
+    """A secret setting read from the file ``ITSM_GATEWAY_<NAME>_FILE`` (or the settings file's
+    ``<name>_file``) names, with its origin; one trailing line break dropped, as Kubernetes and
+    Docker secrets mounted as files end. ``SettingsError`` (never quoting a value) when the
+    setting is also given directly, or the file cannot be read or is empty."""
+    variable = f"{PREFIX}{name.upper()}"
+    path = env.get(f"{variable}_FILE")
+    origin = ENVIRONMENT
+    if path is None and f"{name}_file" in values:
+        path, origin = values[f"{name}_file"], FILE
+    if path is None:
+        return None
+    if variable in env or (origin == ENVIRONMENT and name in values) or not isinstance(path, str):
+        raise SettingsError(
+            f"give {variable} or {variable}_FILE (a file holding it), not both"
+            if isinstance(path, str)
+            else f"{name}_file must be the path of a file holding the secret"
+        )
+    try:
+        secret = Path(path).read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+    except OSError as error:
+        raise SettingsError(f"{variable}_FILE: cannot read {path} ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{variable}_FILE: {path} is not UTF-8 text") from None
+    if not secret.strip():
+        raise SettingsError(f"{variable}_FILE: {path} is empty")
+    return secret, origin
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import yaml
 from connectors.catalog import capabilities
 from gateway.app import create_app
 from gateway.profiles import load_profiles
-from gateway.settings import PREFIX, Settings
+from gateway.settings import PREFIX, SECRET_SETTINGS, Settings
 
 REPO = Path(__file__).resolve().parents[2]
 KUBERNETES = REPO / "deploy" / "kubernetes"
@@ -151,6 +151,7 @@ def setting_variables(text: str) -> set[str]:
 @pytest.mark.parametrize("path", [*MANIFESTS, REPO / "Dockerfile"], ids=lambda path: path.name)
 def test_every_variable_named_is_a_setting(path: Path) -> None:
     settings = {f"{PREFIX}{name.upper()}" for name in Settings.model_fields}
+    settings |= {f"{PREFIX}{name.upper()}_FILE" for name in SECRET_SETTINGS}
     unknown = setting_variables(path.read_text()) - settings - {f"{PREFIX}SETTINGS_FILE"}
     assert not unknown, f"{path.name} names variables that are no setting: {sorted(unknown)}"
 
@@ -167,12 +168,19 @@ def test_the_example_settings_are_what_serve_accepts(tmp_path: Path) -> None:
         f"{mounts['settings']['mountPath']}/settings.toml"
     )
 
-    settings = Settings.load(environ)
-
-    # Each *_file names a file of the Secret volume; here it is written where the test can.
+    # Each *_file and *_FILE names a file of the Secret volume; here it is written where the
+    # test can.
     secret_dir = mounts["secrets"]["mountPath"]
     items = {item["path"]: item["key"] for item in volumes["secrets"]["secret"]["items"]}
     secret_values = one("Secret")["stringData"]
+    for variable, value in list(environ.items()):
+        if variable.endswith("_FILE") and value.startswith(f"{secret_dir}/"):
+            file = tmp_path / value.removeprefix(f"{secret_dir}/")
+            file.write_text(secret_values[items[file.name]] + "\n")
+            environ[variable] = str(file)
+
+    settings = Settings.load(environ)
+    assert settings.redis_url and settings.keycloak_client_secret  # read from their files
     profiles: dict[str, dict[str, Any]] = {}
     for name, table in settings.connections.items():
         profiles[name] = dict(table)
