@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from datetime import UTC, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from connectors.errors import BadInput
 from connectors.zones import ACCOUNT_ZONE
@@ -13,7 +15,10 @@ _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>\d{2})(?::?(?P<minutes>\d{2}))?")
 # Real offsets run from -12:00 to +14:00; anything past that is a typo, not a zone.
 _MAX_OFFSET = timedelta(hours=14)
 _LONGEST_ZONE_NAME = 64  # the longest IANA name is about 30 characters
-_IANA_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
+# Names of the zone database that are no zone of an ITSM: the gateway host's own setting, and
+# "Factory" (no place's time: "-00").
+_HOST_ZONES = frozenset({"localtime", "posixrules"})
+_NO_PLACE = frozenset({"factory"})
 
 _HELP = (
     "use an offset such as +05:30, -04:00, +0530 or +05, 'Z' or 'UTC', "
@@ -21,12 +26,25 @@ _HELP = (
 )
 
 
+@functools.cache
+def _zone_names() -> Mapping[str, str]:
+    """Every IANA zone name of the zone database, by its case-folded spelling: callers may write
+    ``america/los_angeles``. Only names of this list are ever opened, so no path reaches the
+    zone database's loader."""
+    return {
+        name.casefold(): name
+        for name in available_timezones()
+        if name.casefold() not in _HOST_ZONES | _NO_PLACE
+    }
+
+
 def parse_zone(text: str | None) -> tzinfo:
     """The zone named by ``text``; empty or absent is ``ACCOUNT_ZONE`` (the account's own zone,
     which the connector learns from the ITSM when it needs it; UTC+0 everywhere else).
 
     IANA names follow daylight saving time, fixed offsets do not: a ServiceNow user in
-    ``America/Los_Angeles`` sees entries at UTC-8 and UTC-7 in the same journal.
+    ``America/Los_Angeles`` sees entries at UTC-8 and UTC-7 in the same journal. Names are read
+    without regard to case; ``localtime`` (the gateway host's zone) is refused.
     """
     if text is None or not text.strip():
         return ACCOUNT_ZONE
@@ -40,11 +58,16 @@ def parse_zone(text: str | None) -> tzinfo:
         if minutes >= 60 or offset > _MAX_OFFSET:
             raise BadInput(f"itsmTimeZoneOffset is out of range (-12:00 to +14:00); {_HELP}")
         return timezone(-offset if match["sign"] == "-" else offset)
-    if len(value) <= _LONGEST_ZONE_NAME and _IANA_NAME.fullmatch(value):
+    if value.casefold() in _HOST_ZONES:
+        raise BadInput(
+            f"itsmTimeZoneOffset {value!r} means the gateway host's own zone, which no caller "
+            f"can know; name the ITSM's zone instead: {_HELP}"
+        )
+    name = _zone_names().get(value.casefold()) if len(value) <= _LONGEST_ZONE_NAME else None
+    if name is not None:
         try:
-            return ZoneInfo(value)
+            return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError, OSError):
-            # OSError: a folder of the zone database ("America", "Etc") is not a zone.
             pass
     # The value is not echoed: a caller who pasted something else here (a token) must not see
     # it reflected, or logged by whoever logs answers.

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -67,3 +68,23 @@ def test_no_zone_is_the_accounts_zone(text: str | None) -> None:
 @pytest.mark.parametrize("text", ["Z", "UTC", "utc"])
 def test_an_explicit_utc_is_utc(text: str) -> None:
     assert parse_zone(text) is UTC
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("america/los_angeles", "America/Los_Angeles"),
+        ("AMERICA/NEW_YORK", "America/New_York"),
+        ("europe/PARIS", "Europe/Paris"),
+        ("Asia/Kolkata", "Asia/Kolkata"),
+    ],
+)
+def test_iana_names_are_read_without_regard_to_case(text: str, name: str) -> None:
+    zone = parse_zone(text)
+    assert isinstance(zone, ZoneInfo) and zone.key == name
+
+
+@pytest.mark.parametrize("text", ["localtime", "LocalTime", "posixrules", " localtime "])
+def test_the_gateway_hosts_own_zone_is_refused(text: str) -> None:
+    with pytest.raises(BadInput, match="gateway host's own zone"):
+        parse_zone(text)
