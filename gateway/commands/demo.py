@@ -28,6 +28,7 @@ import httpx
 import orjson
 from aiohttp import web
 
+from connectors.catalog import capabilities
 from emulators.jira import DEFAULT_API_TOKEN as JIRA_API_TOKEN
 from emulators.jira import DEFAULT_EMAIL as JIRA_EMAIL
 from emulators.jira import SEED_NOW, JiraState, running_from
@@ -48,6 +49,7 @@ from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
 from gateway.app import create_app
 from gateway.observability.logs import configure_logging
+from gateway.profiles import connection_resolver
 from gateway.settings import Settings
 
 HOST = "127.0.0.1"
@@ -109,6 +111,7 @@ async def _run(
             running.push_async_callback((await _start(app, app_port)).cleanup)
         parts = [_jira_part(gateway_url, jira_url)]
         allowed = [emulator_url, jira_url]
+        profiles = _profiles(emulator_url, jira_url)
         rt = await _start_rt(running, rt_port)
         if rt is None:
             parts.append(_rt_missing_part())
@@ -116,6 +119,12 @@ async def _run(
             ticket = await _seed_rt(rt)
             parts.append(_rt_part(gateway_url, rt, ticket))
             allowed.append(rt.url)
+            profiles["rt"] = _profile("rt", rt.url, "api_key", api_key_env="DEMO_RT_TOKEN")
+        demo_secrets = {
+            "DEMO_SN_PASSWORD": EMULATOR_PASSWORD,
+            "DEMO_JIRA_TOKEN": JIRA_API_TOKEN,
+            **({"DEMO_RT_TOKEN": rt.api_token} if rt is not None else {}),
+        }
         settings = Settings(
             keycloak_issuer=issuer_url,
             keycloak_audience=issuer.audience,
@@ -125,8 +134,13 @@ async def _run(
             # The issuer's offline tokens are issued to its default (public) client.
             keycloak_clients=DEFAULT_CLIENT_ID,
             log_format="text",
+            connections=profiles,
         )
-        running.push_async_callback((await _start(create_app(settings), port)).cleanup)
+        # The profiles' secrets come from this mapping, not from the demo's environment.
+        connections = connection_resolver(settings, capabilities(), environ=demo_secrets)
+        app = create_app(settings, connections=connections)
+        running.push_async_callback((await _start(app, port)).cleanup)
+        parts.append(_profiles_part(gateway_url, profiles, rt_ticket=ticket if rt else None))
         token = issuer.mint("smartops.operator", lifetime=DEMO_TOKEN_LIFETIME)
         offline_token = issuer.mint_offline("smartops.operator")
         print(
@@ -206,6 +220,53 @@ def _curl(
         f"curl -s -X {method} {gateway}{path} \\\n"
         f'  -H "{credential}" -H "Content-Type: application/json" \\\n'
         f"  -d {shlex.quote(orjson.dumps(body).decode())}"
+    )
+
+
+def _profile(itsm_type: str, url: str, auth_type: str, **keys: object) -> dict[str, object]:
+    return {"itsm_type": itsm_type, "instance_url": url, "auth_type": auth_type, **keys}
+
+
+def _profiles(emulator: str, jira: str) -> dict[str, dict[str, object]]:
+    """A connection profile for each ITSM the demo starts, so that callers (and the GET form of
+    the fetch) need no ITSM credentials: secrets by reference, as in production."""
+    return {
+        "servicenow": _profile(
+            "servicenow",
+            emulator,
+            "basic",
+            username=EMULATOR_USER,
+            password_env="DEMO_SN_PASSWORD",  # noqa: S106 - a variable name
+        ),
+        "jira": _profile(
+            "jira",
+            jira,
+            "basic",
+            username=JIRA_EMAIL,
+            password_env="DEMO_JIRA_TOKEN",  # noqa: S106 - a variable name
+            tables=["DESK"],
+        ),
+    }
+
+
+def _profiles_part(
+    gateway: str, profiles: Mapping[str, object], *, rt_ticket: str | None
+) -> DemoPart:
+    """The GET form of the fetch, through each profile: no body, no ITSM credential."""
+    numbers = {"servicenow": "INC0010001", "jira": "DESK-1", "rt": rt_ticket or ""}
+    fields = "ticketNumber,ticketStatus,shortDescription"
+    commands = [
+        f'curl -s -H "Authorization: Bearer $TOKEN" \\\n'
+        f'  "{gateway}/itsm/v1/ticket/fetch?ticketNumber={numbers[name]}&connectionId={name}'
+        f'&ticketFields={fields}"'
+        for name in profiles
+    ]
+    return DemoPart(
+        line=f"  connection profiles {', '.join(profiles)}   (connectionId; secrets by reference)",
+        example=(
+            "# fetch by GET through a connection profile: the request holds no ITSM credential\n"
+            + "\n".join(commands)
+        ),
     )
 
 

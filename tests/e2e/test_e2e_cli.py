@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import orjson
@@ -195,6 +196,22 @@ async def test_demo_prints_a_working_token_and_stops_on_sigint(tmp_path: Path) -
             )
         assert response.status_code == 200, response.text
         assert response.json()["ticketDetails"] == {"ticketNumber": "INC0010001"}
+
+        # The GET form of the fetch, through each profile the demo printed (issue 17, item 4).
+        start = banner.index(next(line for line in banner if line.startswith("# fetch by GET")))
+        urls = re.findall(r'"(http://[^"]+/itsm/v1/ticket/fetch\?[^"]+)"', "".join(banner[start:]))
+        assert {parse_qs(urlsplit(url).query)["connectionId"][0] for url in urls} >= {
+            "servicenow",
+            "jira",
+        }
+        async with httpx.AsyncClient(timeout=30) as client:
+            for url in urls:
+                if "connectionId=rt" in url:
+                    continue  # RT may be absent here; its own test covers it
+                got = await client.get(url, headers={"Authorization": f"Bearer {token}"})
+                assert got.status_code == 200, got.text
+                number = parse_qs(urlsplit(url).query)["ticketNumber"][0]
+                assert got.json()["ticketDetails"]["ticketNumber"] == number
 
         assert await exit_code_after(process, signal.SIGINT) == 0
         rest = (await asyncio.wait_for(process.stdout.read(), EXIT_SECONDS)).decode()  # type: ignore[union-attr]
