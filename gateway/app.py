@@ -172,6 +172,12 @@ def create_app(
             ),
         ],
         client_max_size=settings.max_body_bytes,
+        # A Keycloak access token for a user in many groups or with many client roles passes
+        # 8 KB, aiohttp's default for a header line.
+        handler_args={
+            "max_line_size": settings.http_max_header_bytes,
+            "max_field_size": settings.http_max_header_bytes,
+        },
     )
     app[SETTINGS] = settings
     app[REGISTRY] = registry

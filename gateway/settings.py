@@ -189,6 +189,14 @@ class Settings(BaseModel):
     caller_burst: int = Field(
         default=500, ge=1, le=100_000, description="requests one caller may make at once"
     )
+    http_max_header_bytes: int = Field(
+        default=32_768,
+        ge=8190,
+        le=1_048_576,
+        description=(
+            "longest request header line (an Authorization header with a large access token)"
+        ),
+    )
     http_idle_timeout_seconds: float = Field(
         default=75.0,
         gt=0,
