@@ -63,7 +63,7 @@ MALFORMED = {
     "control-byte": b"Authorization: Bearer {t}\x01\r\n",
     "bare-line-feed": b"Authorization: Bearer {t}\n",
     "folded": b"Authorization: Bearer\r\n {t}\r\n",
-    "oversized": b"Authorization: Bearer {t}" + b"A" * 9000 + b"\r\n",
+    "oversized": b"Authorization: Bearer {t}" + b"A" * 40_000 + b"\r\n",  # past the 32 KB limit
     "bad-name-after": b"Authorization: Bearer {t}\r\nBad Header: x\r\n",
     "nul-in-value": b"X-Offline-Token: {t}\x00\r\n",
     "cr-only": b"Authorization: Bearer {t}\rX-Other: 1\r\n",
