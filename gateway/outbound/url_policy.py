@@ -1,8 +1,12 @@
 """Which ITSM base URLs callers may name (docs/security.md#which-itsm-addresses-callers-may-name).
 
 ``connectionDetails.instanceUrl`` comes from callers, so without a policy the gateway could be
-pointed at internal services. A URL must be a plain base URL ``scheme://host[:port]`` matching a
-configured pattern (``*`` wildcards in host and port).
+pointed at internal services. A URL must be a base URL ``scheme://host[:port][/path]`` matching a
+configured pattern (``*`` wildcards in host and port). A path (an ITSM served under one, such as
+Request Tracker at ``https://support.example.com/rt``, or behind a proxy's path) must match the
+pattern's path exactly, after normalisation (no trailing slash); it may hold only plain segments
+of letters, digits, ``-``, ``_``, ``.`` and ``~``: no ``.`` or ``..`` segment, no ``%`` encoding,
+no empty segment. A pattern without a path admits URLs without one.
 
 Internal hosts (loopback, private, link-local, ... see ``addresses.internal_kind``) pass only when
 a matching pattern *names the host literally*, with no wildcard in the host: the IP literal
@@ -60,12 +64,13 @@ class AllowedUrl:
     host: str
     port: int
     vouched: bool
+    path: str = ""  # "" or "/rt": normalised, no trailing slash
 
     @property
     def base(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         default = self.port == _DEFAULT_PORTS[self.scheme]
-        return f"{self.scheme}://{host}" + ("" if default else f":{self.port}")
+        return f"{self.scheme}://{host}" + ("" if default else f":{self.port}") + self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +80,19 @@ class UrlPattern:
     host: re.Pattern[str]
     port: re.Pattern[str]
     literal_host: str | None  # the host when the pattern has no wildcard in it
+    path: str = ""  # matched exactly: "" or "/rt"
 
     @classmethod
     def parse(cls, text: str) -> UrlPattern:
-        match = re.fullmatch(r"(https?)://(\[[^\]]+\]|[^:/\[\]]+)(?::([0-9*]+))?/?", text.strip())
-        if not match:
+        match = re.fullmatch(
+            r"(https?)://(\[[^\]]+\]|[^:/\[\]]+)(?::([0-9*]+))?(/[^?#]*)?", text.strip()
+        )
+        path = _normal_path(match[4] or "") if match else None
+        if not match or path is None:
             raise ValueError(
-                f"URL pattern {text!r} must look like scheme://host[:port], e.g. "
-                "https://*.service-now.com or http://127.0.0.1:*"
+                f"URL pattern {text!r} must look like scheme://host[:port][/path], e.g. "
+                "https://*.service-now.com, http://127.0.0.1:* or https://support.example.com/rt"
+                " (a path of plain segments, no wildcard)"
             )
         scheme, host, port = match[1].lower(), _canonical_host(match[2].lower()), match[3]
         return cls(
@@ -91,14 +101,35 @@ class UrlPattern:
             host=_wildcard(host),
             port=_wildcard(port or str(_DEFAULT_PORTS[scheme])),
             literal_host=None if "*" in host else host,
+            path=path,
         )
 
-    def matches(self, scheme: str, host: str, port: int) -> bool:
+    def matches(self, scheme: str, host: str, port: int, path: str = "") -> bool:
         return (
             scheme == self.scheme
             and bool(self.host.fullmatch(host))
             and bool(self.port.fullmatch(str(port)))
+            and path == self.path
         )
+
+    def matches_origin(self, scheme: str, host: str, port: int) -> bool:
+        """Whether the origin matches, whatever the path (for checks below the URL's text)."""
+        return self.matches(scheme, host, port, self.path)
+
+
+_SEGMENT = re.compile(r"[A-Za-z0-9_~.-]+")
+
+
+def _normal_path(path: str) -> str | None:
+    """``path`` without its trailing slash (``""`` for none or ``/``), or ``None`` when it holds
+    anything but plain segments: no ``.``/``..`` segment, no ``%``, no empty segment, no ``*``."""
+    trimmed = path[:-1] if path.endswith("/") else path
+    if not trimmed:
+        return ""
+    segments = trimmed.split("/")[1:]
+    if all(_SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments):
+        return trimmed
+    return None
 
 
 def _wildcard(text: str) -> re.Pattern[str]:
@@ -147,8 +178,13 @@ class UrlPolicy:
 
     def _admit(self, url: str, field: str) -> AllowedUrl:
         subject = f"{field} {_shown(url)!r}"
-        scheme, host, port = _parse(url, field, subject)
-        allowed = [p for p in self.patterns if p.matches(scheme, host, port)]
+        scheme, host, port, path = _parse(url, field, subject)
+        allowed = [p for p in self.patterns if p.matches(scheme, host, port, path)]
+        if not allowed and any(p.matches_origin(scheme, host, port) for p in self.patterns):
+            raise BadInput(
+                f"{subject} is not an allowed ITSM address: give the instance's base URL; a path "
+                f"({path}) is accepted only where ITSM_GATEWAY_ITSM_ALLOWED_URLS names it"
+            )
         if not allowed:
             raise BadInput(
                 f"{subject} is not an allowed ITSM address; the gateway accepts "
@@ -161,12 +197,12 @@ class UrlPolicy:
                 f"{subject} points at an internal address ({kind}); it is reachable only "
                 "when ITSM_GATEWAY_ITSM_ALLOWED_URLS names that host literally"
             )
-        return AllowedUrl(scheme=scheme, host=host, port=port, vouched=vouched)
+        return AllowedUrl(scheme=scheme, host=host, port=port, vouched=vouched, path=path)
 
     def allows_origin(self, scheme: str, host: str, port: int) -> bool:
         """Whether any pattern matches this origin (for checks below the URL's text)."""
         host = _canonical_host(f"[{host}]") if ":" in host else host.lower()
-        return any(p.matches(scheme.lower(), host, port) for p in self.patterns)
+        return any(p.matches_origin(scheme.lower(), host, port) for p in self.patterns)
 
     def vouches_for(self, host: str, port: int) -> bool:
         """Whether a pattern names ``host`` literally with a port matching ``port``.
@@ -178,7 +214,7 @@ class UrlPolicy:
         return any(p.literal_host == host and p.port.fullmatch(str(port)) for p in self.patterns)
 
 
-def _parse(url: str, field: str, subject: str) -> tuple[str, str, int]:
+def _parse(url: str, field: str, subject: str) -> tuple[str, str, int, str]:
     example = "such as https://acme.service-now.com"
     if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
         raise BadInput(f"{subject} must be a URL without spaces or control characters")
@@ -195,8 +231,15 @@ def _parse(url: str, field: str, subject: str) -> tuple[str, str, int]:
     authority, tail = rest[2:cut], rest[cut:]
     if "@" in authority:
         raise BadInput(f"{field} must not carry credentials; use the credential keys instead")
-    if tail not in ("", "/"):
-        raise BadInput(f"{subject} must be the instance's base URL, without a path or query")
+    if "?" in tail or "#" in tail or "\\" in tail:
+        raise BadInput(f"{subject} must be the instance's base URL, without a query or fragment")
+    path = _normal_path(tail)
+    if path is None:
+        raise BadInput(
+            f"{subject} must be the instance's base URL: a path may hold only plain segments "
+            "(letters, digits, '-', '_', '.', '~'), no '.' or '..' segment, no '%' encoding, no "
+            "empty segment"
+        )
     parts = _AUTHORITY.fullmatch(authority)
     if parts is None:
         raise BadInput(f"{subject} is not a valid URL (cannot read the host and port)")
@@ -206,7 +249,7 @@ def _parse(url: str, field: str, subject: str) -> tuple[str, str, int]:
         if not (raw_port.isdigit() and len(raw_port) <= 5 and 1 <= int(raw_port) <= 65535):
             raise BadInput(f"{subject} is not a valid URL (the port must be 1 to 65535)")
         port = int(raw_port)
-    return scheme, _valid_host(raw_host, subject, example), port
+    return scheme, _valid_host(raw_host, subject, example), port, path
 
 
 def _valid_host(host: str, subject: str, example: str) -> str:

@@ -26,8 +26,8 @@ def test_default_patterns_accept_servicenow_hosts(url: str, normalised: str) -> 
         ("https://service-now.com.evil.example", "not an allowed"),
         ("https://acme.service-now.com:8443", "not an allowed"),
         ("https://user:pw@acme.service-now.com", "credentials"),
-        ("https://acme.service-now.com/api/now", "without a path"),
-        ("https://acme.service-now.com?x=1", "without a path"),
+        ("https://acme.service-now.com/api/now", "base URL"),
+        ("https://acme.service-now.com?x=1", "base URL"),
         ("ftp://acme.service-now.com", "http(s)"),
         ("file:///etc/passwd", "http(s)"),
         ("acme.service-now.com", "http(s)"),
@@ -61,3 +61,42 @@ def test_internal_addresses_need_a_literal_pattern() -> None:
 def test_bad_patterns_are_refused_with_an_example() -> None:
     with pytest.raises(ValueError, match="scheme://host"):
         UrlPattern.parse("acme.service-now.com")
+
+
+def test_a_path_is_matched_exactly_and_normalised() -> None:
+    policy = UrlPolicy.from_text("https://support.example.com/rt,https://*.service-now.com")
+    for url in ("https://support.example.com/rt", "https://support.example.com/rt/"):
+        assert policy.check(url) == "https://support.example.com/rt"
+    for url in (
+        "https://support.example.com",  # the pattern names a path: the bare host is another URL
+        "https://support.example.com/rt/x",
+        "https://support.example.com/rtx",
+        "https://support.example.com/RT",
+        "https://acme.service-now.com/rt",  # this pattern names no path
+    ):
+        with pytest.raises(BadInput, match="is not an allowed ITSM address"):
+            policy.check(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://support.example.com/rt/..",
+        "https://support.example.com/rt/../admin",
+        "https://support.example.com/./rt",
+        "https://support.example.com/%72t",
+        "https://support.example.com/rt%2f..",
+        "https://support.example.com//rt",
+        "https://support.example.com/rt;x",
+    ],
+)
+def test_a_path_with_tricks_is_refused_by_its_text(url: str) -> None:
+    policy = UrlPolicy.from_text("https://support.example.com/rt")
+    with pytest.raises(BadInput, match="base URL"):
+        policy.check(url)
+
+
+@pytest.mark.parametrize("pattern", ["https://x.example.com/a/*", "https://x.example.com/../a"])
+def test_a_pattern_path_holds_plain_segments_only(pattern: str) -> None:
+    with pytest.raises(ValueError, match="plain segments"):
+        UrlPolicy.from_text(pattern)
