@@ -146,9 +146,16 @@ def _stripped(value: str | None) -> str:
 
 _NORMALISED: dict[str, Callable[[str | None], str]] = {
     ITSM_TYPE.name: lambda value: _stripped(value).lower(),
-    INSTANCE_URL.name: lambda value: _stripped(value).rstrip("/").lower(),
+    INSTANCE_URL.name: lambda value: _base_url(_stripped(value)),
     AUTH_TYPE.name: lambda value: _stripped(value).lower(),
 }
+
+
+def _base_url(url: str) -> str:
+    """Scheme and host are case-insensitive, a path (an ITSM served under one) is not."""
+    scheme, _, rest = url.rstrip("/").partition("://")
+    origin, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{origin.lower()}{slash}{path}"
 
 
 def _secrets(connection: ConnectionDetails) -> tuple[str, ...]:
