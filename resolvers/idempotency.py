@@ -214,8 +214,8 @@ class Idempotency:
         """``create`` once per key. ``settle``: when the create's outcome is unknown, asks the
         ITSM whether the ticket exists (by its correlation id): the ticket when it does (the
         create is answered and recorded as done), ``None`` when the ITSM answered that it does
-        not (the key is released, so a retry creates). A look-up that fails leaves the outcome
-        unknown, as without one.
+        not (the key is released, so a retry creates, and the caller gets 503 ``Unavailable``:
+        nothing was written). A look-up that fails leaves the outcome unknown, as without one.
 
         Pitfall: "not found" is final only if the create can no longer land. A create whose
         answer was lost in transit, or that the gateway's deadline cut short, may in principle
@@ -251,15 +251,12 @@ class Idempotency:
                 await self._record(call, Record("unknown", call.fingerprint, status=error.status))
                 raise
             if found is None:
+                # Settled: nothing was written, which is what a 503 tells a client.
                 await self._release(call, claim)
-                error.outcome_unknown = False
-                error.written = None
-                error.message = (
+                raise Unavailable(
                     f"{error.message}; the ticket was not created (the ITSM has no ticket with "
                     f"this {HEADER}'s correlation id): sending the create again is safe"
-                )
-                error.args = (error.message,)
-                raise
+                ) from None
             ticket = found
         except BaseException:
             # A bug or a cancelled request: the write may have been sent already.

@@ -200,7 +200,8 @@ async def test_a_create_that_never_landed_is_settled_as_not_created(
     itsm.drop_create = True
     with pytest.raises(Unavailable) as failed:
         await create(service, "k1")
-    assert not failed.value.outcome_unknown
+    assert failed.value.status == 503 and not failed.value.outcome_unknown
+    assert failed.value.message.startswith("the connection dropped before ServiceNow answered; ")
     assert failed.value.message.endswith(
         "the ticket was not created (the ITSM has no ticket with this Idempotency-Key's "
         "correlation id): sending the create again is safe"
