@@ -9,6 +9,12 @@ The promise checked: every create is in the ITSM exactly once, or its caller got
 no update is lost or applied twice. ``duplicated`` and ``lost`` must be 0. The test
 ``tests/e2e/test_e2e_fault_run.py`` runs this and asserts it.
 
+Every create carries an ``Idempotency-Key``, so the gateway writes the key's correlation id into
+the incident and, when a create's answer is lost, looks the incident up by it before answering
+(``resolvers.idempotency``): "created" (201) or "not created" (503, and the retry creates). A
+create's outcome stays unknown (a final 502 or 504) only where that look-up failed too, on every
+attempt; the report counts the look-ups and what they settled.
+
 The client follows the gateway's documented guidance: a create is retried with the same
 ``Idempotency-Key`` on any 429, 5xx or 409 "in progress"; an update (which has no key) is retried
 only on 429 and 503, the answers that mean nothing was written.
@@ -26,6 +32,7 @@ import httpx
 
 from bench.stack import running_stack
 from emulators.servicenow import EmulatorState
+from emulators.servicenow.state import RecordedRequest
 
 ATTEMPTS = 8
 CONCURRENCY = 16
@@ -39,6 +46,7 @@ class Report:
     updates: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     attempts: int = 0
+    look_ups: int = 0  # the gateway's look-ups by correlation id (creates of unknown outcome)
 
     def table(self) -> str:
         rows = ["operation  outcome                               count"]
@@ -46,8 +54,17 @@ class Report:
             for outcome in _OUTCOMES[name]:
                 rows.append(f"{name:<10} {outcome:<37} {counts[outcome]:>5}")
         faults = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items()))
+        rows.append(
+            f"creates of unknown outcome looked up by correlation id: {self.look_ups}; "
+            f"still unknown at the end: {self.unknown_creates}"
+        )
         rows.append(f"faults injected by the emulator: {faults}; client attempts {self.attempts}")
         return "\n".join(rows)
+
+    @property
+    def unknown_creates(self) -> int:
+        """Creates whose caller was finally told the outcome is unknown (502, 504)."""
+        return sum(n for name, n in self.creates.items() if name.startswith("outcome unknown"))
 
 
 _CREATE_NOUNS = ("in the ITSM once", "not in the ITSM")
@@ -172,6 +189,7 @@ async def _run(
 
     updated = await asyncio.gather(*(update(j) for j in range(updates))) if targets else []
     report.faults.update(emulator.faults.injected)
+    report.look_ups = sum(1 for request in emulator.requests if _is_look_up(request))
     emulator.faults.merge({"throttle_rate": 0.0, "fail_rate": 0.0, "drop_rate": 0.0})
     report.attempts = client.attempts
 
@@ -190,6 +208,17 @@ async def _run(
         if present > 1:
             report.updates["applied twice"] += 1
     return report
+
+
+def _is_look_up(request: RecordedRequest) -> bool:
+    """The gateway's look-up of a create by its correlation id (the connector's
+    ``find_correlated``): a read of incidents by ``correlation_id``."""
+    query = request.query.get("sysparm_query", "")
+    return (
+        request.method == "GET"
+        and request.table == "incident"
+        and (query.startswith("correlation_id="))
+    )
 
 
 def _classify(ok: bool, status: int, present: int, noun: tuple[str, str]) -> str:

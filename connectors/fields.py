@@ -2,6 +2,10 @@
 
 Names are exactly the caller-facing ones, case-sensitive. The order of ``TicketField`` is the
 order of the contract's table, which is the order of answers when a caller asks for every field.
+
+The contract began with 25 fields (``DEFAULT_FIELDS``): what a REST request that names no
+``ticketFields`` answers, so that its clients see exactly what they always saw. Fields added
+since (``correlationId``) are answered when named (REST) or selected (GraphQL).
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class TicketField(enum.StrEnum):
     UPDATED_BY = "updatedBy"
     RESOLVED_BY = "resolvedBy"
     CLOSED_BY = "closedBy"
+    # Beyond the original 25: answered only when named (see ``DEFAULT_FIELDS``).
+    CORRELATION_ID = "correlationId"
 
     @property
     def kind(self) -> FieldKind:
@@ -66,6 +72,12 @@ _KINDS: dict[TicketField, FieldKind] = {
 
 ALL_FIELDS: frozenset[TicketField] = frozenset(TicketField)
 FIELD_NAMES: tuple[str, ...] = tuple(field.value for field in TicketField)
+
+# The contract's original fields: what "no ticketFields named" means on the REST door.
+DEFAULT_FIELDS: frozenset[TicketField] = ALL_FIELDS - {TicketField.CORRELATION_ID}
+DEFAULT_FIELD_NAMES: tuple[str, ...] = tuple(
+    field.value for field in TicketField if field in DEFAULT_FIELDS
+)
 
 
 class WritableField(enum.StrEnum):
@@ -88,3 +100,6 @@ class WritableField(enum.StrEnum):
     COMMENTS = "comments"
     WORK_NOTES = "workNotes"
     CLOSURE_NOTES = "closureNotes"
+    # The caller's own reference for the ticket (another system's id). A create with an
+    # Idempotency-Key writes the key's fingerprint here instead, so it may not be set with one.
+    CORRELATION_ID = "correlationId"

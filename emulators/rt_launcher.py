@@ -17,8 +17,9 @@ the caller's user, in its own process group, and is stopped (workers included) w
 ``running_rt`` block ends: a caller killed with SIGKILL leaves it running.
 
 The database is seeded with what the connector's mapping needs: the ``General`` and ``Network``
-queues; the custom fields Category, SubCategory, Urgency, Severity and ClosureNotes on both; a
-privileged API user for the gateway with a password and an RT auth token; an agent and a caller.
+queues; the custom fields Category, SubCategory, Urgency, Severity, ClosureNotes and CorrelationId
+on both; a privileged API user for the gateway with a password and an RT auth token; an agent and
+a caller.
 ``$BcryptCost`` is 4 before the database is made, because at RT's default of 12 every
 authenticated request costs about 0.25 s of CPU (a test and demo setting, never production's).
 Facts about RT this relies on: ``docs/connectors/request-tracker.md``.
@@ -58,7 +59,7 @@ AGENT_NAME = "Agent One"
 CALLER = "caller1"
 CALLER_EMAIL = "caller1@example.com"
 CALLER_NAME = "Caller One"
-CUSTOM_FIELDS = ("Category", "SubCategory", "Urgency", "Severity", "ClosureNotes")
+CUSTOM_FIELDS = ("Category", "SubCategory", "Urgency", "Severity", "ClosureNotes", "CorrelationId")
 
 
 class RtUnavailable(Exception):
@@ -199,6 +200,7 @@ my %cf = ( LookupType => 'RT::Queue-RT::Ticket', ApplyTo => [@queues] );
     {{ %cf, Name => 'Severity', Type => 'SelectSingle',
       Values => [ map {{ {{ Name => $_ }} }} qw(1-Critical 2-Major 3-Minor) ] }},
     {{ %cf, Name => 'ClosureNotes', Type => 'TextSingle' }},
+    {{ %cf, Name => 'CorrelationId', Type => 'FreeformSingle' }},
 );
 my @rights = qw(SeeQueue ShowTicket CreateTicket ModifyTicket OwnTicket TakeTicket StealTicket
                 ReplyToTicket CommentOnTicket ShowTicketComments Watch WatchAsAdminCc

@@ -106,6 +106,13 @@ class TicketType:
     updated_by: str | None = None
     resolved_by: str | None = None
     closed_by: str | None = None
+    correlation_id: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The caller's own reference for the ticket; on a create with an idempotency key, "
+            "the key's fingerprint (never the key)."
+        ),
+    )
     # attribute -> why the ITSM refused that optional read; ``field_value`` raises it on the
     # field's path, so the field is null with its own error and the rest is answered.
     refused_reads: strawberry.Private[Mapping[str, str]] = dataclasses.field(default_factory=dict)
@@ -216,6 +223,10 @@ class TicketInput:
     comments: str | None = None
     work_notes: str | None = None
     closure_notes: str | None = None
+    correlation_id: str | None = strawberry.field(
+        default=None,
+        description="Settable on create; not together with an idempotency key (it writes there).",
+    )
 
     def to_canonical(self) -> dict[str, str]:
         return {

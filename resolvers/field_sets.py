@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from connectors.errors import BadInput
-from connectors.fields import ALL_FIELDS, FIELD_NAMES, TicketField
+from connectors.fields import DEFAULT_FIELDS, FIELD_NAMES, TicketField
 
 _BY_NAME = {field.value: field for field in TicketField}
 
 
 def parse_ticket_fields(names: Iterable[str] | None) -> frozenset[TicketField]:
-    """The fields named; none named means every field. Names are case-sensitive."""
+    """The fields named; none named means the contract's original fields (``DEFAULT_FIELDS``:
+    a field added since, such as ``correlationId``, is answered only when named, so a client
+    that names none sees what it always saw). Names are case-sensitive."""
     if names is None:
-        return ALL_FIELDS
+        return DEFAULT_FIELDS
     requested = list(names)
     if not requested:
-        return ALL_FIELDS
+        return DEFAULT_FIELDS
     unknown = [name for name in requested if name not in _BY_NAME]
     if unknown:
         raise BadInput(

@@ -95,6 +95,14 @@ class IdempotentCall:
     fingerprint: str  # hex digest of everything that makes the request what it is
     owner: str = ""  # hex digest of the caller: whose share of the store the record takes
 
+    @property
+    def correlation_id(self) -> str:
+        """What a keyed create writes into the ticket's ``correlationId``, to find it by when
+        the ITSM's answer is lost: a digest of the storage key (so of the caller, the account
+        and the key), 36 characters. Not the key: a correlation id is readable by anyone who
+        reads the ticket, and a caller's key must not be replayable from it."""
+        return "igw-" + _digest("correlation\0" + self.storage_key)[:32]
+
     @classmethod
     def for_create(
         cls,
@@ -203,7 +211,25 @@ class Idempotency:
         self._share = max_chars_per_caller
         self._max_record = max_record_chars
 
-    async def run(self, call: IdempotentCall, create: Callable[[], Awaitable[Ticket]]) -> Ticket:
+    async def run(
+        self,
+        call: IdempotentCall,
+        create: Callable[[], Awaitable[Ticket]],
+        *,
+        settle: Callable[[], Awaitable[Ticket | None]] | None = None,
+    ) -> Ticket:
+        """``create`` once per key. ``settle``: when the create's outcome is unknown, asks the
+        ITSM whether the ticket exists (by its correlation id): the ticket when it does (the
+        create is answered and recorded as done), ``None`` when the ITSM answered that it does
+        not (the key is released, so a retry creates, and the caller gets 503 ``Unavailable``:
+        nothing was written). A look-up that fails leaves the outcome unknown, as without one.
+
+        Pitfall: "not found" is final only if the create can no longer land. A create whose
+        answer was lost in transit, or that the gateway's deadline cut short, may in principle
+        still be running inside the ITSM when the look-up is answered; the look-up is sent
+        after the create's call has ended, which is what the ITSMs here need (they commit a
+        create before they answer it), and a cancelled request (a bug, a client gone) is never
+        settled: it stays unknown."""
         claim = Record(
             "pending",
             call.fingerprint,
@@ -224,17 +250,47 @@ class Idempotency:
         try:
             ticket = await create()
         except GatewayError as error:
-            if error.outcome_unknown:
-                await self._record(call, Record("unknown", call.fingerprint, status=error.status))
-            else:
+            if not error.outcome_unknown:
                 await self._release(call, claim)
-            raise
+                raise
+            settled, found = await self._settled(error, settle)
+            if not settled:
+                await self._record(call, Record("unknown", call.fingerprint, status=error.status))
+                raise
+            if found is None:
+                # Settled: nothing was written, which is what a 503 tells a client.
+                await self._release(call, claim)
+                raise Unavailable(
+                    f"{error.message}; the ticket was not created (the ITSM has no ticket with "
+                    f"this {HEADER}'s correlation id): sending the create again is safe"
+                ) from None
+            ticket = found
         except BaseException:
             # A bug or a cancelled request: the write may have been sent already.
             await self._record(call, Record("unknown", call.fingerprint, status=502))
             raise
         await self._record(call, self._kept(call, ticket))
         return ticket
+
+    @staticmethod
+    async def _settled(
+        error: GatewayError, settle: Callable[[], Awaitable[Ticket | None]] | None
+    ) -> tuple[bool, Ticket | None]:
+        """``(True, the ticket or None)`` when the ITSM answered the look-up; ``(False, None)``
+        when there is no answer to trust (no look-up, or it failed)."""
+        if settle is None:
+            return False, None
+        try:
+            found = await settle()
+        except GatewayError as failed:
+            log.info("could not settle a create of unknown outcome: %s", failed.message)
+            return False, None
+        log.info(
+            "settled a create of unknown outcome (%s) by its correlation id: %s",
+            error.status,
+            "created" if found is not None else "not created",
+        )
+        return True, found
 
     async def _over_share(self, call: IdempotentCall) -> bool:
         try:

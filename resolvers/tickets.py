@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import TypeVar
 
 from connectors.capabilities import Capabilities, IdRule, Operation
+from connectors.correlation import CorrelatingConnector
 from connectors.errors import BadInput, ItsmTimeout
 from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, UntakenValue, WriteRequest
@@ -159,15 +160,20 @@ class TicketService:
         reading = _Reading.of(fields, zone)
         self._check_write(write)
         key = parse_idempotency_key(context.idempotency_key)
+        if key is not None:
+            _check_no_own_correlation(write)
         _note("create")
         opened = await self._open(connection, context, Operation.CREATE, reading, write)
 
-        async def send() -> Ticket:
-            async with self._deadline_of("create"):
-                return await opened.connector.create(write, opened.fields, reading.zone)
+        def send(sent: WriteRequest) -> Callable[[], Awaitable[Ticket]]:
+            async def created() -> Ticket:
+                async with self._deadline_of("create"):
+                    return await opened.connector.create(sent, opened.fields, reading.zone)
+
+            return created
 
         if key is None:
-            ticket = await send()
+            ticket = await send(write)()
         else:
             # A retry with the key gets the first create's ticket; asked fields and the zone are
             # part of the request's fingerprint, so the stored ticket answers it exactly.
@@ -180,10 +186,39 @@ class TicketService:
                 zone=reading.zone,
                 caller=context.caller,
             )
-            ticket = await self._idempotency.run(call, send)
+            ticket = await self._keyed_create(call, opened, reading, write, send)
         return _answered(
             TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun), "create"
         )
+
+    async def _keyed_create(
+        self,
+        call: IdempotentCall,
+        opened: _Opened,
+        reading: _Reading,
+        write: WriteRequest,
+        send: Callable[[WriteRequest], Callable[[], Awaitable[Ticket]]],
+    ) -> Ticket:
+        """The create under its key. Where the tool holds a correlation id, the key's
+        ``correlation_id`` is written there, and where the connector can find a ticket by it,
+        an unknown outcome is settled by that look-up (``Idempotency.run``'s ``settle``)."""
+        if WritableField.CORRELATION_ID not in opened.capabilities.writable:
+            return await self._idempotency.run(call, send(write))
+        keyed = replace(
+            write,
+            canonical={**write.canonical, WritableField.CORRELATION_ID.value: call.correlation_id},
+        )
+        connector = opened.connector
+        if not isinstance(connector, CorrelatingConnector):
+            return await self._idempotency.run(call, send(keyed))
+
+        async def look_up() -> Ticket | None:
+            async with self._deadline_of("look-up"):
+                return await connector.find_correlated(
+                    call.correlation_id, opened.fields, reading.zone
+                )
+
+        return await self._idempotency.run(call, send(keyed), settle=look_up)
 
     async def update(
         self,
@@ -225,7 +260,7 @@ class TicketService:
                 f"{self._deadline:g} s"
             )
             # A write cut short may still have been applied by the ITSM.
-            error.outcome_unknown = operation != "fetch"
+            error.outcome_unknown = operation in ("create", "update")
             raise error from None
 
     def _check_write(self, write: WriteRequest) -> None:
@@ -280,6 +315,18 @@ class _Reading:
     def of(cls, fields: Iterable[str] | None, zone: str | None) -> _Reading:
         names = [] if fields is None else list(fields)
         return cls(parse_ticket_fields(names), bool(names), parse_zone(zone))
+
+
+def _check_no_own_correlation(write: WriteRequest) -> None:
+    """A keyed create's correlation id is the gateway's: it finds the ticket by it when the
+    ITSM's answer is lost, and a caller's value there would make that look-up find nothing (or
+    another ticket)."""
+    if WritableField.CORRELATION_ID.value in write.canonical:
+        raise BadInput(
+            "ticketInput.correlationId cannot be set on a create with an Idempotency-Key: the "
+            "gateway writes the key's fingerprint there, to find the ticket should the ITSM's "
+            "answer be lost; send correlationId without a key, or the key without correlationId"
+        )
 
 
 def _identifier(name: str, value: str | None, required: str) -> str:

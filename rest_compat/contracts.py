@@ -62,7 +62,10 @@ TicketFields = Annotated[
     list[Annotated[str, Field(max_length=MAX_FIELD_NAME_LENGTH)]] | None,
     Field(
         max_length=MAX_TICKET_FIELDS,
-        description="canonical field names to answer with; empty or absent: all of them",
+        description=(
+            "canonical field names to answer with; empty or absent: the contract's original "
+            "fields (every field but correlationId, which is answered when named)"
+        ),
     ),
 ]
 TicketJson = Annotated[

@@ -75,7 +75,7 @@ class Envelope(BaseModel):
     statusMessage: str = Field(description="what happened, in a sentence a person can act on")
     ticketDetails: TicketDetails = Field(
         description=(
-            "exactly the fields asked for (all of them when none were); on an error {}, or "
+            "exactly the fields asked for (the original ones when none were); on an error {}, or "
             "{ticketNumber, sysId} when a write reached that ticket before the error"
         )
     )

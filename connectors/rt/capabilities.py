@@ -56,6 +56,7 @@ REQUEST_TRACKER = Capabilities(
         F.UPDATED_BY: "Ticket.LastUpdatedBy",
         F.RESOLVED_BY: "Creator of the last Status transaction to resolved",
         F.CLOSED_BY: "Creator of the last Status transaction to resolved or rejected",
+        F.CORRELATION_ID: "custom field CorrelationId",
     },
     writable={
         W.TICKET_STATUS: "Ticket.Status",
@@ -71,6 +72,7 @@ REQUEST_TRACKER = Capabilities(
         W.COMMENTS: "a Correspond transaction (appends one reply)",
         W.WORK_NOTES: "a Comment transaction (appends one internal comment)",
         W.CLOSURE_NOTES: "custom field ClosureNotes",
+        W.CORRELATION_ID: "custom field CorrelationId",
     },
     # RT 5 knows no Bearer scheme; its auth tokens go as api_key.
     auth_rule=AuthRule(

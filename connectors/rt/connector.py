@@ -26,7 +26,14 @@ from typing import Any, TypeVar
 import httpx
 
 from connectors.connection import Connection
-from connectors.errors import BadInput, Forbidden, GatewayError, ItsmError, TicketNotFound
+from connectors.errors import (
+    BadInput,
+    Conflict,
+    Forbidden,
+    GatewayError,
+    ItsmError,
+    TicketNotFound,
+)
 from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Ticket, UntakenValue, WriteRequest, WrittenTicket
@@ -36,10 +43,14 @@ from connectors.rt.capabilities import REQUEST_TRACKER
 from connectors.rt.client import Answer, RestClient, auth_header
 from connectors.rt.mapping import (
     ATTACHMENT_COLUMNS,
+    CORRELATION_ID,
+    CUSTOM_FIELDS,
     HISTORY_COLUMNS,
     HISTORY_EXPANSIONS,
     HISTORY_FIELDS,
     TEXT_FIELDS,
+    correlation_params,
+    custom_field,
     search_params,
     text,
     texts,
@@ -142,6 +153,47 @@ class RtConnector:
         ticket, item = await self._read(ticket_id, fields, self._queue_column)
         self._check_held(ticket_id, item)
         return ticket
+
+    async def find_correlated(
+        self, correlation_id: str, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket | None:
+        """``connectors.correlation``: one TicketSQL search on the custom field CorrelationId,
+        then the ticket found read as ``fetch`` reads it."""
+        if not CORRELATION_ID.fullmatch(correlation_id):
+            raise BadInput(
+                "correlationId cannot be looked up in Request Tracker: at most 255 letters, "
+                "digits and . _ : / -, starting with a letter or digit"
+            )
+        name = CUSTOM_FIELDS[TicketField.CORRELATION_ID]
+        answer = await self._client.request(
+            "GET",
+            "tickets",
+            params=correlation_params(correlation_id, {"CustomFields", *self._queue_column}),
+            operation="read_ticket",
+        )
+        # Never trust the query (as in fetch): only a ticket holding that very value matches,
+        # and only in the profile's queues.
+        matches = [
+            item
+            for item in _items(answer, self._client.name)
+            if custom_field(item, name)[1] == [correlation_id] and self._holds(item)
+        ]
+        if not matches:
+            return None
+        if len(matches) > 1:
+            raise Conflict(
+                f"correlationId {correlation_id} matches more than one ticket in "
+                f"{self._client.name}"
+            )
+        ticket, _ = await self._read(text(matches[0].get("id")), fields)
+        return ticket
+
+    def _holds(self, item: Mapping[str, Any]) -> bool:
+        try:
+            self._check_held(text(item.get("id")), item)
+        except TicketNotFound:
+            return False
+        return True
 
     @property
     def _queue_column(self) -> frozenset[str]:

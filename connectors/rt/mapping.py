@@ -55,6 +55,7 @@ COLUMNS: Mapping[TicketField, tuple[str, ...]] = {
     F.UPDATED_BY: ("LastUpdatedBy",),
     F.RESOLVED_BY: (),  # the last Status transaction to resolved
     F.CLOSED_BY: (),  # the last Status transaction to resolved or rejected
+    F.CORRELATION_ID: ("CustomFields",),
 }
 # The ticket custom fields (RT has no such columns) by the names the RT admin gives them.
 CUSTOM_FIELDS: Mapping[TicketField, str] = {
@@ -63,6 +64,7 @@ CUSTOM_FIELDS: Mapping[TicketField, str] = {
     F.URGENCY: "Urgency",
     F.TICKET_SEVERITY: "Severity",
     F.CLOSURE_NOTES: "ClosureNotes",
+    F.CORRELATION_ID: "CorrelationId",
 }
 # Sub-fields of references, expanded in the search answer itself.
 EXPANSIONS: Mapping[str, str] = {
@@ -102,6 +104,20 @@ def search_params(ticket_id: str, columns: Iterable[str]) -> dict[str, str]:
     for column in wanted:
         if column in EXPANSIONS:
             params[f"fields[{column}]"] = EXPANSIONS[column]
+    return params
+
+
+# What a correlation id may hold to be looked up: TicketSQL quotes values in '...', and these
+# characters need no escaping there (the gateway's own ids are ``igw-`` and hex digits).
+CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,254}")
+
+
+def correlation_params(correlation_id: str, columns: Iterable[str]) -> dict[str, str]:
+    """The search for the tickets whose custom field CorrelationId is ``correlation_id``
+    (checked against ``CORRELATION_ID`` by the caller), like ``search_params``."""
+    params = search_params("0", columns)
+    params["query"] = f"CF.{{{CUSTOM_FIELDS[F.CORRELATION_ID]}}} = '{correlation_id}'"
+    params["per_page"] = "2"  # one is the answer, two a conflict
     return params
 
 

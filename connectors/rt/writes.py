@@ -72,6 +72,7 @@ CANONICAL: Mapping[WritableField, str] = {
     WritableField.COMMENTS: "Correspond",
     WritableField.WORK_NOTES: "Comment",
     WritableField.CLOSURE_NOTES: "CustomFields.ClosureNotes",
+    WritableField.CORRELATION_ID: "CustomFields.CorrelationId",
 }
 _CF = "CustomFields."
 

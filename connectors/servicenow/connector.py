@@ -214,6 +214,35 @@ class ServiceNowConnector:
             )
         return await self._ticket(matches[0], fields, zone)
 
+    async def find_correlated(
+        self, correlation_id: str, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket | None:
+        """``connectors.correlation``: one query on the table's ``correlation_id`` column."""
+        if not correlation_id.strip() or QUERY_UNSAFE.search(correlation_id):
+            raise BadInput(
+                "correlationId cannot be looked up in ServiceNow: it is empty or holds ^, =, "
+                "commas or line breaks"
+            )
+        params = {
+            "sysparm_query": f"correlation_id={correlation_id}",
+            **self._record_params(fields, zone),
+            "sysparm_limit": "2",
+        }
+        params["sysparm_fields"] = ",".join(
+            sorted({*params["sysparm_fields"].split(","), "correlation_id"})
+        )
+        rows = _rows(await self._client.call("GET", self._table, params), self._client.host)
+        # Never trust the filter (as in fetch): an ignored query part returns the whole table.
+        matches = [row for row in rows if cell(row, "correlation_id")[1] == correlation_id]
+        if not matches:
+            return None
+        if len(matches) > 1:
+            raise Conflict(
+                f"correlationId {correlation_id} matches more than one {self._table} in "
+                f"{self._client.host}"
+            )
+        return await self._ticket(matches[0], fields, zone)
+
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         # Refused before any lookup when the caller's own labels already tell; checked again
         # with the instance's codes once they are known.

@@ -55,6 +55,7 @@ COLUMNS: Mapping[TicketField, tuple[str, ...]] = {
     TicketField.UPDATED_BY: ("sys_updated_by",),
     TicketField.RESOLVED_BY: ("resolved_by",),
     TicketField.CLOSED_BY: ("closed_by",),
+    TicketField.CORRELATION_ID: ("correlation_id",),  # a task column: every task table has it
 }
 
 # Choice columns: an instance's own code with no label reads back as the code itself.

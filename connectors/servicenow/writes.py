@@ -58,6 +58,7 @@ CANONICAL_COLUMNS: Mapping[WritableField, str] = {
     WritableField.COMMENTS: "comments",  # appends one entry
     WritableField.WORK_NOTES: "work_notes",  # appends one entry
     WritableField.CLOSURE_NOTES: "close_notes",
+    WritableField.CORRELATION_ID: "correlation_id",
 }
 
 # TicketInput fields written through a choice column, and through a reference.

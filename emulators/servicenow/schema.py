@@ -214,6 +214,7 @@ INCIDENT = Table(
         Column("business_stc", Kind.INTEGER),
         Column("calendar_stc", Kind.INTEGER),
         Column("reopen_count", Kind.INTEGER),
+        Column("correlation_id"),  # a task column: another system's id for the record
         *_system(),
     ),
     display_column="number",

@@ -90,6 +90,12 @@ class Backend(Protocol):
         False when that cannot be provoked here."""
         ...
 
+    def lose_next_create_answer(self) -> bool:
+        """From now until ``reset``, the tool applies the next create but its answer is lost (the
+        connection drops): a create of unknown outcome that a look-up by correlation id can
+        settle. False when that cannot be provoked here."""
+        ...
+
     def refuse_optional_read(self) -> None:
         """From now until ``reset``, the tool refuses the account its ``optional_read`` (403)."""
         ...

@@ -80,6 +80,11 @@ class JiraBackend:
         self.state.faults.fail_issue_reads = 1  # a create reads the issue once: after it
         return True
 
+    def lose_next_create_answer(self) -> bool:
+        self.state.faults.drop_after_write = True  # the create is applied, then the line drops
+        self.state.faults.drop_next = 1
+        return True
+
     def refuse_optional_read(self) -> None:
         self.state.faults.sla_forbidden = True  # the account may not read SLAs
 

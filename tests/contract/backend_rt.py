@@ -109,6 +109,9 @@ class RtBackend:
     def fail_reads_after_writes(self) -> bool:
         return False  # a real RT: nothing makes its reads fail on cue
 
+    def lose_next_create_answer(self) -> bool:
+        return False  # a real RT: nothing loses its answers on cue
+
     def refuse_optional_read(self) -> None:
         raise NotImplementedError("RT has no optional read")
 

@@ -67,6 +67,11 @@ class ServiceNowBackend:
     def fail_reads_after_writes(self) -> bool:
         return False  # the emulator's faults hit the first call, not the read after a write
 
+    def lose_next_create_answer(self) -> bool:
+        self.state.faults.drop_after_write = True  # the create is applied, then the line drops
+        self.state.faults.drop_next = 1
+        return True
+
     def refuse_optional_read(self) -> None:
         self.state.faults.sla_forbidden = True  # the account may not read SLAs
 

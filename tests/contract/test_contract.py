@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from connectors.capabilities import Operation
-from connectors.fields import FieldKind, TicketField, WritableField
+from connectors.fields import (
+    DEFAULT_FIELD_NAMES,
+    DEFAULT_FIELDS,
+    FieldKind,
+    TicketField,
+    WritableField,
+)
 from tests.contract.conftest import Contract
 from tests.e2e.doors import DOOR_IDS, DOORS, NOTE_SUBFIELDS, GraphQLDoor, RestDoor, selection
 
@@ -82,8 +88,8 @@ async def test_every_field_means_every_field_with_the_missing_ones_empty(tool: C
     seeded = await tool.backend.seeded()
     outcome = await RestDoor().fetch(tool, seeded.number, [])
     assert outcome.status == 200, outcome.message
-    assert list(outcome.details) == [f.value for f in TicketField]
-    for field in TicketField:
+    assert list(outcome.details) == list(DEFAULT_FIELD_NAMES)
+    for field in DEFAULT_FIELDS:
         if field not in tool.backend.capabilities.readable:
             assert outcome.details[field.value] in ("", []), field
 
@@ -240,6 +246,79 @@ async def test_canonical_comment_and_work_note_land_apart(tool: Contract) -> Non
     assert work_note in work_notes and work_note not in comments
     # Oldest first: what was just written is last.
     assert comments[-1] == comment and work_notes[-1] == work_note
+
+
+# -- correlation ids -----------------------------------------------------------------------------
+
+
+def needs_correlation(tool: Contract) -> None:
+    needs(tool, Operation.CREATE)
+    if WritableField.CORRELATION_ID not in tool.backend.capabilities.writable:
+        pytest.skip(f"{tool.backend.name} holds no correlation id here")
+
+
+@pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+async def test_a_correlation_id_set_on_create_reads_back(tool: Contract, door: Door) -> None:
+    needs_correlation(tool)
+    correlation = f"MON-{uuid.uuid4().hex[:12]}"
+    query = (
+        "mutation($c: ConnectionInput!, $j: JSON, $t: TicketInput) "
+        "{ createTicket(connection: $c, ticketJSON: $j, ticket: $t) "
+        "{ ticketNumber correlationId } }"
+    )
+    response = await tool.graphql(
+        query,
+        {
+            "c": tool.connection(),
+            "j": tool.backend.create_json(summary()),
+            "t": {"correlationId": correlation},
+        },
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    created = body["data"]["createTicket"]
+    assert created["correlationId"] == correlation
+    fetched = await door.fetch(tool, created["ticketNumber"], ["correlationId"])
+    assert fetched.details == {"correlationId": correlation}
+
+
+async def test_a_keyed_create_writes_a_digest_of_its_key(tool: Contract) -> None:
+    needs_correlation(tool)
+    key = str(uuid.uuid4())
+    created = await RestDoor().create(
+        tool,
+        tool.backend.create_json(summary()),
+        ["ticketNumber", "correlationId"],
+        headers={"Idempotency-Key": key},
+    )
+    assert created.status == 201, created.message
+    correlation = created.details["correlationId"]
+    assert correlation.startswith("igw-") and key not in correlation
+    fetched = await RestDoor().fetch(tool, created.details["ticketNumber"], ["correlationId"])
+    assert fetched.details == {"correlationId": correlation}
+
+
+async def test_a_lost_create_answer_is_settled_by_the_correlation_id(tool: Contract) -> None:
+    needs_correlation(tool)
+    asked = ["ticketNumber", "sysId", "shortDescription", "correlationId"]
+    # A first create fills the gateway's caches (choices, people), so that the next call to
+    # the tool is the create itself.
+    warm = await RestDoor().create(tool, tool.backend.create_json(summary()), asked)
+    assert warm.status == 201, warm.message
+    if not tool.backend.lose_next_create_answer():
+        pytest.skip(f"{tool.backend.name}: a lost create answer cannot be provoked here")
+    key = str(uuid.uuid4())
+    before = await tool.backend.ticket_count()
+    ticket_json = tool.backend.create_json(summary())
+
+    first = await RestDoor().create(tool, ticket_json, asked, headers={"Idempotency-Key": key})
+
+    assert first.status == 201, first.message  # not "outcome unknown": the look-up found it
+    assert await tool.backend.ticket_count() == before + 1
+    retried = await RestDoor().create(tool, ticket_json, asked, headers={"Idempotency-Key": key})
+    assert retried.status == 201, retried.message
+    assert retried.details == first.details
+    assert await tool.backend.ticket_count() == before + 1
 
 
 # -- writes that did not take, and errors after a write -----------------------------------------

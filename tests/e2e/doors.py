@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import httpx
 
 from connectors.connection_keys import GRAPHQL_ARGUMENT, REST_OBJECT
-from connectors.fields import FIELD_NAMES
+from connectors.fields import DEFAULT_FIELD_NAMES
 
 NOTE_SUBFIELDS = {
     "comments": "commentBy commentTime comment",
@@ -39,7 +39,7 @@ class Outcome:
 
 
 def selection(fields: list[str] | None) -> str:
-    names = fields or list(FIELD_NAMES)
+    names = fields or list(DEFAULT_FIELD_NAMES)
     return " ".join(f"{n} {{ {NOTE_SUBFIELDS[n]} }}" if n in NOTE_SUBFIELDS else n for n in names)
 
 

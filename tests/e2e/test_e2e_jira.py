@@ -23,7 +23,7 @@ import httpx
 import orjson
 import pytest
 
-from connectors.fields import FIELD_NAMES
+from connectors.fields import DEFAULT_FIELD_NAMES
 from emulators.jira import (
     CLOUD_ID,
     DEFAULT_API_TOKEN,
@@ -138,7 +138,7 @@ async def test_fetch_every_field(door, stack: Stack, jira: Jira) -> None:
 
     assert outcome.status == 200, outcome.message
     details = outcome.details
-    assert list(details) == (list(FIELD_NAMES) if door.name == "rest" else READABLE)
+    assert list(details) == (list(DEFAULT_FIELD_NAMES) if door.name == "rest" else READABLE)
     assert {name: details[name] for name in READABLE} == {
         "ticketNumber": "DESK-1",
         "ticketStatus": "Open",

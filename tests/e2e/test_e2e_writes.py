@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from connectors.fields import FIELD_NAMES
+from connectors.fields import DEFAULT_FIELD_NAMES
 from emulators.servicenow import seed
 from emulators.servicenow.glide import parse_duration
 from tests.e2e.conftest import Stack
@@ -127,7 +127,7 @@ async def test_create_answers_with_every_field_of_the_new_incident(stack: Stack,
         "resolvedBy": "",
         "closedBy": "",
     }
-    assert list(outcome.details) == list(FIELD_NAMES)
+    assert list(outcome.details) == list(DEFAULT_FIELD_NAMES)
     assert business_time_left(stack, sys_id) == "28800"
     # One write, then the follow-up reads the asked fields need, nothing else.
     assert [(r.method, r.table) for r in stack.writes()] == [("POST", "incident")]

@@ -20,7 +20,13 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from connectors.errors import BadInput
-from connectors.fields import ALL_FIELDS, FIELD_NAMES, TicketField, WritableField
+from connectors.fields import (
+    ALL_FIELDS,
+    DEFAULT_FIELDS,
+    FIELD_NAMES,
+    TicketField,
+    WritableField,
+)
 from connectors.model import WriteRequest
 from gateway.outbound.url_policy import DEFAULT_ALLOWED_URLS, UrlPolicy
 from resolvers.field_sets import parse_ticket_fields
@@ -68,7 +74,7 @@ def test_ticket_fields_are_canonical_fields_or_bad_input(names: list[str]) -> No
         assert fields <= ALL_FIELDS
         assert all(isinstance(field, TicketField) for field in fields)
         assert all(name in FIELD_NAMES for name in names)
-        assert fields == (frozenset(TicketField(name) for name in names) or ALL_FIELDS)
+        assert fields == (frozenset(TicketField(name) for name in names) or DEFAULT_FIELDS)
 
 
 @st.composite
@@ -86,8 +92,8 @@ def test_any_subset_of_canonical_names_round_trips(
     subset_and_names: tuple[frozenset[TicketField], list[str]],
 ) -> None:
     subset, names = subset_and_names
-    assert parse_ticket_fields(names) == (subset or ALL_FIELDS)
-    assert parse_ticket_fields(tuple(names)) == (subset or ALL_FIELDS)
+    assert parse_ticket_fields(names) == (subset or DEFAULT_FIELDS)
+    assert parse_ticket_fields(tuple(names)) == (subset or DEFAULT_FIELDS)
 
 
 # --- write limits -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from connectors.fields import FIELD_NAMES
+from connectors.fields import DEFAULT_FIELD_NAMES
 from connectors.rt.capabilities import REQUEST_TRACKER
 from tests.e2e.doors import DOOR_IDS, DOORS, Outcome
 from tests.rt.conftest import RtStack
@@ -22,7 +22,7 @@ from tests.support.rt import AGENT, AGENT_NAME, API_USER, CALLER_EMAIL, CALLER_N
 pytestmark = pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
 
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000")
-READABLE = [name for name in FIELD_NAMES if name in REQUEST_TRACKER.readable]
+READABLE = [name for name in DEFAULT_FIELD_NAMES if name in REQUEST_TRACKER.readable]
 # People are answered by display name (RT's RealName): the gateway's account is "ITSM Gateway".
 API_USER_NAME = "ITSM Gateway"
 

@@ -51,6 +51,7 @@ def test_a_resolved_ticket_from_its_search_item() -> None:
         F.RESOLVED_TIME: at("2026-11-28T07:19:43"),
         F.CREATED_BY: "gateway",
         F.UPDATED_BY: "gateway",
+        F.CORRELATION_ID: None,  # recorded before the field existed: not on the ticket
     }
 
 

@@ -104,6 +104,7 @@ def test_every_ticket_input_field_is_translated() -> None:
             "Category": "category value",
             "SubCategory": "subCategory value",
             "ClosureNotes": "closureNotes value",
+            "CorrelationId": "correlationId value",
         },
     }
     assert written.correspond == "comments value"  # customer-visible: a reply

@@ -57,6 +57,7 @@ def test_every_row_field_of_a_resolved_incident(payload):
         F.UPDATED_BY: "beth.anglin",
         F.RESOLVED_BY: "Beth Anglin",
         F.CLOSED_BY: None,
+        F.CORRELATION_ID: None,  # the recorded row has no correlation_id
     }
 
 

@@ -32,6 +32,7 @@ def test_every_canonical_field_has_its_column():
         "comments": "We are on it.",
         "workNotes": "Exchange queue stuck.",
         "closureNotes": "Restarted transport service.",
+        "correlationId": "MON-4711",
     }
     assert set(canonical) == {field.value for field in WritableField}
 
@@ -49,6 +50,7 @@ def test_every_canonical_field_has_its_column():
         "comments": "We are on it.",
         "work_notes": "Exchange queue stuck.",
         "close_notes": "Restarted transport service.",
+        "correlation_id": "MON-4711",
     }
 
 
