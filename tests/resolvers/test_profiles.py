@@ -132,7 +132,8 @@ def test_an_inline_secret_is_refused_without_quoting_it(key: str) -> None:
         ),
         (
             {"instance_url": "https://acme.service-now.com/api"},
-            "connections.acme.instance_url 'https://acme.service-now.com/api' is not an allowed ITSM address: give the instance's base URL",
+            "connections.acme.instance_url 'https://acme.service-now.com/api' is not an allowed "
+            "ITSM address: give the instance's base URL",
         ),
         ({"auth_type": None}, "connections.acme.auth_type is required"),
         ({"auth_type": "ntlm"}, "connections.acme.auth_type 'ntlm' is not one of: basic"),
