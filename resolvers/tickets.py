@@ -1,4 +1,4 @@
-"""Fetch, create and update: the three use cases both doors call.
+"""Fetch, create, update and search: the use cases both doors call.
 
 Each cleans its input once, before the connector is called (asked fields, time zone, the ticket
 number or record id, the write, the connection), so bad input never reaches the ITSM. These are
@@ -11,22 +11,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from connectors.capabilities import Capabilities, IdRule, Operation
+from connectors.connection import Connection
 from connectors.errors import BadInput, ItsmTimeout
 from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, UntakenValue, WriteRequest
 from connectors.port import Connector
 from connectors.registry import ConnectorRegistry
+from connectors.search import SearchingConnector
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.field_sets import parse_ticket_fields
 from resolvers.idempotency import Idempotency, IdempotentCall, parse_idempotency_key
 from resolvers.idempotency_store import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
+from resolvers.search import (
+    Cursor,
+    PageLimits,
+    SearchAnswer,
+    parse_filter,
+    parse_order,
+    query_digest,
+    search_page,
+)
 from resolvers.timezones import parse_zone
 from resolvers.trail import current_trail
 
@@ -74,6 +85,7 @@ class TicketAnswer:
 
 @dataclass(frozen=True, slots=True)
 class _Opened:
+    connection: Connection
     connector: Connector
     capabilities: Capabilities
     noun: str  # what messages call the record ("incident", "issue")
@@ -115,9 +127,11 @@ class TicketService:
         deadline_seconds: float = 60.0,
         idempotency: IdempotencyStore | None = None,
         idempotency_share: int = 8 * 1_048_576,
+        pages: PageLimits | None = None,
     ) -> None:
         """``idempotency``: where creates' ``Idempotency-Key``s are kept (default: in this
-        process's memory, 24 hours)."""
+        process's memory, 24 hours); ``pages``: a search's page sizes."""
+        self._pages = pages or PageLimits()
         self._registry = registry
         self._connections = connections
         self._limits = limits or InputLimits()
@@ -209,6 +223,49 @@ class TicketService:
             TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun), "update"
         )
 
+    async def search(
+        self,
+        *,
+        connection: ConnectionDetails,
+        filter: Mapping[str, Any] | None,
+        first: int | None,
+        after: str | None,
+        order: Sequence[Mapping[str, Any]] | None,
+        fields: Iterable[str] | None,
+        zone: str | None,
+        context: CallContext,
+    ) -> SearchAnswer:
+        """One page of the tickets matching ``filter`` (``resolvers.search``: the filter's
+        canonical keys, the order, the opaque cursor ``after`` bound to this query)."""
+        reading = _Reading.of(fields, zone)
+        wanted, ordering = parse_filter(filter), parse_order(order)
+        size = self._pages.size(first)
+        _note("search")
+        opened = await self._open(connection, context, Operation.SEARCH, reading)
+        connector = opened.connector
+        if not isinstance(connector, SearchingConnector):  # declared SEARCH, yet cannot
+            raise BadInput(f"{opened.capabilities.name} connections cannot search tickets")
+        digest = query_digest(opened.connection, opened.table, wanted, ordering)
+        start = Cursor(digest, None) if after is None else Cursor.decode(after, digest, self._pages)
+        async with self._deadline_of("search"):
+            edges, following, total = await search_page(
+                connector,
+                wanted=wanted,
+                order=ordering,
+                size=size,
+                start=start,
+                fields=opened.fields,
+                zone=reading.zone,
+            )
+        return SearchAnswer(
+            edges=edges,
+            fields=reading.fields,
+            noun=opened.noun,
+            has_next_page=following is not None,
+            end_cursor=edges[-1].cursor if edges else after,
+            total=total,
+        )
+
     def connectors(self) -> list[Capabilities]:
         """What each configured ITSM tool supports (operations and fields)."""
         return self._registry.all_capabilities()
@@ -259,6 +316,7 @@ class TicketService:
         read = frozenset(field for field in reading.fields if field in capabilities.readable)
         connector = self._registry.open(connection, extra_headers=context.headers())
         return _Opened(
+            connection=connection,
             connector=connector,
             capabilities=capabilities,
             noun=self._registry.display_noun(connection),
