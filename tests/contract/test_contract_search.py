@@ -1,0 +1,193 @@
+"""The connector contract for search and list (issue 14, item 6), generic over the tools.
+
+Each test seeds its own tickets through the gateway's create (the backend's ``create_json``,
+with a marker in the summary that no other ticket carries) and searches them by that marker, so
+the suite needs no more of a backend than the fetch and write tests do. Calls are counted from
+the gateway's own metrics by operation (``read_journal``, ``read_sla``; the rows are every other
+call but the lookups, which are cached). A tool whose capabilities do not declare
+``Operation.SEARCH`` skips with "search not yet implemented for <tool>".
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from connectors.capabilities import Operation
+from connectors.fields import TicketField
+from tests.contract.conftest import Contract
+
+
+# Calls that are lookups (cached per account), not a page's reads.
+_LOOKUPS = frozenset({"read_directory", "read_account"})
+
+SEARCH = """
+query($c: ConnectionInput!, $f: TicketFilterInput, $first: Int, $after: String,
+      $order: [TicketOrder!]) {
+  tickets(connection: $c, filter: $f, first: $first, after: $after, orderBy: $order) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { %s } }
+  }
+}
+"""
+
+
+def needs_search(tool: Contract) -> None:
+    if Operation.SEARCH not in tool.backend.capabilities.operations:
+        pytest.skip(f"search not yet implemented for {tool.backend.name}")
+
+
+async def seed(tool: Contract, count: int) -> tuple[str, list[str]]:
+    """``count`` new tickets whose summary carries a fresh marker: ``(marker, numbers)``."""
+    marker = f"srch{uuid.uuid4().hex[:10]}"
+    numbers = []
+    for index in range(count):
+        answer = await tool.rest(
+            "POST",
+            "create",
+            {
+                "connectionDetails": tool.connection(),
+                "ticketJSON": tool.backend.create_json(f"{marker} ticket {index}"),
+                "ticketFields": ["ticketNumber"],
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        numbers.append(answer.json()["ticketDetails"]["ticketNumber"])
+    return marker, numbers
+
+
+async def search(tool: Contract, fields: str = "ticketNumber", **variables: Any) -> dict[str, Any]:
+    answer = await tool.graphql(SEARCH % fields, {"c": tool.connection(), **variables})
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def page_of(body: dict[str, Any]) -> dict[str, Any]:
+    assert not body.get("errors"), body.get("errors")
+    return dict(body["data"]["tickets"])
+
+
+def error_of(body: dict[str, Any]) -> dict[str, Any]:
+    assert body.get("errors"), body
+    return dict(body["errors"][0])
+
+
+async def test_paging_to_the_end_shows_every_ticket_once(tool: Contract) -> None:
+    needs_search(tool)
+    marker, numbers = await seed(tool, 7)
+    seen: list[str] = []
+    after = None
+    pages = 0
+    while True:
+        page = page_of(await search(tool, f={"text": marker}, first=3, after=after))
+        seen.extend(edge["node"]["ticketNumber"] for edge in page["edges"])
+        assert page["totalCount"] in (None, 7)
+        pages += 1
+        assert pages <= 4, "paging does not end"
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert sorted(seen) == sorted(numbers)  # none twice, none missed
+    assert len(seen) == len(set(seen))
+
+
+async def test_paging_after_any_edge_continues_right_after_it(tool: Contract) -> None:
+    needs_search(tool)
+    marker, _ = await seed(tool, 5)
+    first = page_of(await search(tool, f={"text": marker}, first=5))
+    order = [edge["node"]["ticketNumber"] for edge in first["edges"]]
+    resumed = page_of(
+        await search(tool, f={"text": marker}, first=2, after=first["edges"][1]["cursor"])
+    )
+    assert [edge["node"]["ticketNumber"] for edge in resumed["edges"]] == order[2:4]
+
+
+async def test_the_numbers_filter_answers_exactly_those(tool: Contract) -> None:
+    needs_search(tool)
+    _, numbers = await seed(tool, 3)
+    page = page_of(await search(tool, f={"numbers": numbers[:2]}))
+    assert sorted(e["node"]["ticketNumber"] for e in page["edges"]) == sorted(numbers[:2])
+    assert page["pageInfo"]["hasNextPage"] is False
+
+
+async def test_time_and_order_filters(tool: Contract) -> None:
+    needs_search(tool)
+    marker, numbers = await seed(tool, 3)
+    future = page_of(await search(tool, f={"text": marker, "createdAfter": "2999-01-01T00:00:00Z"}))
+    assert future["edges"] == []
+    past = page_of(
+        await search(
+            tool,
+            f={"text": marker, "createdAfter": "2000-01-01T00:00:00+02:00"},
+            order=[{"field": "TICKET_NUMBER", "descending": False}],
+        )
+    )
+    shown = [e["node"]["ticketNumber"] for e in past["edges"]]
+    assert sorted(shown) == sorted(numbers)
+
+
+async def test_projection_one_call_per_page_for_rows_journal_and_sla(tool: Contract) -> None:
+    """The selection drives the page's reads: 20 tickets with comments cost one row call and
+    one journal call; with the SLA time left, one SLA call more. Never one per ticket."""
+    needs_search(tool)
+    marker, numbers = await seed(tool, 20)
+    await search(tool, f={"text": marker}, first=1)  # lookups (people, zone) now cached
+
+    async def reads_for(fields: str) -> tuple[dict[str, float], dict[str, Any]]:
+        before = await tool.itsm_calls_by_operation()
+        page = page_of(await search(tool, fields, f={"text": marker}, first=20))
+        after = await tool.itsm_calls_by_operation()
+        spent = {op: after.get(op, 0) - before.get(op, 0) for op in after}
+        return {op: n for op, n in spent.items() if n and op not in _LOOKUPS}, page
+
+    spent, page = await reads_for("ticketNumber shortDescription")
+    assert len(page["edges"]) == 20
+    assert sorted(e["node"]["ticketNumber"] for e in page["edges"]) == sorted(numbers)
+    assert sum(spent.values()) == 1, spent
+    assert set(page["edges"][0]["node"]) == {"ticketNumber", "shortDescription"}
+
+    if TicketField.COMMENTS in tool.backend.capabilities.readable:
+        spent, page = await reads_for("ticketNumber comments { comment }")
+        assert spent.get("read_journal") == 1, spent
+        assert sum(spent.values()) == 2, spent
+    if TicketField.TICKET_BUSINESS_TIME_LEFT in tool.backend.capabilities.readable:
+        spent, _ = await reads_for("ticketNumber comments { comment } ticketBusinessTimeLeft")
+        assert spent.get("read_sla") == 1, spent
+        assert sum(spent.values()) == 3, spent
+
+
+async def test_a_cursor_reused_with_another_filter_is_refused(tool: Contract) -> None:
+    needs_search(tool)
+    marker, _ = await seed(tool, 3)
+    page = page_of(await search(tool, f={"text": marker}, first=1))
+    cursor = page["pageInfo"]["endCursor"]
+    error = error_of(await search(tool, f={"text": marker + "x"}, first=1, after=cursor))
+    assert error["extensions"]["statusCode"] == 400
+    assert "another search" in error["message"]
+    forged = error_of(await search(tool, f={"text": marker}, first=1, after="not-a-cursor"))
+    assert forged["extensions"]["statusCode"] == 400
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("text", "a^ORactive=true"), ("text", "line\nbreak"), ("caller", "x^ORcaller_id!=y")],
+)
+async def test_a_value_the_query_language_cannot_carry_is_400_naming_the_key(
+    tool: Contract, key: str, value: str
+) -> None:
+    needs_search(tool)
+    before = await tool.itsm_calls()
+    error = error_of(await search(tool, f={key: value}))
+    assert error["extensions"]["statusCode"] == 400
+    assert f"filter.{key}" in error["message"]
+    assert await tool.itsm_calls() == before
+
+
+async def test_the_page_size_is_bounded(tool: Contract) -> None:
+    needs_search(tool)
+    error = error_of(await search(tool, first=100_000))
+    assert error["extensions"]["statusCode"] == 400
+    assert "first" in error["message"]
