@@ -19,7 +19,6 @@ from connectors.capabilities import Operation
 from connectors.fields import TicketField
 from tests.contract.conftest import Contract
 
-
 # Calls that are lookups (cached per account), not a page's reads.
 _LOOKUPS = frozenset({"read_directory", "read_account"})
 
