@@ -190,3 +190,51 @@ async def test_the_page_size_is_bounded(tool: Contract) -> None:
     error = error_of(await search(tool, first=100_000))
     assert error["extensions"]["statusCode"] == 400
     assert "first" in error["message"]
+
+
+async def rest_search(tool: Contract, **body: Any) -> dict[str, Any]:
+    answer = await tool.rest("POST", "search", {"connectionDetails": tool.connection(), **body})
+    payload = dict(answer.json())
+    assert payload["statusCode"] == str(answer.status_code)
+    return payload
+
+
+async def test_rest_pages_to_the_end_with_the_asked_fields(tool: Contract) -> None:
+    needs_search(tool)
+    marker, numbers = await seed(tool, 5)
+    seen: list[str] = []
+    after: str | None = None
+    for _ in range(4):
+        body: dict[str, Any] = {
+            "filter": {"text": marker},
+            "first": 2,
+            "ticketFields": ["ticketNumber", "shortDescription"],
+        }
+        if after:
+            body["after"] = after
+        page = await rest_search(tool, **body)
+        assert page["statusCode"] == "200", page["statusMessage"]
+        assert set(page) == {"statusCode", "statusMessage", "tickets", "nextCursor", "totalCount"}
+        for ticket in page["tickets"]:
+            assert set(ticket) == {"ticketNumber", "shortDescription"}
+            assert marker in ticket["shortDescription"]
+        seen.extend(ticket["ticketNumber"] for ticket in page["tickets"])
+        after = page["nextCursor"]
+        if not after:
+            break
+    assert sorted(seen) == sorted(numbers)
+    assert len(seen) == len(set(seen))
+
+
+async def test_rest_refuses_what_graphql_refuses(tool: Contract) -> None:
+    needs_search(tool)
+    unsafe = await rest_search(tool, filter={"text": "a^ORactive=true"})
+    assert unsafe["statusCode"] == "400" and "filter.text" in unsafe["statusMessage"]
+    unknown = await rest_search(tool, filter={"txt": "x"})
+    assert unknown["statusCode"] == "400" and "filter.txt" in unknown["statusMessage"]
+    naive = await rest_search(tool, filter={"createdAfter": "2026-01-01T00:00:00"})
+    assert naive["statusCode"] == "400" and "filter.createdAfter" in naive["statusMessage"]
+    marker, _ = await seed(tool, 2)
+    first = await rest_search(tool, filter={"text": marker}, first=1)
+    other = await rest_search(tool, filter={"text": "other"}, first=1, after=first["nextCursor"])
+    assert other["statusCode"] == "400" and "another search" in other["statusMessage"]
