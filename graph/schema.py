@@ -17,6 +17,7 @@ from graph.context import Info
 from graph.documents import checked_documents
 from graph.errors import translate_errors
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_rules
+from graph.loaders import TicketKey
 from graph.search_types import TicketConnection, TicketFilterInput, TicketOrder, node_fields
 from graph.selection import selected_names
 from graph.spans import execution_spans
@@ -67,12 +68,14 @@ class Query:
         itsm_time_zone_offset: ZoneArgument = None,
     ) -> TicketType:
         call = await info.context.call("read")
-        answer = await info.context.service.fetch(
-            number=number,
-            connection=connection.to_details(),
-            fields=_asked_fields(info),
-            zone=itsm_time_zone_offset,
-            context=call,
+        answer = await info.context.tickets.load(
+            TicketKey(
+                number=number,
+                fields=tuple(_asked_fields(info)),
+                connection=connection.to_details(),
+                zone=itsm_time_zone_offset,
+                call=call,
+            )
         )
         return TicketType.from_canonical(answer.ticket)
 

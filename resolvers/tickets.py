@@ -14,16 +14,19 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import partial
 from typing import Any, TypeVar
 
 from connectors.capabilities import Capabilities, IdRule, Operation
 from connectors.connection import Connection
-from connectors.errors import BadInput, ItsmTimeout
+from connectors.errors import BadInput, GatewayError, ItsmTimeout
 from connectors.fields import TicketField, WritableField
+from connectors.http import host_of
 from connectors.model import Ticket, UntakenValue, WriteRequest
 from connectors.port import Connector
 from connectors.registry import ConnectorRegistry
 from connectors.search import SearchingConnector
+from resolvers.batch import TicketNames, fetch_by_search
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.field_sets import parse_ticket_fields
 from resolvers.idempotency import Idempotency, IdempotentCall, parse_idempotency_key
@@ -160,6 +163,53 @@ class TicketService:
         async with self._deadline_of("fetch"):
             ticket = await opened.connector.fetch(number, opened.fields, reading.zone)
         return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))
+
+    async def fetch_many(
+        self,
+        *,
+        numbers: Sequence[str],
+        connection: ConnectionDetails,
+        fields: Iterable[str] | None,
+        zone: str | None,
+        context: CallContext,
+    ) -> list[TicketAnswer | GatewayError]:
+        """Several fetches on one connection (a GraphQL document's aliased ``ticket`` fields),
+        each answered or failed in its place. Where the tool can search, one search for them all
+        (one row call, one journal call, one SLA call: ``resolvers.batch``); else one fetch each.
+        """
+        if len(numbers) > 1:
+            reading = _Reading.of(fields, zone)
+            opened = await self._open(connection, context, Operation.FETCH, reading)
+            if Operation.SEARCH in opened.capabilities.operations and isinstance(
+                opened.connector, SearchingConnector
+            ):
+                for number in numbers:
+                    _note("fetch", number.strip())
+                async with self._deadline_of("fetch"):
+                    found = await fetch_by_search(
+                        opened.connector,
+                        numbers,
+                        opened.fields,
+                        reading.zone,
+                        check=partial(_checked_number, opened.capabilities.number_rule),
+                        names=TicketNames(opened.noun, host_of(opened.connection.instance_url)),
+                    )
+                return [
+                    answer
+                    if isinstance(answer, GatewayError)
+                    else _answered(TicketAnswer(answer, reading.fields, opened.noun))
+                    for answer in found
+                ]
+
+        async def one(number: str) -> TicketAnswer | GatewayError:
+            try:
+                return await self.fetch(
+                    number=number, connection=connection, fields=fields, zone=zone, context=context
+                )
+            except GatewayError as error:
+                return error
+
+        return list(await asyncio.gather(*(one(number) for number in numbers)))
 
     async def create(
         self,
@@ -349,6 +399,13 @@ def _identifier(name: str, value: str | None, required: str) -> str:
     if len(ident) > MAX_ID_LENGTH:
         raise BadInput(f"{name} is too long; at most {MAX_ID_LENGTH} characters are accepted")
     return ident
+
+
+def _checked_number(rule: IdRule | None, number: str) -> str:
+    """A ticket number as ``fetch`` takes it: present, short enough, and of the tool's form."""
+    number = _identifier("ticketNumber", number, "ticketNumber is required, e.g. INC0010001")
+    _check_id(rule, "ticketNumber", number)
+    return number
 
 
 def _check_id(rule: IdRule | None, name: str, value: str) -> None:

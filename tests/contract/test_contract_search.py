@@ -10,6 +10,7 @@ call but the lookups, which are cached). A tool whose capabilities do not declar
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -238,3 +239,50 @@ async def test_rest_refuses_what_graphql_refuses(tool: Contract) -> None:
     first = await rest_search(tool, filter={"text": marker}, first=1)
     other = await rest_search(tool, filter={"text": "other"}, first=1, after=first["nextCursor"])
     assert other["statusCode"] == "400" and "another search" in other["statusMessage"]
+
+
+async def test_aliased_tickets_are_one_row_call_and_one_journal_call(tool: Contract) -> None:
+    """Item 7: the ``ticket`` fields of one document on one connection are batched; an unknown
+    number fails only its own field, with its own 404."""
+    needs_search(tool)
+    _, numbers = await seed(tool, 3)
+    seeded = await tool.backend.seeded()
+    unknown = re.sub(r"\d", "9", seeded.number) + "9"  # as test_an_unknown_ticket_is_404
+    document = """
+    query($c: ConnectionInput!, $a: String!, $b: String!, $d: String!%s) {
+      a: ticket(number: $a, connection: $c) { ticketNumber %s }
+      b: ticket(number: $b, connection: $c) { ticketNumber shortDescription }
+      d: ticket(number: $d, connection: $c) { ticketNumber }
+      %s
+    }
+    """
+
+    async def reads_for(extra: str, *, with_unknown: bool = False) -> tuple[dict[str, float], Any]:
+        variables = {"c": tool.connection(), "a": numbers[0], "b": numbers[1], "d": numbers[2]}
+        x = ("", "")
+        if with_unknown:
+            variables["x"] = unknown
+            x = (", $x: String!", "x: ticket(number: $x, connection: $c) { ticketNumber }")
+        before = await tool.itsm_calls_by_operation()
+        answer = await tool.graphql(document % (x[0], extra, x[1]), variables)
+        after = await tool.itsm_calls_by_operation()
+        spent = {op: after.get(op, 0) - before.get(op, 0) for op in after}
+        return {op: n for op, n in spent.items() if n and op not in _LOOKUPS}, answer.json()
+
+    await reads_for("")  # lookups cached
+    spent, body = await reads_for("")
+    assert sum(spent.values()) == 1, spent
+    assert not body.get("errors"), body
+    assert body["data"]["a"]["ticketNumber"] == numbers[0]
+    assert body["data"]["b"]["ticketNumber"] == numbers[1]
+    assert body["data"]["d"] == {"ticketNumber": numbers[2]}
+    if TicketField.COMMENTS in tool.backend.capabilities.readable:
+        spent, body = await reads_for("comments { comment }")
+        assert spent.get("read_journal") == 1, spent
+        assert sum(spent.values()) == 2, spent
+        assert body["data"]["a"]["comments"] == []
+    spent, body = await reads_for("", with_unknown=True)
+    assert sum(spent.values()) == 1, spent
+    assert [error["path"] for error in body["errors"]] == [["x"]]
+    assert body["errors"][0]["extensions"]["statusCode"] == 404
+    assert unknown in body["errors"][0]["message"]
