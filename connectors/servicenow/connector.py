@@ -365,6 +365,7 @@ class ServiceNowConnector:
         ]
         sys_ids = [_page_sys_id(row, self._client.host) for row in rows]
         reads = await self._page_reads(sys_ids, fields)
+        await self._learn_page_names(rows, reads, fields)
         tickets = [await self._ticket(row, fields, zone, reads) for row in rows]
         end = wanted.offset + len(answered)
         more = len(answered) == request.first and (total is None or end < total)
@@ -380,14 +381,36 @@ class ServiceNowConnector:
         )
         return _PageReads(journal, slas)
 
+    async def _learn_page_names(
+        self, rows: list[Mapping[str, Any]], reads: _PageReads, fields: Set[TicketField]
+    ) -> None:
+        """The display names of every user name the page answers with, in one ``sys_user``
+        call for the whole page (cached), so that naming each ticket's people makes none."""
+        user_names = {
+            cell(row, column)[1]
+            for row in rows
+            for field, column in _BY_USER_NAME_COLUMNS.items()
+            if field in fields
+        }
+        if isinstance(reads.journal, list):
+            user_names.update(cell(row, "sys_created_by")[1] for row in reads.journal)
+        user_names.discard("")
+        if not user_names or self._directory is None:
+            return
+        try:
+            await self._directory.display_names(user_names)
+        except GatewayError as error:  # each ticket then answers by user name, as a fetch does
+            log.warning("ServiceNow display names not looked up: %s", error.message)
+
     async def _read_optional(
         self, read: tuple[str, dict[str, str]]
-    ) -> list[Mapping[str, Any]] | AccessDenied:
+    ) -> list[Mapping[str, Any]] | _Denied:
         table, params = read
         try:
             return _rows(await self._client.call("GET", table, params), self._client.host)
-        except AccessDenied as denied:
-            return denied
+        except AccessDenied:
+            # A value, not the exception: ``together`` raises any exception it is given back.
+            return DENIED
 
     async def _ticket(
         self,
@@ -487,8 +510,8 @@ class ServiceNowConnector:
         table, params = _journal_params([sys_id])
         try:
             rows = _rows(await self._client.call("GET", table, params), self._client.host)
-        except AccessDenied as denied:
-            return await self._streams(row, sys_id, zone, denied)
+        except AccessDenied:
+            return await self._streams(row, sys_id, zone, DENIED)
         return await self._streams(row, sys_id, zone, rows)
 
     async def _streams(
@@ -496,11 +519,11 @@ class ServiceNowConnector:
         row: Mapping[str, Any],
         sys_id: str,
         zone: tzinfo,
-        rows: list[Mapping[str, Any]] | AccessDenied,
+        rows: list[Mapping[str, Any]] | _Denied,
     ) -> tuple[Stream, Stream] | RefusedRead:
         """``_journals`` once ``sys_journal_field`` answered ``rows`` (which may hold other
         tickets' notes, dropped here) or refused them."""
-        if isinstance(rows, AccessDenied):
+        if isinstance(rows, _Denied):
             if "comments" not in row and "work_notes" not in row:
                 return RefusedRead(JOURNAL_REFUSED)
             # Integration accounts are often refused sys_journal_field: read the display text
@@ -520,18 +543,25 @@ class ServiceNowConnector:
         table, params = _sla_params([sys_id])
         try:
             rows = _rows(await self._client.call("GET", table, params), self._client.host)
-        except AccessDenied as denied:
-            return _time_left_of(denied, sys_id)
+        except AccessDenied:
+            return _time_left_of(DENIED, sys_id)
         return _time_left_of(rows, sys_id)
+
+
+class _Denied:
+    """An optional read the account was refused (ServiceNow answered 403)."""
+
+
+DENIED = _Denied()
 
 
 @dataclass(frozen=True, slots=True)
 class _PageReads:
-    """A search page's journal and SLA rows for all its tickets (``None``: not asked; an
-    ``AccessDenied``: refused the account)."""
+    """A search page's journal and SLA rows for all its tickets (``None``: not asked;
+    ``DENIED``: refused the account)."""
 
-    journal: list[Mapping[str, Any]] | AccessDenied | None = None
-    slas: list[Mapping[str, Any]] | AccessDenied | None = None
+    journal: list[Mapping[str, Any]] | _Denied | None = None
+    slas: list[Mapping[str, Any]] | _Denied | None = None
 
 
 def _journal_params(sys_ids: list[str]) -> tuple[str, dict[str, str]]:
@@ -561,9 +591,9 @@ def _sla_params(sys_ids: list[str]) -> tuple[str, dict[str, str]]:
 
 
 def _time_left_of(
-    rows: list[Mapping[str, Any]] | AccessDenied | None, sys_id: str
+    rows: list[Mapping[str, Any]] | _Denied | None, sys_id: str
 ) -> str | RefusedRead | None:
-    if isinstance(rows, AccessDenied):
+    if isinstance(rows, _Denied):
         # An optional read: the rest of the ticket is answered, this field empty.
         return RefusedRead(SLA_REFUSED)
     return business_time_left(rows or (), sys_id)
@@ -580,6 +610,10 @@ _ZONE_CHECK_COLUMNS = ("sys_created_on", "sys_updated_on")
 _JOURNAL_LIMIT = 10_000
 # Fields ServiceNow answers by user name (a plain string column, not a reference).
 _BY_USER_NAME = (TicketField.CREATED_BY, TicketField.UPDATED_BY)
+_BY_USER_NAME_COLUMNS = {
+    TicketField.CREATED_BY: "sys_created_by",
+    TicketField.UPDATED_BY: "sys_updated_by",
+}
 _CLOSE_RULE = "ServiceNow requires close_code and close_notes to resolve or close an incident"
 
 

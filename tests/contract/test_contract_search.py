@@ -286,3 +286,25 @@ async def test_aliased_tickets_are_one_row_call_and_one_journal_call(tool: Contr
     assert [error["path"] for error in body["errors"]] == [["x"]]
     assert body["errors"][0]["extensions"]["statusCode"] == 404
     assert unknown in body["errors"][0]["message"]
+
+
+async def test_a_refused_optional_read_leaves_the_rest_of_the_page_answered(
+    tool: Contract,
+) -> None:
+    needs_search(tool)
+    optional = tool.backend.optional_read
+    if optional is None:
+        pytest.skip(f"{tool.backend.name} has no optional read")
+    marker, numbers = await seed(tool, 2)
+    tool.backend.refuse_optional_read()
+    body = await search(tool, f"ticketNumber {optional.value}", f={"text": marker})
+    assert body["data"], body
+    edges = body["data"]["tickets"]["edges"]
+    assert sorted(edge["node"]["ticketNumber"] for edge in edges) == sorted(numbers)
+    assert all(edge["node"][optional.value] is None for edge in edges)
+    paths = sorted(tuple(error["path"]) for error in body["errors"])
+    assert paths == [("tickets", "edges", i, "node", optional.value) for i in range(2)]
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"OPTIONAL_READ_REFUSED"}
+    answer = await rest_search(tool, filter={"text": marker}, ticketFields=[optional.value])
+    assert answer["statusCode"] == "200"
+    assert f"{optional.value} left empty" in answer["statusMessage"]
