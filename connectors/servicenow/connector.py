@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Set
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, tzinfo
 from functools import partial
 from typing import Any, TypeVar
@@ -52,13 +52,21 @@ from connectors.servicenow.display_journal import COMMENTS, WORK_NOTES, notes_fr
 from connectors.servicenow.mapping import (
     JOURNAL_FIELDS,
     SLA_FIELDS,
-    business_time_left,
     cell,
     incident_columns,
     notes_from_journal,
     values_from_row,
 )
-from connectors.servicenow.optional_reads import JOURNAL_REFUSED, SLA_REFUSED, Stream, whole
+from connectors.servicenow.optional_reads import JOURNAL_REFUSED, Stream, whole
+from connectors.servicenow.page_reads import (
+    DENIED,
+    Denied,
+    PageReads,
+    journal_params,
+    page_sys_id,
+    sla_params,
+    time_left_of,
+)
 from connectors.servicenow.prepare import (
     PreparedWrite,
     judging_choices,
@@ -363,7 +371,7 @@ class ServiceNowConnector:
             for row in answered
             if row_matches(wanted, cell(row, "number")[1], cell(row, "correlation_id")[1])
         ]
-        sys_ids = [_page_sys_id(row, self._client.host) for row in rows]
+        sys_ids = [page_sys_id(row, self._client.host) for row in rows]
         reads = await self._page_reads(sys_ids, fields)
         await self._learn_page_names(rows, reads, fields)
         tickets = [await self._ticket(row, fields, zone, reads) for row in rows]
@@ -371,18 +379,18 @@ class ServiceNowConnector:
         more = len(answered) == request.first and (total is None or end < total)
         return SearchPage(tuple(tickets), str(end) if more else None, total)
 
-    async def _page_reads(self, sys_ids: list[str], fields: Set[TicketField]) -> _PageReads:
+    async def _page_reads(self, sys_ids: list[str], fields: Set[TicketField]) -> PageReads:
         """The journal and SLA rows of every ticket of a page, one call each, when asked."""
         if not sys_ids:
-            return _PageReads()
+            return PageReads()
         journal, slas = await together(
-            self._read_optional(_journal_params(sys_ids)) if fields & JOURNAL_FIELDS else None,
-            self._read_optional(_sla_params(sys_ids)) if fields & SLA_FIELDS else None,
+            self._read_optional(journal_params(sys_ids)) if fields & JOURNAL_FIELDS else None,
+            self._read_optional(sla_params(sys_ids)) if fields & SLA_FIELDS else None,
         )
-        return _PageReads(journal, slas)
+        return PageReads(journal, slas)
 
     async def _learn_page_names(
-        self, rows: list[Mapping[str, Any]], reads: _PageReads, fields: Set[TicketField]
+        self, rows: list[Mapping[str, Any]], reads: PageReads, fields: Set[TicketField]
     ) -> None:
         """The display names of every user name the page answers with, in one ``sys_user``
         call for the whole page (cached), so that naming each ticket's people makes none."""
@@ -404,7 +412,7 @@ class ServiceNowConnector:
 
     async def _read_optional(
         self, read: tuple[str, dict[str, str]]
-    ) -> list[Mapping[str, Any]] | _Denied:
+    ) -> list[Mapping[str, Any]] | Denied:
         table, params = read
         try:
             return _rows(await self._client.call("GET", table, params), self._client.host)
@@ -417,7 +425,7 @@ class ServiceNowConnector:
         row: Mapping[str, Any],
         fields: Set[TicketField],
         zone: tzinfo,
-        page: _PageReads | None = None,
+        page: PageReads | None = None,
     ) -> Ticket:
         """The ticket of ``row``, its journal and SLA read for it alone, or taken from the
         ``page``'s reads when it is one of a search's tickets."""
@@ -443,7 +451,7 @@ class ServiceNowConnector:
                     if wants_journal and page.journal is not None
                     else None
                 )
-                time_left = _time_left_of(page.slas, sys_id) if wants_sla else None
+                time_left = time_left_of(page.slas, sys_id) if wants_sla else None
             if isinstance(journal, RefusedRead):
                 refused.update(dict.fromkeys(fields & JOURNAL_FIELDS, journal.message))
                 values[TicketField.COMMENTS] = values[TicketField.WORK_NOTES] = ()
@@ -507,7 +515,7 @@ class ServiceNowConnector:
         when that table answers with fewer entries of a stream than the display text holds: ACLs
         on ``sys_journal_field`` filter rows out of a list read and still answer 200.
         """
-        table, params = _journal_params([sys_id])
+        table, params = journal_params([sys_id])
         try:
             rows = _rows(await self._client.call("GET", table, params), self._client.host)
         except AccessDenied:
@@ -519,11 +527,11 @@ class ServiceNowConnector:
         row: Mapping[str, Any],
         sys_id: str,
         zone: tzinfo,
-        rows: list[Mapping[str, Any]] | _Denied,
+        rows: list[Mapping[str, Any]] | Denied,
     ) -> tuple[Stream, Stream] | RefusedRead:
         """``_journals`` once ``sys_journal_field`` answered ``rows`` (which may hold other
         tickets' notes, dropped here) or refused them."""
-        if isinstance(rows, _Denied):
+        if isinstance(rows, Denied):
             if "comments" not in row and "work_notes" not in row:
                 return RefusedRead(JOURNAL_REFUSED)
             # Integration accounts are often refused sys_journal_field: read the display text
@@ -540,74 +548,15 @@ class ServiceNowConnector:
         return whole(comments, shown[0]), whole(work_notes, shown[1])
 
     async def _time_left(self, sys_id: str) -> str | RefusedRead | None:
-        table, params = _sla_params([sys_id])
+        table, params = sla_params([sys_id])
         try:
             rows = _rows(await self._client.call("GET", table, params), self._client.host)
         except AccessDenied:
-            return _time_left_of(DENIED, sys_id)
-        return _time_left_of(rows, sys_id)
-
-
-class _Denied:
-    """An optional read the account was refused (ServiceNow answered 403)."""
-
-
-DENIED = _Denied()
-
-
-@dataclass(frozen=True, slots=True)
-class _PageReads:
-    """A search page's journal and SLA rows for all its tickets (``None``: not asked;
-    ``DENIED``: refused the account)."""
-
-    journal: list[Mapping[str, Any]] | _Denied | None = None
-    slas: list[Mapping[str, Any]] | _Denied | None = None
-
-
-def _journal_params(sys_ids: list[str]) -> tuple[str, dict[str, str]]:
-    """The ``sys_journal_field`` read of some records' comments and work notes."""
-    one = len(sys_ids) == 1
-    records = f"element_id={sys_ids[0]}" if one else f"element_idIN{','.join(sys_ids)}"
-    params = {
-        "sysparm_query": f"{records}^elementINcomments,work_notes^ORDERBYsys_created_on",
-        # element_id also to check the answer: other records' notes must never leak.
-        "sysparm_fields": "element,element_id,value,sys_created_on,sys_created_by",
-        "sysparm_display_value": "false",
-    }
-    if not one:
-        # All of a page's notes in the one call (ServiceNow's own default is 10000 rows).
-        params["sysparm_limit"] = str(_JOURNAL_LIMIT)
-    return "sys_journal_field", params
-
-
-def _sla_params(sys_ids: list[str]) -> tuple[str, dict[str, str]]:
-    """The ``task_sla`` read of some records' active SLAs."""
-    query = f"task={sys_ids[0]}" if len(sys_ids) == 1 else f"taskIN{','.join(sys_ids)}"
-    return "task_sla", {
-        "sysparm_query": f"{query}^active=true",
-        "sysparm_fields": "task,business_time_left,active",
-        "sysparm_display_value": "false",
-    }
-
-
-def _time_left_of(
-    rows: list[Mapping[str, Any]] | _Denied | None, sys_id: str
-) -> str | RefusedRead | None:
-    if isinstance(rows, _Denied):
-        # An optional read: the rest of the ticket is answered, this field empty.
-        return RefusedRead(SLA_REFUSED)
-    return business_time_left(rows or (), sys_id)
-
-
-def _page_sys_id(row: Mapping[str, Any], host: str) -> str:
-    sys_id = cell(row, "sys_id")[1]
-    if not _SYS_ID.fullmatch(sys_id):
-        raise ItsmError(f"ServiceNow at {host} answered a record without a sys_id")
-    return sys_id
+            return time_left_of(DENIED, sys_id)
+        return time_left_of(rows, sys_id)
 
 
 _ZONE_CHECK_COLUMNS = ("sys_created_on", "sys_updated_on")
-_JOURNAL_LIMIT = 10_000
 # Fields ServiceNow answers by user name (a plain string column, not a reference).
 _BY_USER_NAME = (TicketField.CREATED_BY, TicketField.UPDATED_BY)
 _BY_USER_NAME_COLUMNS = {
