@@ -375,8 +375,11 @@ class ServiceNowConnector:
         reads = await self._page_reads(sys_ids, fields)
         await self._learn_page_names(rows, reads, fields)
         tickets = [await self._ticket(row, fields, zone, reads) for row in rows]
-        end = wanted.offset + len(answered)
-        more = len(answered) == request.first and (total is None or end < total)
+        # ServiceNow applies the limit before its ACLs: a page may come back short of ``first``
+        # and yet not be the last, so the next page starts after the whole window asked for,
+        # and X-Total-Count (counted before ACLs too) says whether one follows.
+        end = wanted.offset + request.first
+        more = end < total if total is not None else len(answered) == request.first
         return SearchPage(tuple(tickets), str(end) if more else None, total)
 
     async def _page_reads(self, sys_ids: list[str], fields: Set[TicketField]) -> PageReads:
