@@ -19,9 +19,9 @@ from graph.selection import selected_names
 from graph.types import TicketType
 from resolvers.search import SearchAnswer
 
-TicketSortField = strawberry.enum(
-    SortField, name="TicketSortField", description="What a search may be ordered by."
-)
+# The port's own vocabulary as the GraphQL enum (strawberry.enum marks the class and returns it):
+# declared once, so the enum cannot drift from what connectors order by.
+strawberry.enum(SortField, name="TicketSortField", description="What a search may be ordered by.")
 
 
 @strawberry.input(
@@ -74,7 +74,7 @@ class TicketFilterInput:
 
 @strawberry.input(description="One ordering key; the ticket number is always the last one.")
 class TicketOrder:
-    field: TicketSortField  # type: ignore[valid-type]  # strawberry.enum returns the class
+    field: SortField
     descending: bool = False
 
     def to_mapping(self) -> dict[str, Any]:
