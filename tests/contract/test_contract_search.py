@@ -308,3 +308,15 @@ async def test_a_refused_optional_read_leaves_the_rest_of_the_page_answered(
     answer = await rest_search(tool, filter={"text": marker}, ticketFields=[optional.value])
     assert answer["statusCode"] == "200"
     assert f"{optional.value} left empty" in answer["statusMessage"]
+
+
+async def test_a_tool_that_cannot_search_refuses_before_any_call(tool: Contract) -> None:
+    if Operation.SEARCH in tool.backend.capabilities.operations:
+        pytest.skip(f"{tool.backend.name} searches")
+    before = await tool.itsm_calls()
+    error = error_of(await search(tool))
+    assert error["extensions"]["statusCode"] == 400
+    assert "cannot search" in error["message"]
+    refused = await rest_search(tool)
+    assert refused["statusCode"] == "400" and "cannot search" in refused["statusMessage"]
+    assert await tool.itsm_calls() == before
