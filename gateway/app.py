@@ -43,6 +43,7 @@ from graph.view import GraphQLView
 from resolvers.connections import ConnectionResolver
 from resolvers.idempotency_store import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
+from resolvers.search import PageLimits
 from resolvers.tickets import TicketService
 from rest_compat.handlers import RestDoor
 
@@ -161,6 +162,7 @@ def create_app(
         deadline_seconds=settings.request_deadline_seconds,
         idempotency_share=settings.idempotency_max_bytes_per_caller,
         idempotency=idempotency,
+        pages=PageLimits(maximum=settings.max_page_size),
     )
     access = AccessPolicy(settings.read_roles, settings.write_roles)
 

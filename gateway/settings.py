@@ -176,6 +176,12 @@ class Settings(BaseModel):
             "are 429 (replays still answer)"
         ),
     )
+    max_page_size: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="tickets one search page may answer (GraphQL first, REST first)",
+    )
     shutdown_grace_seconds: float = Field(default=30.0, ge=0, le=3600)
     caller_requests_per_minute: int = Field(
         default=6000,

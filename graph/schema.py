@@ -17,6 +17,8 @@ from graph.context import Info
 from graph.documents import checked_documents
 from graph.errors import translate_errors
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_rules
+from graph.loaders import TicketKey
+from graph.search_types import TicketConnection, TicketFilterInput, TicketOrder, node_fields
 from graph.selection import selected_names
 from graph.spans import execution_spans
 from graph.types import (
@@ -66,14 +68,46 @@ class Query:
         itsm_time_zone_offset: ZoneArgument = None,
     ) -> TicketType:
         call = await info.context.call("read")
-        answer = await info.context.service.fetch(
-            number=number,
+        answer = await info.context.tickets.load(
+            TicketKey(
+                number=number,
+                fields=tuple(_asked_fields(info)),
+                connection=connection.to_details(),
+                zone=itsm_time_zone_offset,
+                call=call,
+            )
+        )
+        return TicketType.from_canonical(answer.ticket)
+
+    @strawberry.field(
+        description=(
+            "A page of the tickets matching filter, in orderBy's order (newest first by "
+            "default); after: the endCursor (or an edge's cursor) of the page before, valid "
+            "only with the same connection, filter and orderBy."
+        )
+    )
+    async def tickets(
+        self,
+        info: Info,
+        connection: ConnectionInput,
+        filter: TicketFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: list[TicketOrder] | None = None,
+        itsm_time_zone_offset: ZoneArgument = None,
+    ) -> TicketConnection:
+        call = await info.context.call("read")
+        answer = await info.context.service.search(
             connection=connection.to_details(),
-            fields=_asked_fields(info),
+            filter=filter.to_mapping() if filter else None,
+            first=first,
+            after=after,
+            order=[item.to_mapping() for item in order_by] if order_by else None,
+            fields=node_fields(info.selected_fields[0].selections),
             zone=itsm_time_zone_offset,
             context=call,
         )
-        return TicketType.from_canonical(answer.ticket)
+        return TicketConnection.of(answer, after)
 
     @strawberry.field(
         description="The ITSM tools this gateway connects to, and what each can read and write."

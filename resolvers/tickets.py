@@ -1,4 +1,4 @@
-"""Fetch, create and update: the three use cases both doors call.
+"""Fetch, create, update and search: the use cases both doors call.
 
 Each cleans its input once, before the connector is called (asked fields, time zone, the ticket
 number or record id, the write, the connection), so bad input never reaches the ITSM. These are
@@ -11,23 +11,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 from connectors.capabilities import Capabilities, IdRule, Operation
+from connectors.connection import Connection
 from connectors.correlation import CorrelatingConnector
-from connectors.errors import BadInput, ItsmTimeout
+from connectors.errors import BadInput, GatewayError, ItsmTimeout
 from connectors.fields import TicketField, WritableField
+from connectors.http import host_of
 from connectors.model import Ticket, UntakenValue, WriteRequest
 from connectors.port import Connector
 from connectors.registry import ConnectorRegistry
+from connectors.search import SearchingConnector
+from resolvers.batch import TicketNames, fetch_by_search
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.field_sets import parse_ticket_fields
 from resolvers.idempotency import Idempotency, IdempotentCall, parse_idempotency_key
 from resolvers.idempotency_store import IdempotencyStore, MemoryIdempotencyStore
 from resolvers.limits import InputLimits
+from resolvers.search import (
+    Cursor,
+    PageLimits,
+    SearchAnswer,
+    parse_filter,
+    parse_order,
+    query_digest,
+    search_page,
+)
 from resolvers.timezones import parse_zone
 from resolvers.trail import current_trail
 
@@ -75,6 +89,7 @@ class TicketAnswer:
 
 @dataclass(frozen=True, slots=True)
 class _Opened:
+    connection: Connection
     connector: Connector
     capabilities: Capabilities
     noun: str  # what messages call the record ("incident", "issue")
@@ -116,9 +131,11 @@ class TicketService:
         deadline_seconds: float = 60.0,
         idempotency: IdempotencyStore | None = None,
         idempotency_share: int = 8 * 1_048_576,
+        pages: PageLimits | None = None,
     ) -> None:
         """``idempotency``: where creates' ``Idempotency-Key``s are kept (default: in this
-        process's memory, 24 hours)."""
+        process's memory, 24 hours); ``pages``: a search's page sizes."""
+        self._pages = pages or PageLimits()
         self._registry = registry
         self._connections = connections
         self._limits = limits or InputLimits()
@@ -147,6 +164,53 @@ class TicketService:
         async with self._deadline_of("fetch"):
             ticket = await opened.connector.fetch(number, opened.fields, reading.zone)
         return _answered(TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun))
+
+    async def fetch_many(
+        self,
+        *,
+        numbers: Sequence[str],
+        connection: ConnectionDetails,
+        fields: Iterable[str] | None,
+        zone: str | None,
+        context: CallContext,
+    ) -> list[TicketAnswer | GatewayError]:
+        """Several fetches on one connection (a GraphQL document's aliased ``ticket`` fields),
+        each answered or failed in its place. Where the tool can search, one search for them all
+        (one row call, one journal call, one SLA call: ``resolvers.batch``); else one fetch each.
+        """
+        if len(numbers) > 1:
+            reading = _Reading.of(fields, zone)
+            opened = await self._open(connection, context, Operation.FETCH, reading)
+            if Operation.SEARCH in opened.capabilities.operations and isinstance(
+                opened.connector, SearchingConnector
+            ):
+                for number in numbers:
+                    _note("fetch", number.strip())
+                async with self._deadline_of("fetch"):
+                    found = await fetch_by_search(
+                        opened.connector,
+                        numbers,
+                        opened.fields,
+                        reading.zone,
+                        check=partial(_checked_number, opened.capabilities.number_rule),
+                        names=TicketNames(opened.noun, host_of(opened.connection.instance_url)),
+                    )
+                return [
+                    answer
+                    if isinstance(answer, GatewayError)
+                    else _answered(TicketAnswer(answer, reading.fields, opened.noun))
+                    for answer in found
+                ]
+
+        async def one(number: str) -> TicketAnswer | GatewayError:
+            try:
+                return await self.fetch(
+                    number=number, connection=connection, fields=fields, zone=zone, context=context
+                )
+            except GatewayError as error:
+                return error
+
+        return list(await asyncio.gather(*(one(number) for number in numbers)))
 
     async def create(
         self,
@@ -244,6 +308,49 @@ class TicketService:
             TicketAnswer(ticket=ticket, fields=reading.fields, noun=opened.noun), "update"
         )
 
+    async def search(
+        self,
+        *,
+        connection: ConnectionDetails,
+        filter: Mapping[str, Any] | None,
+        first: int | None,
+        after: str | None,
+        order: Sequence[Mapping[str, Any]] | None,
+        fields: Iterable[str] | None,
+        zone: str | None,
+        context: CallContext,
+    ) -> SearchAnswer:
+        """One page of the tickets matching ``filter`` (``resolvers.search``: the filter's
+        canonical keys, the order, the opaque cursor ``after`` bound to this query)."""
+        reading = _Reading.of(fields, zone)
+        wanted, ordering = parse_filter(filter), parse_order(order)
+        size = self._pages.size(first)
+        _note("search")
+        opened = await self._open(connection, context, Operation.SEARCH, reading)
+        connector = opened.connector
+        if not isinstance(connector, SearchingConnector):  # declared SEARCH, yet cannot
+            raise BadInput(f"{opened.capabilities.name} connections cannot search tickets")
+        digest = query_digest(opened.connection, opened.table, wanted, ordering)
+        start = Cursor(digest, None) if after is None else Cursor.decode(after, digest, self._pages)
+        async with self._deadline_of("search"):
+            edges, following, total = await search_page(
+                connector,
+                wanted=wanted,
+                order=ordering,
+                size=size,
+                start=start,
+                fields=opened.fields,
+                zone=reading.zone,
+            )
+        return SearchAnswer(
+            edges=edges,
+            fields=reading.fields,
+            noun=opened.noun,
+            has_next_page=following is not None,
+            end_cursor=edges[-1].cursor if edges else after,
+            total=total,
+        )
+
     def connectors(self) -> list[Capabilities]:
         """What each configured ITSM tool supports (operations and fields)."""
         return self._registry.all_capabilities()
@@ -294,6 +401,7 @@ class TicketService:
         read = frozenset(field for field in reading.fields if field in capabilities.readable)
         connector = self._registry.open(connection, extra_headers=context.headers())
         return _Opened(
+            connection=connection,
             connector=connector,
             capabilities=capabilities,
             noun=self._registry.display_noun(connection),
@@ -338,6 +446,13 @@ def _identifier(name: str, value: str | None, required: str) -> str:
     if len(ident) > MAX_ID_LENGTH:
         raise BadInput(f"{name} is too long; at most {MAX_ID_LENGTH} characters are accepted")
     return ident
+
+
+def _checked_number(rule: IdRule | None, number: str) -> str:
+    """A ticket number as ``fetch`` takes it: present, short enough, and of the tool's form."""
+    number = _identifier("ticketNumber", number, "ticketNumber is required, e.g. INC0010001")
+    _check_id(rule, "ticketNumber", number)
+    return number
 
 
 def _check_id(rule: IdRule | None, name: str, value: str) -> None:

@@ -1,4 +1,5 @@
-"""The three legacy contracts as pydantic models: exact keys, case-sensitive, nothing extra.
+"""The REST contracts (the legacy three, and search) as pydantic models: exact keys,
+case-sensitive, nothing extra.
 
 A misspelt key must be refused, not ignored: ``ticketJson`` silently dropped would create an empty
 ticket. Values are strict (no coercion of numbers into strings) so a caller learns about a wrong
@@ -7,13 +8,15 @@ type instead of getting a surprising write.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from connectors.connection_keys import CONNECTION_KEYS, MAX_VALUE_LENGTH, ConnectionKey
 from connectors.errors import BadInput
 from resolvers.connections import ConnectionDetails
+from resolvers.search import MAX_FILTER_VALUES
+from resolvers.search import MAX_VALUE_LENGTH as MAX_FILTER_VALUE_LENGTH
 from resolvers.tickets import MAX_ID_LENGTH
 
 
@@ -108,6 +111,62 @@ class FetchRequest(_Strict):
 
     ticketNumber: Annotated[_Id, Field(description="the human number, INC0010001")]
     connectionDetails: ConnectionDetailsModel
+    ticketFields: TicketFields = None
+    itsmTimeZoneOffset: ZoneOffset = None
+
+
+# Search (docs/contract.md#search): the filter's keys are the canonical names both doors share;
+# ``resolvers.search`` owns the values' rules (times, emptiness) and the page bound.
+_FilterValue = Annotated[str, Field(max_length=MAX_FILTER_VALUE_LENGTH)]
+_FilterList = Annotated[
+    list[_FilterValue] | None, Field(max_length=MAX_FILTER_VALUES, description="any of these")
+]
+_FilterTime = Annotated[
+    _FilterValue | None,
+    Field(description="ISO 8601 with its offset, e.g. 2026-01-02T03:04:05Z"),
+]
+
+
+class SearchFilter(_Strict):
+    """Which tickets a search answers: every key given must hold; any value of a list may.
+    People and groups as a write takes them; statuses and priorities as labels or codes;
+    ``*After`` inclusive, ``*Before`` exclusive; ``active``: not resolved or closed; ``text``:
+    in the short description. A value the ITSM's query language cannot carry safely is a 400."""
+
+    numbers: _FilterList = None
+    statuses: _FilterList = None
+    priorities: _FilterList = None
+    assignedTo: _FilterValue | None = None
+    assignedGroup: _FilterValue | None = None
+    caller: _FilterValue | None = None
+    correlationId: _FilterValue | None = None
+    createdAfter: _FilterTime = None
+    createdBefore: _FilterTime = None
+    updatedAfter: _FilterTime = None
+    updatedBefore: _FilterTime = None
+    active: bool | None = None
+    text: _FilterValue | None = None
+
+
+class SearchOrder(_Strict):
+    """One ordering key; the ticket number is always added last."""
+
+    field: Literal["ticketNumber", "createdTime", "updatedTime", "ticketPriority"]
+    descending: bool = False
+
+
+class SearchRequest(_Strict):
+    """Search tickets: a page of those matching ``filter``, in ``orderBy``'s order (newest
+    first by default), each with ``ticketFields``; ``after``: the ``nextCursor`` of the page
+    before, valid only with the same connection, filter and orderBy."""
+
+    connectionDetails: ConnectionDetailsModel
+    filter: SearchFilter | None = None
+    first: Annotated[
+        int | None, Field(ge=1, description="the page size: default 20, at most the gateway's")
+    ] = None
+    after: Annotated[str | None, Field(max_length=2048)] = None
+    orderBy: Annotated[list[SearchOrder] | None, Field(max_length=4)] = None
     ticketFields: TicketFields = None
     itsmTimeZoneOffset: ZoneOffset = None
 

@@ -81,6 +81,40 @@ class Envelope(BaseModel):
     )
 
 
+class SearchEnvelope(BaseModel):
+    """The answer to a search that succeeded (its errors answer in ``Envelope``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    statusCode: str = Field(pattern=r"^2[0-9]{2}$", description="the HTTP status, as text")
+    statusMessage: str = Field(description="how many were found, and any field left empty")
+    tickets: list[TicketDetails] = Field(
+        description="the page's tickets in order, each with exactly the fields asked for"
+    )
+    nextCursor: str = Field(
+        description='send it as after for the next page; "" after the last page'
+    )
+    totalCount: int | None = Field(description="how many match in all, where the ITSM says")
+
+
+def search_envelope(
+    status: int,
+    message: str,
+    tickets: Iterable[Ticket],
+    fields: Iterable[TicketField],
+    next_cursor: str | None,
+    total: int | None,
+) -> dict[str, Any]:
+    asked = list(fields)
+    return {
+        "statusCode": str(status),
+        "statusMessage": message,
+        "tickets": [ticket_details(ticket, asked) for ticket in tickets],
+        "nextCursor": next_cursor or "",
+        "totalCount": total,
+    }
+
+
 def envelope(status: int, message: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {"statusCode": str(status), "statusMessage": message, "ticketDetails": details or {}}
 

@@ -1,6 +1,7 @@
-"""The three REST endpoints. Each parses its contract, calls the use case, and answers in the
-envelope. Errors are not rendered here: a ``GatewayError`` goes up to the middleware, which
-answers it through :mod:`rest_compat.errors`, as it does the errors raised before a handler runs.
+"""The REST endpoints: the legacy three, and search. Each parses its contract, calls the use
+case, and answers in the envelope. Errors are not rendered here: a ``GatewayError`` goes up to
+the middleware, which answers it through :mod:`rest_compat.errors`, as it does the errors raised
+before a handler runs.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from resolvers.write_report import untaken_message
 from rest_compat.contracts import (
     CreateRequest,
     FetchRequest,
+    SearchRequest,
     UpdateRequest,
     parse_contract,
 )
-from rest_compat.envelope import envelope, ticket_details
+from rest_compat.envelope import envelope, search_envelope, ticket_details
 from rest_compat.errors import json_response
 from rest_compat.openapi import build_openapi
 
@@ -39,6 +41,7 @@ class RestDoor:
             web.post("/itsm/v1/ticket/update", self.update),
             web.get("/itsm/v1/ticket/fetch", self.fetch, allow_head=False),
             web.post("/itsm/v1/ticket/fetch", self.fetch),
+            web.post("/itsm/v1/ticket/search", self.search),
             web.get("/openapi.json", openapi),
         ]
 
@@ -81,6 +84,36 @@ class RestDoor:
             context=context,
         )
         return _ok(200, f"Fetched {answer.noun} {answer.number}", answer)
+
+    async def search(self, request: web.Request) -> web.Response:
+        context = await self._context_of(request, "read")
+        body = parse_contract(SearchRequest, await _json_body(request))
+        answer = await self._service.search(
+            connection=body.connectionDetails.to_details(),
+            filter=body.filter.model_dump(exclude_none=True) if body.filter else None,
+            first=body.first,
+            after=body.after,
+            order=[item.model_dump() for item in body.orderBy] if body.orderBy else None,
+            fields=body.ticketFields,
+            zone=body.itsmTimeZoneOffset,
+            context=context,
+        )
+        tickets = [edge.ticket for edge in answer.edges]
+        found = f"Found {len(tickets)} {answer.noun}{'' if len(tickets) == 1 else 's'}"
+        refused = {  # one sentence per field, however many tickets it was refused on
+            field.value: why
+            for ticket in tickets
+            for field, why in ticket.refused.items()
+            if field in answer.fields
+        }
+        message = "; ".join(
+            [found, *(f"{name} left empty: {why}" for name, why in refused.items())]
+        )
+        next_cursor = answer.end_cursor if answer.has_next_page else None
+        return json_response(
+            200,
+            search_envelope(200, message, tickets, answer.fields, next_cursor, answer.total),
+        )
 
 
 async def openapi(request: web.Request) -> web.Response:

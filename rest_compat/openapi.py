@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from resolvers import idempotency, idempotency_store
-from rest_compat.contracts import CreateRequest, FetchRequest, UpdateRequest
-from rest_compat.envelope import Envelope
+from rest_compat.contracts import CreateRequest, FetchRequest, SearchRequest, UpdateRequest
+from rest_compat.envelope import Envelope, SearchEnvelope
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 _ENVELOPE_REF = {"$ref": REF_TEMPLATE.format(model="Envelope")}
@@ -107,13 +107,14 @@ _SECURITY_SCHEMES = {
 # Either credential, not both.
 _SECURITY: list[dict[str, list[str]]] = [{"keycloakAccessToken": []}, {"keycloakOfflineToken": []}]
 
-_MODELS: tuple[type[BaseModel], ...] = (CreateRequest, UpdateRequest, FetchRequest)
+_MODELS: tuple[type[BaseModel], ...] = (CreateRequest, UpdateRequest, FetchRequest, SearchRequest)
 
 
 def component_schemas() -> dict[str, Any]:
     """Every model's JSON Schema, referenced as ``#/components/schemas/<Model>``."""
     _, top = models_json_schema(
-        [(model, "validation") for model in _MODELS] + [(Envelope, "serialization")],
+        [(model, "validation") for model in _MODELS]
+        + [(Envelope, "serialization"), (SearchEnvelope, "serialization")],
         ref_template=REF_TEMPLATE,
     )
     return top["$defs"]
@@ -184,10 +185,30 @@ def build_openapi() -> dict[str, Any]:
                     errors=(*_ERRORS, 409),
                 ),
             },
+            "/itsm/v1/ticket/search": {"post": _search_operation()},
         },
         "components": {"schemas": schemas, "securitySchemes": _SECURITY_SCHEMES},
         "security": _SECURITY,
     }
+
+
+def _search_operation() -> dict[str, Any]:
+    """Search: its success answers in ``SearchEnvelope``, its errors in ``Envelope``."""
+    operation = _operation(
+        "searchTickets",
+        "Search tickets: a page of those matching the filter, and the cursor of the next",
+        SearchRequest,
+        success=200,
+    )
+    operation["responses"]["200"] = {
+        **operation["responses"]["200"],
+        "content": {
+            "application/json": {
+                "schema": {"$ref": REF_TEMPLATE.format(model=SearchEnvelope.__name__)}
+            }
+        },
+    }
+    return operation
 
 
 def _operation(

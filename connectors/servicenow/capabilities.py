@@ -35,7 +35,7 @@ _HOW_WRITTEN = {
 SERVICENOW = Capabilities(
     itsm_type="servicenow",
     name="ServiceNow",
-    operations=frozenset({Operation.FETCH, Operation.CREATE, Operation.UPDATE}),  # no SEARCH yet
+    operations=frozenset({Operation.FETCH, Operation.CREATE, Operation.UPDATE, Operation.SEARCH}),
     readable={
         field: _SPECIAL.get(field) or ", ".join(f"<table>.{c}" for c in COLUMNS[field])
         for field in TicketField

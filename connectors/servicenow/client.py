@@ -25,6 +25,14 @@ from connectors.servicenow.answers import ANSWERS
 QUERY_UNSAFE = re.compile(r"[\^=,\x00-\x1f\x7f]")
 
 
+class Rows(list[Any]):
+    """A query's ``result`` rows, with the ``X-Total-Count`` ServiceNow sent beside them
+    (``total``: how many records match in all, ``None`` when the header is absent or not a
+    number). A list, so that every reader of a query's result reads it as before."""
+
+    total: int | None = None
+
+
 class TableClient(VendorClient[Any]):
     """Calls ``{instance}/api/now/table/...`` for one connector (one request of the gateway)."""
 
@@ -56,6 +64,11 @@ class TableClient(VendorClient[Any]):
         result = body.get("result") if isinstance(body, dict) else None
         if not isinstance(result, list | dict):
             raise ItsmError(f"{name} answered {response.status_code} without a result")
+        if isinstance(result, list):
+            rows = Rows(result)
+            count = response.headers.get("X-Total-Count", "")
+            rows.total = int(count) if count.isascii() and count.isdigit() else None
+            return rows
         return result
 
 

@@ -34,6 +34,7 @@ from connectors.fields import TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import FieldValue, Note, RefusedRead, Ticket, WriteRequest, WrittenTicket
 from connectors.probe import Check
+from connectors.search import SearchPage, SearchRequest
 from connectors.servicenow import probe as connection_probe
 from connectors.servicenow.account_zone import (
     DEFAULT_TTL,
@@ -44,25 +45,35 @@ from connectors.servicenow.account_zone import (
 from connectors.servicenow.answers import AccessDenied
 from connectors.servicenow.auth import OAuthTokenCache, servicenow_auth
 from connectors.servicenow.capabilities import SERVICENOW
-from connectors.servicenow.client import QUERY_UNSAFE, TableClient
+from connectors.servicenow.client import QUERY_UNSAFE, Rows, TableClient
 from connectors.servicenow.directory import DEFAULT_TTL as DIRECTORY_TTL
 from connectors.servicenow.directory import Directory, DirectoryCache
 from connectors.servicenow.display_journal import COMMENTS, WORK_NOTES, notes_from_display
 from connectors.servicenow.mapping import (
     JOURNAL_FIELDS,
-    business_time_left,
+    SLA_FIELDS,
     cell,
     incident_columns,
     notes_from_journal,
     values_from_row,
 )
-from connectors.servicenow.optional_reads import JOURNAL_REFUSED, SLA_REFUSED, Stream, whole
+from connectors.servicenow.optional_reads import JOURNAL_REFUSED, Stream, whole
+from connectors.servicenow.page_reads import (
+    DENIED,
+    Denied,
+    PageReads,
+    journal_params,
+    page_sys_id,
+    sla_params,
+    time_left_of,
+)
 from connectors.servicenow.prepare import (
     PreparedWrite,
     judging_choices,
     missing_close_before_lookups,
     prepare_write,
 )
+from connectors.servicenow.search import encoded_search, row_matches
 from connectors.servicenow.ttl_cache import account_key
 from connectors.servicenow.verify import SentValue, untaken_values
 from connectors.servicenow.writes import CLOSE_COLUMNS, missing_close
@@ -370,9 +381,86 @@ class ServiceNowConnector:
             return UTC
         return checked_zone(await self._learn_zone(), row, self._client.host)
 
+    async def search(
+        self, request: SearchRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> SearchPage:
+        """One page: one row call, then for all its tickets together at most one journal call
+        and one SLA call (``servicenow.search`` builds the query)."""
+        wanted = await encoded_search(request, self._directory, self._table)
+        params = {"sysparm_query": wanted.query, **self._record_params(fields, zone)}
+        if wanted.correlation_id is not None:
+            params["sysparm_fields"] += ",correlation_id"
+        params["sysparm_limit"] = str(request.first)
+        params["sysparm_offset"] = str(wanted.offset)
+        answer = await self._client.call("GET", self._table, params)
+        total = answer.total if isinstance(answer, Rows) else None
+        answered = _rows(answer, self._client.host)
+        rows = [
+            row
+            for row in answered
+            if row_matches(wanted, cell(row, "number")[1], cell(row, "correlation_id")[1])
+        ]
+        sys_ids = [page_sys_id(row, self._client.host) for row in rows]
+        reads = await self._page_reads(sys_ids, fields)
+        await self._learn_page_names(rows, reads, fields)
+        tickets = [await self._ticket(row, fields, zone, reads) for row in rows]
+        # ServiceNow applies the limit before its ACLs: a page may come back short of ``first``
+        # and yet not be the last, so the next page starts after the whole window asked for,
+        # and X-Total-Count (counted before ACLs too) says whether one follows.
+        end = wanted.offset + request.first
+        more = end < total if total is not None else len(answered) == request.first
+        return SearchPage(tuple(tickets), str(end) if more else None, total)
+
+    async def _page_reads(self, sys_ids: list[str], fields: Set[TicketField]) -> PageReads:
+        """The journal and SLA rows of every ticket of a page, one call each, when asked."""
+        if not sys_ids:
+            return PageReads()
+        journal, slas = await together(
+            self._read_optional(journal_params(sys_ids)) if fields & JOURNAL_FIELDS else None,
+            self._read_optional(sla_params(sys_ids)) if fields & SLA_FIELDS else None,
+        )
+        return PageReads(journal, slas)
+
+    async def _learn_page_names(
+        self, rows: list[Mapping[str, Any]], reads: PageReads, fields: Set[TicketField]
+    ) -> None:
+        """The display names of every user name the page answers with, in one ``sys_user``
+        call for the whole page (cached), so that naming each ticket's people makes none."""
+        user_names = {
+            cell(row, column)[1]
+            for row in rows
+            for field, column in _BY_USER_NAME_COLUMNS.items()
+            if field in fields
+        }
+        if isinstance(reads.journal, list):
+            user_names.update(cell(row, "sys_created_by")[1] for row in reads.journal)
+        user_names.discard("")
+        if not user_names or self._directory is None:
+            return
+        try:
+            await self._directory.display_names(user_names)
+        except GatewayError as error:  # each ticket then answers by user name, as a fetch does
+            log.warning("ServiceNow display names not looked up: %s", error.message)
+
+    async def _read_optional(
+        self, read: tuple[str, dict[str, str]]
+    ) -> list[Mapping[str, Any]] | Denied:
+        table, params = read
+        try:
+            return _rows(await self._client.call("GET", table, params), self._client.host)
+        except AccessDenied:
+            # A value, not the exception: ``together`` raises any exception it is given back.
+            return DENIED
+
     async def _ticket(
-        self, row: Mapping[str, Any], fields: Set[TicketField], zone: tzinfo
+        self,
+        row: Mapping[str, Any],
+        fields: Set[TicketField],
+        zone: tzinfo,
+        page: PageReads | None = None,
     ) -> Ticket:
+        """The ticket of ``row``, its journal and SLA read for it alone, or taken from the
+        ``page``'s reads when it is one of a search's tickets."""
         values = values_from_row(row, fields)
         refused: dict[TicketField, str] = {}
         streams: dict[TicketField, Stream] = {}
@@ -384,10 +472,18 @@ class ServiceNowConnector:
                 raise ItsmError(
                     f"ServiceNow at {self._client.host} answered a record without a sys_id"
                 )
-            journal, time_left = await together(
-                self._journals(row, sys_id, zone) if wants_journal else None,
-                self._time_left(sys_id) if wants_sla else None,
-            )
+            if page is None:
+                journal, time_left = await together(
+                    self._journals(row, sys_id, zone) if wants_journal else None,
+                    self._time_left(sys_id) if wants_sla else None,
+                )
+            else:
+                journal = (
+                    await self._streams(row, sys_id, zone, page.journal)
+                    if wants_journal and page.journal is not None
+                    else None
+                )
+                time_left = time_left_of(page.slas, sys_id) if wants_sla else None
             if isinstance(journal, RefusedRead):
                 refused.update(dict.fromkeys(fields & JOURNAL_FIELDS, journal.message))
                 values[TicketField.COMMENTS] = values[TicketField.WORK_NOTES] = ()
@@ -451,24 +547,30 @@ class ServiceNowConnector:
         when that table answers with fewer entries of a stream than the display text holds: ACLs
         on ``sys_journal_field`` filter rows out of a list read and still answer 200.
         """
-        params = {
-            "sysparm_query": (
-                f"element_id={sys_id}^elementINcomments,work_notes^ORDERBYsys_created_on"
-            ),
-            # element_id only to check the answer: other records' notes must never leak.
-            "sysparm_fields": "element,element_id,value,sys_created_on,sys_created_by",
-            "sysparm_display_value": "false",
-        }
+        table, params = journal_params([sys_id])
         try:
-            rows = await self._client.call("GET", "sys_journal_field", params)
+            rows = _rows(await self._client.call("GET", table, params), self._client.host)
         except AccessDenied:
+            return await self._streams(row, sys_id, zone, DENIED)
+        return await self._streams(row, sys_id, zone, rows)
+
+    async def _streams(
+        self,
+        row: Mapping[str, Any],
+        sys_id: str,
+        zone: tzinfo,
+        rows: list[Mapping[str, Any]] | Denied,
+    ) -> tuple[Stream, Stream] | RefusedRead:
+        """``_journals`` once ``sys_journal_field`` answered ``rows`` (which may hold other
+        tickets' notes, dropped here) or refused them."""
+        if isinstance(rows, Denied):
             if "comments" not in row and "work_notes" not in row:
                 return RefusedRead(JOURNAL_REFUSED)
             # Integration accounts are often refused sys_journal_field: read the display text
             # the incident answer already carries (local times, full names).
             comments, work_notes = _display_notes(row, await self._local_zone(row, zone))
             return Stream(comments, by_user_name=False), Stream(work_notes, by_user_name=False)
-        comments, work_notes = notes_from_journal(_rows(rows, self._client.host), sys_id)
+        comments, work_notes = notes_from_journal(rows, sys_id)
         shown = _display_notes(row, zone)
         if len(shown[0]) > len(comments) or len(shown[1]) > len(work_notes):
             # The display text will be used: only now is its zone worth learning.
@@ -478,22 +580,21 @@ class ServiceNowConnector:
         return whole(comments, shown[0]), whole(work_notes, shown[1])
 
     async def _time_left(self, sys_id: str) -> str | RefusedRead | None:
-        params = {
-            "sysparm_query": f"task={sys_id}^active=true",
-            "sysparm_fields": "task,business_time_left,active",
-            "sysparm_display_value": "false",
-        }
+        table, params = sla_params([sys_id])
         try:
-            rows = await self._client.call("GET", "task_sla", params)
+            rows = _rows(await self._client.call("GET", table, params), self._client.host)
         except AccessDenied:
-            # An optional read: the rest of the ticket is answered, this field empty.
-            return RefusedRead(SLA_REFUSED)
-        return business_time_left(_rows(rows, self._client.host), sys_id)
+            return time_left_of(DENIED, sys_id)
+        return time_left_of(rows, sys_id)
 
 
 _ZONE_CHECK_COLUMNS = ("sys_created_on", "sys_updated_on")
 # Fields ServiceNow answers by user name (a plain string column, not a reference).
 _BY_USER_NAME = (TicketField.CREATED_BY, TicketField.UPDATED_BY)
+_BY_USER_NAME_COLUMNS = {
+    TicketField.CREATED_BY: "sys_created_by",
+    TicketField.UPDATED_BY: "sys_updated_by",
+}
 _CLOSE_RULE = "ServiceNow requires close_code and close_notes to resolve or close an incident"
 
 

@@ -66,6 +66,17 @@ class Contract:
         """ITSM HTTP attempts this gateway has made so far (from its /metrics)."""
         return await self.metric("itsm_gateway_itsm_calls_total")
 
+    async def itsm_calls_by_operation(self) -> dict[str, float]:
+        """ITSM HTTP attempts so far by operation (``read_ticket``, ``read_journal``...)."""
+        text = (await self.http.get(f"{self.gateway_url}/metrics")).text
+        calls: dict[str, float] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "itsm_gateway_itsm_calls_total":
+                    operation = sample.labels.get("operation", "")
+                    calls[operation] = calls.get(operation, 0.0) + sample.value
+        return calls
+
     async def metric(self, name: str) -> float:
         """The sum of the samples of ``name`` in this gateway's /metrics."""
         text = (await self.http.get(f"{self.gateway_url}/metrics")).text

@@ -18,7 +18,7 @@ async def test_graphql_lists_the_connectors_and_their_fields(stack: Stack) -> No
     tools = {tool["itsmType"]: tool for tool in response.json()["data"]["connectors"]}
     servicenow = tools["servicenow"]
     assert servicenow["name"] == "ServiceNow"
-    assert servicenow["operations"] == ["fetch", "create", "update"]
+    assert servicenow["operations"] == ["fetch", "create", "update", "search"]
     assert [f["field"] for f in servicenow["fields"]] == [f.value for f in TicketField]
     mapped = {f["field"]: f["mapsTo"] for f in servicenow["fields"]}
     assert mapped["shortDescription"] == "<table>.short_description"

@@ -27,17 +27,19 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from connectors.fields import DEFAULT_FIELD_NAMES, FIELD_NAMES
 from emulators.servicenow.seed import INC_NEW
-from rest_compat.contracts import CreateRequest, FetchRequest, UpdateRequest
-from rest_compat.envelope import Envelope
+from rest_compat.contracts import CreateRequest, FetchRequest, SearchRequest, UpdateRequest
+from rest_compat.envelope import Envelope, SearchEnvelope
 from rest_compat.openapi import REF_TEMPLATE
 from tests.e2e.conftest import Stack
 
 CONTRACT_STATUSES = {200, 201, 400, 401, 403, 404, 409, 413, 429, 502, 503, 504}
+SEARCH_PATH = "/itsm/v1/ticket/search"
 OPERATIONS = {
     ("/itsm/v1/ticket/create", "post"),
     ("/itsm/v1/ticket/update", "post"),
     ("/itsm/v1/ticket/fetch", "get"),
     ("/itsm/v1/ticket/fetch", "post"),
+    ("/itsm/v1/ticket/search", "post"),
 }
 FUZZ_SECONDS = 600.0  # hang guard only
 
@@ -101,7 +103,9 @@ def test_schemathesis_loads_it_with_every_operation(document: dict[str, Any]) ->
         (CreateRequest, "validation"),
         (UpdateRequest, "validation"),
         (FetchRequest, "validation"),
+        (SearchRequest, "validation"),
         (Envelope, "serialization"),
+        (SearchEnvelope, "serialization"),
     ],
 )
 def test_every_schema_is_the_models_own(
@@ -158,9 +162,11 @@ def test_the_three_endpoints_and_the_ways_to_fetch(document: dict[str, Any]) -> 
     assert queried == {"ticketNumber", "ticketFields", "itsmTimeZoneOffset", "connectionId"}
     for path, method, operation in operations(document):
         body = operation["requestBody"]["content"]["application/json"]["schema"]
-        expected = {"create": "CreateRequest", "update": "UpdateRequest"}.get(
-            path.rsplit("/", 1)[1], "FetchRequest"
-        )
+        expected = {
+            "create": "CreateRequest",
+            "update": "UpdateRequest",
+            "search": "SearchRequest",
+        }.get(path.rsplit("/", 1)[1], "FetchRequest")
         assert body == {"$ref": f"#/components/schemas/{expected}"}, (path, method)
 
 
@@ -174,8 +180,10 @@ def test_every_status_of_spec_section_7_answers_in_the_envelope(document: dict[s
             assert str(status) in responses, (path, method, status)
         for status, response in responses.items():
             documented.add(int(status))
+            # A search that succeeded answers its page; every other answer is the envelope.
+            answer = "SearchEnvelope" if (path, status) == (SEARCH_PATH, "200") else "Envelope"
             assert response["content"]["application/json"]["schema"] == {
-                "$ref": "#/components/schemas/Envelope"
+                "$ref": f"#/components/schemas/{answer}"
             }
             assert "X-Request-ID" in response["headers"]
         assert "WWW-Authenticate" in responses["401"]["headers"]
@@ -236,6 +244,16 @@ async def test_real_answers_match_the_documented_envelope(
         validator.validate(response.json())
         Envelope.model_validate(response.json())
         assert response.headers["X-Request-ID"]
+    found = await stack.rest(
+        "POST",
+        "search",
+        {"connectionDetails": stack.connection(), "first": 2, "ticketFields": ["ticketNumber"]},
+    )
+    assert found.status_code == 200, found.text
+    jsonschema_rs.Draft202012Validator(
+        {"$ref": "#/components/schemas/SearchEnvelope", "components": document["components"]}
+    ).validate(found.json())
+    SearchEnvelope.model_validate(found.json())
 
 
 async def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
