@@ -105,18 +105,7 @@ def _translate(error: GraphQLError, context: object) -> GraphQLError:
         return error  # already translated
     original = error.original_error
     if isinstance(original, GatewayError):
-        response = getattr(context, "response", None)
-        if response is not None:
-            # The answer is one HTTP response: it carries the error's headers (Retry-After,
-            # WWW-Authenticate), and an authentication or authorisation refusal is its status,
-            # as it is when the middleware refuses before GraphQL runs.
-            response.headers.update(original.headers)
-            if original.status in (401, 403):
-                response.set_status(original.status)
-        extra: dict[str, object] = _ticket(original.written)
-        if isinstance(original, RateLimited) and original.retry_after is not None:
-            extra["retryAfter"] = original.retry_after
-        return _with_code(error, original.message, original.code, original.status, **extra)
+        return gateway_error(original, error, context)
     if original is None or isinstance(original, GraphQLError):
         # Syntax, validation and variable-coercion errors (graphql-core wraps the coercion's
         # own GraphQLError): the document or its variables are the caller's.
@@ -126,6 +115,25 @@ def _translate(error: GraphQLError, context: object) -> GraphQLError:
     return _with_code(
         error, f"Internal error; quote request id {request_id} to the operators", "INTERNAL", 500
     )
+
+
+def gateway_error(original: GatewayError, error: GraphQLError, context: object) -> GraphQLError:
+    """``original`` in the door's shape, where ``error`` (its nodes and path) stands.
+
+    Also used for an error that is not raised (``graph.write_notices.note_written``): a write
+    that reached a ticket and then failed answers the ticket as data and this error beside it."""
+    response = getattr(context, "response", None)
+    if response is not None:
+        # The answer is one HTTP response: it carries the error's headers (Retry-After,
+        # WWW-Authenticate), and an authentication or authorisation refusal is its status,
+        # as it is when the middleware refuses before GraphQL runs.
+        response.headers.update(original.headers)
+        if original.status in (401, 403):
+            response.set_status(original.status)
+    extra: dict[str, object] = _ticket(original.written)
+    if isinstance(original, RateLimited) and original.retry_after is not None:
+        extra["retryAfter"] = original.retry_after
+    return _with_code(error, original.message, original.code, original.status, **extra)
 
 
 def _ticket(written: WrittenTicket | None) -> dict[str, object]:

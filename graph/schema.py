@@ -1,7 +1,16 @@
-"""The schema: one query and two mutations over the canonical ticket (docs/contract.md#graphql)."""
+"""The schema: one query and two mutations over the canonical ticket (docs/contract.md#graphql).
+
+Every root field's result is nullable, so that one failing field never nulls its siblings (by the
+GraphQL spec an error in a non-null field nulls its parent, and for a root field that is the whole
+``data``): ``a: createTicket(...) b: updateTicket(<unknown>)`` answers ``a``'s ticket and ``b``'s
+error. A write that reached a ticket and then failed answers the ticket's ids and the error
+(``graph.write_notices.note_written``), never only the error.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Awaitable
 from typing import Annotated
 
 import strawberry
@@ -11,7 +20,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from connectors.errors import BadInput
+from connectors.errors import BadInput, GatewayError
 from connectors.model import WriteRequest
 from graph.context import Info
 from graph.documents import checked_documents
@@ -27,7 +36,8 @@ from graph.types import (
     TicketType,
     field_value,
 )
-from graph.write_notices import WriteNotices, note_write_not_taken
+from graph.write_notices import WriteNotices, note_write_not_taken, note_written
+from resolvers.tickets import CallContext, TicketAnswer
 
 ZoneArgument = Annotated[
     str | None,
@@ -44,6 +54,19 @@ TicketJsonArgument = Annotated[
     ),
 ]
 
+IdempotencyKeyArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        name="idempotencyKey",
+        description=(
+            "The Idempotency-Key header as an argument, with the same guarantees: a retry with "
+            "the same key and request answers the first create's ticket without creating "
+            "another; the same key with another request is a CONFLICT. Given with a different "
+            "Idempotency-Key header: 400."
+        ),
+    ),
+]
+
 
 def _asked_fields(info: Info) -> list[str]:
     return selected_names(info.selected_fields[0].selections)
@@ -55,6 +78,32 @@ def _write(ticket_json: object, ticket: TicketInput | None) -> WriteRequest:
     return WriteRequest(native=ticket_json or {}, canonical=ticket.to_canonical() if ticket else {})
 
 
+def _keyed(call: CallContext, idempotency_key: str | None) -> CallContext:
+    """The call with ``createTicket``'s ``idempotencyKey`` as its key: the argument and the
+    ``Idempotency-Key`` header are one key, so both given and different is the caller's mistake
+    (which one would it mean?)."""
+    if idempotency_key is None:
+        return call
+    if call.idempotency_key is not None and call.idempotency_key != idempotency_key:
+        raise BadInput(
+            "idempotencyKey and the Idempotency-Key header differ; give one of them, or the "
+            "same key in both"
+        )
+    return dataclasses.replace(call, idempotency_key=idempotency_key)
+
+
+async def _written(info: Info, write: Awaitable[TicketAnswer]) -> TicketAnswer | TicketType:
+    """The write's answer; or, when it failed after it reached a ticket (``written``), that
+    ticket's ids as the field's data with the error noted on its path."""
+    try:
+        return await write
+    except GatewayError as error:
+        if error.written is None:
+            raise
+        note_written(info, error)
+        return TicketType(ticket_number=error.written.number, sys_id=error.written.sys_id)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The ticket with this human number (ServiceNow: INC0010001).")
@@ -64,7 +113,7 @@ class Query:
         number: str,
         connection: ConnectionInput,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> TicketType:
+    ) -> TicketType | None:
         call = await info.context.call("read")
         answer = await info.context.service.fetch(
             number=number,
@@ -78,7 +127,7 @@ class Query:
     @strawberry.field(
         description="The ITSM tools this gateway connects to, and what each can read and write."
     )
-    async def connectors(self, info: Info) -> list[ConnectorInfo]:
+    async def connectors(self, info: Info) -> list[ConnectorInfo] | None:
         await info.context.call("read")
         return [
             ConnectorInfo.of(capabilities) for capabilities in info.context.service.connectors()
@@ -95,15 +144,22 @@ class Mutation:
         ticket_json: TicketJsonArgument = None,
         ticket: TicketInput | None = None,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> TicketType:
-        call = await info.context.call("write")
-        answer = await info.context.service.create(
-            write=_write(ticket_json, ticket),
-            connection=connection.to_details(),
-            fields=_asked_fields(info),
-            zone=itsm_time_zone_offset,
-            context=call,
+        idempotency_key: IdempotencyKeyArgument = None,
+    ) -> TicketType | None:
+        call = _keyed(await info.context.call("write"), idempotency_key)
+        answered = await _written(
+            info,
+            info.context.service.create(
+                write=_write(ticket_json, ticket),
+                connection=connection.to_details(),
+                fields=_asked_fields(info),
+                zone=itsm_time_zone_offset,
+                context=call,
+            ),
         )
+        if isinstance(answered, TicketType):
+            return answered
+        answer = answered
         note_write_not_taken(info, 201, f"Created {answer.noun} {answer.number}", answer)
         return TicketType.from_canonical(answer.ticket)
 
@@ -116,16 +172,22 @@ class Mutation:
         ticket_json: TicketJsonArgument = None,
         ticket: TicketInput | None = None,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> TicketType:
+    ) -> TicketType | None:
         call = await info.context.call("write")
-        answer = await info.context.service.update(
-            sys_id=sys_id,
-            write=_write(ticket_json, ticket),
-            connection=connection.to_details(),
-            fields=_asked_fields(info),
-            zone=itsm_time_zone_offset,
-            context=call,
+        answered = await _written(
+            info,
+            info.context.service.update(
+                sys_id=sys_id,
+                write=_write(ticket_json, ticket),
+                connection=connection.to_details(),
+                fields=_asked_fields(info),
+                zone=itsm_time_zone_offset,
+                context=call,
+            ),
         )
+        if isinstance(answered, TicketType):
+            return answered
+        answer = answered
         note_write_not_taken(info, 200, f"Updated {answer.noun} {answer.number}", answer)
         return TicketType.from_canonical(answer.ticket)
 
