@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import orjson
 from aiohttp import web
@@ -28,6 +28,7 @@ from strawberry.types import ExecutionContext
 
 from connectors.errors import GatewayError, RateLimited
 from connectors.model import WrittenTicket
+from graph.enums import AuthType, ItsmType, values_of
 from resolvers.trail import current_trail
 from resolvers.write_report import written_ids
 
@@ -109,7 +110,9 @@ def _translate(error: GraphQLError, context: object) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         # Syntax, validation and variable-coercion errors (graphql-core wraps the coercion's
         # own GraphQLError): the document or its variables are the caller's.
-        return _with_code(error, _without_values(error.message), "BAD_USER_INPUT", 400)
+        return _with_code(
+            error, _with_enum_values(_without_values(error.message)), "BAD_USER_INPUT", 400
+        )
     request_id = getattr(context, "request_id", None) or "unknown"
     log.error("unexpected error in GraphQL resolver (request %s)", request_id, exc_info=original)
     return _with_code(
@@ -162,6 +165,23 @@ def _without_values(message: str) -> str:
     for pattern in _QUOTED_VALUE:
         message = pattern.sub(lambda match: match.group(1) if match.groups() else "", message)
     return message
+
+
+# graphql-core's refusal of an enum value names the enum but not its values.
+_NOT_IN_ENUM = re.compile(r"does not exist in '(\w+)' enum\.")
+_ENUM_VALUES: dict[str, Sequence[str]] = {
+    "ItsmType": values_of(ItsmType),
+    "AuthType": values_of(AuthType),
+}
+
+
+def _with_enum_values(message: str) -> str:
+    """``... does not exist in 'ItsmType' enum; use one of: jira, rt, servicenow.``"""
+    found = _NOT_IN_ENUM.search(message)
+    if found is None or found.group(1) not in _ENUM_VALUES:
+        return message
+    values = ", ".join(_ENUM_VALUES[found.group(1)])
+    return message.replace(found.group(0), found.group(0)[:-1] + f"; use one of: {values}.")
 
 
 def _with_code(

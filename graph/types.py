@@ -6,6 +6,7 @@ Types only; ``graph.schema`` fills them from the use cases' answers.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NewType, cast
@@ -14,10 +15,25 @@ import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
 from connectors.capabilities import Capabilities, Operation
-from connectors.connection_keys import CONNECTION_KEYS, GRAPHQL_ARGUMENT, key_path
+from connectors.connection_keys import (
+    API_KEY,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CONNECTION_ID,
+    CONNECTION_KEYS,
+    GRAPHQL_ARGUMENT,
+    INSTANCE_URL,
+    PASSWORD,
+    TABLE,
+    TOKEN,
+    USERNAME,
+    ConnectionKey,
+    key_path,
+)
 from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField, snake_case
 from connectors.model import Note, Ticket
+from graph.enums import AuthType, ItsmType
 from graph.errors import OptionalReadRefused
 from resolvers.connections import ConnectionDetails
 from resolvers.formatting import format_utc
@@ -163,28 +179,43 @@ def _notes(value: object) -> tuple[Note, ...]:
 _ATTRIBUTE: dict[TicketField, str] = {field: snake_case(field.value) for field in TicketField}
 
 
+def _described(key: ConnectionKey) -> Any:
+    """An optional input field described as the connection vocabulary describes ``key``."""
+    return strawberry.field(default=None, description=key.description)
+
+
+def _plain(value: object) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 @strawberry.input(description="Where the ITSM is and how to sign in: REST's connectionDetails.")
 class ConnectionInput:
     """Written out because strawberry needs a class for the SDL; the connection vocabulary
     (``connectors.connection_keys``) is the source, and a test holds this class to it: a key
     added there fails that test until it is added here, with the same name and nullability."""
 
-    itsm_type: str | None = None
-    instance_url: str | None = None
-    auth_type: str | None = None
-    username: str | None = None
-    password: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
-    api_key: str | None = None
-    token: str | None = None
-    table: str | None = None
-    connection_id: str | None = None
+    # The two enums' own descriptions list their values; the table's speak of strings.
+    itsm_type: ItsmType | None = strawberry.field(
+        default=None, description="The ITSM tool (connectionDetails.itsmType)."
+    )
+    instance_url: str | None = _described(INSTANCE_URL)
+    auth_type: AuthType | None = strawberry.field(
+        default=None, description="How to sign in (connectionDetails.authType)."
+    )
+    username: str | None = _described(USERNAME)
+    password: str | None = _described(PASSWORD)
+    client_id: str | None = _described(CLIENT_ID)
+    client_secret: str | None = _described(CLIENT_SECRET)
+    api_key: str | None = _described(API_KEY)
+    token: str | None = _described(TOKEN)
+    table: str | None = _described(TABLE)
+    connection_id: str | None = _described(CONNECTION_ID)
 
     def to_details(self) -> ConnectionDetails:
         """The use cases' ``ConnectionDetails``, whose messages name keys as this door does
-        (``connection.password``: the argument is ``connection``)."""
-        values = {key.attribute: getattr(self, key.attribute) for key in CONNECTION_KEYS}
+        (``connection.password``: the argument is ``connection``); an enum's value is the REST
+        string it names."""
+        values = {key.attribute: _plain(getattr(self, key.attribute)) for key in CONNECTION_KEYS}
         for key in CONNECTION_KEYS:
             value = values[key.attribute]
             if value is not None and len(value) > key.max_length:
@@ -233,7 +264,7 @@ class FieldSupport:
 
 @strawberry.type(description="One ITSM tool: its operations and the canonical fields it supports.")
 class ConnectorInfo:
-    itsm_type: str = strawberry.field(description="connectionDetails.itsmType")
+    itsm_type: ItsmType = strawberry.field(description="connectionDetails.itsmType")
     name: str
     operations: list[str]
     fields: list[FieldSupport] = strawberry.field(description="what it can read")
@@ -242,7 +273,7 @@ class ConnectorInfo:
     @classmethod
     def of(cls, capabilities: Capabilities) -> ConnectorInfo:
         return cls(
-            itsm_type=capabilities.itsm_type,
+            itsm_type=ItsmType(capabilities.itsm_type),
             name=capabilities.name,
             operations=[op.value for op in Operation if op in capabilities.operations],
             fields=[
