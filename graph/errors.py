@@ -53,15 +53,18 @@ def error_response(
     headers: Mapping[str, str] | None = None,
     *,
     written: WrittenTicket | None = None,
+    media_type: str = "application/json",
 ) -> web.Response:
-    """A whole answer holding one error, for a request GraphQL did not execute."""
+    """A whole answer holding one error, for a request GraphQL did not execute: no ``data``
+    key, as GraphQL over HTTP wants; ``media_type`` is the one the request accepts
+    (``graph.over_http.answer_media_type``)."""
     payload = {
         "errors": [{"message": message, "extensions": extensions(code, status, **_ticket(written))}]
     }
     return web.Response(
         status=status,
         body=orjson.dumps(payload),
-        content_type="application/json",
+        content_type=media_type,
         headers=headers,
     )
 
