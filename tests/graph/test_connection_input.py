@@ -4,6 +4,8 @@ the other, so that a key added to the table fails here until the input has it to
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLNonNull, GraphQLScalarType
 
@@ -68,7 +70,8 @@ def test_an_enum_key_reaches_the_details_as_the_rest_string() -> None:
 
 
 def test_the_input_is_read_into_details_key_by_key() -> None:
-    given = {key.attribute: f"value of {key.name}" for key in CONNECTION_KEYS}
+    # Strings for every key, the enums' included: to_details passes on whatever it holds.
+    given: dict[str, Any] = {key.attribute: f"value of {key.name}" for key in CONNECTION_KEYS}
 
     details = ConnectionInput(**given).to_details()
 
@@ -80,10 +83,12 @@ def test_the_input_is_read_into_details_key_by_key() -> None:
 def test_each_key_has_the_tables_maximum_length_named_as_this_door_names_it(
     key: ConnectionKey,
 ) -> None:
-    ConnectionInput(**{key.attribute: "x" * key.max_length}).to_details()
+    longest: dict[str, Any] = {key.attribute: "x" * key.max_length}
+    too_long: dict[str, Any] = {key.attribute: "x" * (key.max_length + 1)}
+    ConnectionInput(**longest).to_details()
 
     with pytest.raises(BadInput) as refused:
-        ConnectionInput(**{key.attribute: "x" * (key.max_length + 1)}).to_details()
+        ConnectionInput(**too_long).to_details()
 
     assert refused.value.message == (
         f"connection.{key.name} is too long; at most {key.max_length} characters are accepted"
