@@ -28,7 +28,7 @@ const EXAMPLE_QUERY = `# Welcome to GraphiQL, on the ITSM gateway
 #
 #   Auto Complete:  Ctrl-Space (or just start typing)
 #
-query FetchTicket($number: String!, $connection: ConnectionInput!) {
+query ($number: String!, $connection: ConnectionInput!) {
   ticket(number: $number, connection: $connection) {
     ticketNumber
     sysId
@@ -47,6 +47,9 @@ query FetchTicket($number: String!, $connection: ConnectionInput!) {
 }
 `;
 
+// The example's operation is anonymous: GraphiQL keeps sending a named operation's name after
+// the user replaces it with an anonymous query, which the gateway then refuses ("Unknown
+// operation named ...").
 // The example's variables: a ConnectionInput as the schema has it (itsmType and authType are
 // enums: jira, rt or servicenow; basic, oauth_password, oauth_client_credentials, api_key or
 // bearer). Placeholders only: nothing here is a real credential.
