@@ -54,6 +54,21 @@ TicketJsonArgument = Annotated[
     ),
 ]
 
+ConnectionArgument = Annotated[
+    ConnectionInput,
+    strawberry.argument(
+        description=(
+            "Where the ITSM is and how to sign in (REST's connectionDetails), or only "
+            "connectionId to use a connection configured on the gateway."
+        )
+    ),
+]
+TicketArgument = Annotated[
+    TicketInput | None,
+    strawberry.argument(
+        description="Canonical fields to write; the connector maps them to the tool's own."
+    ),
+]
 IdempotencyKeyArgument = Annotated[
     str | None,
     strawberry.argument(
@@ -104,14 +119,16 @@ async def _written(info: Info, write: Awaitable[TicketAnswer]) -> TicketAnswer |
         return TicketType(ticket_number=error.written.number, sys_id=error.written.sys_id)
 
 
-@strawberry.type
+@strawberry.type(description="Reading tickets, and what each connector can do.")
 class Query:
     @strawberry.field(description="The ticket with this human number (ServiceNow: INC0010001).")
     async def ticket(
         self,
         info: Info,
-        number: str,
-        connection: ConnectionInput,
+        number: Annotated[
+            str, strawberry.argument(description="The ticket's number: INC0010001, DESK-1, 17.")
+        ],
+        connection: ConnectionArgument,
         itsm_time_zone_offset: ZoneArgument = None,
     ) -> TicketType | None:
         call = await info.context.call("read")
@@ -134,15 +151,15 @@ class Query:
         ]
 
 
-@strawberry.type
+@strawberry.type(description="Writing tickets.")
 class Mutation:
     @strawberry.mutation(description="Create a ticket; select from it as from a query.")
     async def create_ticket(
         self,
         info: Info,
-        connection: ConnectionInput,
+        connection: ConnectionArgument,
         ticket_json: TicketJsonArgument = None,
-        ticket: TicketInput | None = None,
+        ticket: TicketArgument = None,
         itsm_time_zone_offset: ZoneArgument = None,
         idempotency_key: IdempotencyKeyArgument = None,
     ) -> TicketType | None:
@@ -167,10 +184,13 @@ class Mutation:
     async def update_ticket(
         self,
         info: Info,
-        sys_id: str,
-        connection: ConnectionInput,
+        sys_id: Annotated[
+            str,
+            strawberry.argument(description="The record id (sysId) that create or fetch answered."),
+        ],
+        connection: ConnectionArgument,
         ticket_json: TicketJsonArgument = None,
-        ticket: TicketInput | None = None,
+        ticket: TicketArgument = None,
         itsm_time_zone_offset: ZoneArgument = None,
     ) -> TicketType | None:
         call = await info.context.call("write")

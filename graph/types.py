@@ -33,6 +33,7 @@ from connectors.connection_keys import (
 from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField, snake_case
 from connectors.model import Note, Ticket
+from graph.descriptions import NOTES, READ, WRITTEN, described
 from graph.enums import AuthType, ItsmType
 from graph.errors import OptionalReadRefused
 from resolvers.connections import ConnectionDetails
@@ -59,6 +60,7 @@ SCALARS: dict[object, ScalarDefinition] = {
 }
 
 
+@described(NOTES)
 @strawberry.type(description="A customer-visible note, oldest first.")
 class Comment:
     comment_by: str | None
@@ -66,6 +68,7 @@ class Comment:
     comment: str
 
 
+@described(NOTES)
 @strawberry.type(description="An internal note, oldest first.")
 class WorkNote:
     work_note_by: str | None
@@ -73,6 +76,7 @@ class WorkNote:
     work_note: str
 
 
+@described(NOTES)
 @strawberry.type(description="The resolution note, with who resolved (or closed) and when.")
 class ClosureNote:
     closure_note_by: str | None
@@ -80,6 +84,7 @@ class ClosureNote:
     closure_note: str
 
 
+@described(READ)
 @strawberry.type(
     name="Ticket",
     description=(
@@ -227,6 +232,7 @@ class ConnectionInput:
         return ConnectionDetails(within=GRAPHQL_ARGUMENT, **values)
 
 
+@described(WRITTEN)
 @strawberry.input(
     description=(
         "The writable canonical fields; the connector translates them to the ITSM's own. "
@@ -258,15 +264,15 @@ class TicketInput:
 
 @strawberry.type(description="A canonical field and how a connector maps it to its tool.")
 class FieldSupport:
-    field: str
-    maps_to: str
+    field: str = strawberry.field(description="The canonical field (ticketStatus).")
+    maps_to: str = strawberry.field(description="The tool's own field it maps to (state).")
 
 
 @strawberry.type(description="One ITSM tool: its operations and the canonical fields it supports.")
 class ConnectorInfo:
     itsm_type: ItsmType = strawberry.field(description="connectionDetails.itsmType")
-    name: str
-    operations: list[str]
+    name: str = strawberry.field(description="The tool's name, as people say it (ServiceNow).")
+    operations: list[str] = strawberry.field(description="What it can do: fetch, create, ...")
     fields: list[FieldSupport] = strawberry.field(description="what it can read")
     writable_fields: list[FieldSupport] = strawberry.field(description="TicketInput it can write")
 
