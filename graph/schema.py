@@ -37,6 +37,8 @@ from graph.types import (
     field_value,
 )
 from graph.write_notices import WriteNotices, note_write_not_taken, note_written
+from resolvers.idempotency import parse_idempotency_key
+from resolvers.idempotency_store import HEADER
 from resolvers.tickets import CallContext, TicketAnswer
 
 ZoneArgument = Annotated[
@@ -99,6 +101,10 @@ def _keyed(call: CallContext, idempotency_key: str | None) -> CallContext:
     (which one would it mean?)."""
     if idempotency_key is None:
         return call
+    try:
+        parse_idempotency_key(idempotency_key)
+    except BadInput as refused:  # named as this door names it
+        raise BadInput(refused.message.replace(HEADER, "idempotencyKey", 1)) from None
     if call.idempotency_key is not None and call.idempotency_key != idempotency_key:
         raise BadInput(
             "idempotencyKey and the Idempotency-Key header differ; give one of them, or the "

@@ -119,3 +119,15 @@ async def test_an_argument_and_a_different_header_are_refused_unwritten(stack: S
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "statusCode": 400}
     assert "idempotencyKey" in error["message"] and "Idempotency-Key" in error["message"]
     assert created_rows(stack) == before
+
+
+async def test_a_malformed_idempotency_key_argument_is_refused_by_its_name(stack: Stack) -> None:
+    before = created_rows(stack)
+    response = await stack.graphql(KEYED_CREATE, {"c": stack.connection(), "k": "caf\u00e9"})
+
+    payload = response.json()
+    assert payload["data"] == {"createTicket": None}, payload
+    [error] = payload["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "statusCode": 400}
+    assert error["message"].startswith("idempotencyKey must be 1 to 255 printable ASCII")
+    assert created_rows(stack) == before
