@@ -5,13 +5,18 @@ no ``data`` under both media types, ``application/json`` keeps today's statuses.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
 from emulators.servicenow.seed import INC_NEW
+from gateway.app import create_app
+from gateway.settings import Settings
 from tests.e2e.conftest import Stack
+from tests.support.servers import serving, wait_until_ready
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 FETCH = (
@@ -112,3 +117,43 @@ async def test_the_views_own_refusal_is_in_the_media_type_asked_for(stack: Stack
     assert 400 <= response.status_code < 500, response.text
     assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
     assert "data" not in response.json()
+
+
+@pytest.fixture(scope="module")
+async def guarded(stack: Stack) -> AsyncIterator[Stack]:
+    """The same stack, behind a gateway whose writes need the role itsm-writer."""
+    assert stack.issuer is not None
+    settings = Settings(
+        keycloak_issuer=stack.issuer.issuer,
+        keycloak_audience=stack.issuer.audience,
+        itsm_allowed_urls="http://127.0.0.1:*",
+        read_roles=("itsm-reader",),
+        write_roles=("itsm-writer",),
+    )
+    async with serving(create_app(settings)) as url:
+        await wait_until_ready(url)
+        yield replace(stack, gateway_url=url)
+
+
+@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE, "application/json"])
+async def test_an_operation_refused_for_the_callers_role_is_403(
+    guarded: Stack, accept: str
+) -> None:
+    assert guarded.issuer is not None
+    reader = guarded.issuer.mint("someone", roles=["itsm-reader"])
+    response = await guarded.graphql(
+        "mutation($c: ConnectionInput!) { createTicket(connection: $c) { sysId } }",
+        {"c": guarded.connection()},
+        headers={"Authorization": f"Bearer {reader}", "Accept": accept},
+    )
+
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"].split(";")[0] == accept
+    payload = response.json()
+    [error] = payload["errors"]
+    assert error["extensions"] == {"code": "FORBIDDEN", "statusCode": 403}
+    if accept == GRAPHQL_RESPONSE:
+        assert "data" not in payload  # a refused request, as the spec wants for a 4xx
+    else:
+        assert payload["data"] == {"createTicket": None}  # today's answer for old clients
+    assert not guarded.writes()
