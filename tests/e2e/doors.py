@@ -233,6 +233,8 @@ class GraphQLDoor:
                     assert {k: v for k, v in data.items() if v is not None} == {
                         k: v for k, v in details.items() if k in data
                     }, payload
+                else:
+                    assert data is None, payload  # the failed field is null, nothing else
             return Outcome(
                 status, errors[0]["message"], details, response, extensions["code"], extra
             )
