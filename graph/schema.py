@@ -113,16 +113,22 @@ def _keyed(call: CallContext, idempotency_key: str | None) -> CallContext:
     return dataclasses.replace(call, idempotency_key=idempotency_key)
 
 
-async def _written(info: Info, write: Awaitable[TicketAnswer]) -> TicketAnswer | TicketType:
-    """The write's answer; or, when it failed after it reached a ticket (``written``), that
-    ticket's ids as the field's data with the error noted on its path."""
+async def _written(
+    info: Info, write: Awaitable[TicketAnswer], status: int, done: str
+) -> TicketType:
+    """The ticket a write answers, with a ``WRITE_NOT_TAKEN`` error noted when it did not take
+    whole (``done``: "Created", "Updated"; ``status``: 201, 200). When the write failed after it
+    reached a ticket (``GatewayError.written``), that ticket's ids, with the error noted on the
+    field's path: the caller learns of the ticket and does not write it again."""
     try:
-        return await write
+        answer = await write
     except GatewayError as error:
         if error.written is None:
             raise
         note_written(info, error)
         return TicketType(ticket_number=error.written.number, sys_id=error.written.sys_id)
+    note_write_not_taken(info, status, f"{done} {answer.noun} {answer.number}", answer)
+    return TicketType.from_canonical(answer.ticket)
 
 
 @strawberry.type(description="Reading tickets, and what each connector can do.")
@@ -170,21 +176,14 @@ class Mutation:
         idempotency_key: IdempotencyKeyArgument = None,
     ) -> TicketType | None:
         call = _keyed(await info.context.call("write"), idempotency_key)
-        answered = await _written(
-            info,
-            info.context.service.create(
-                write=_write(ticket_json, ticket),
-                connection=connection.to_details(),
-                fields=_asked_fields(info),
-                zone=itsm_time_zone_offset,
-                context=call,
-            ),
+        created = info.context.service.create(
+            write=_write(ticket_json, ticket),
+            connection=connection.to_details(),
+            fields=_asked_fields(info),
+            zone=itsm_time_zone_offset,
+            context=call,
         )
-        if isinstance(answered, TicketType):
-            return answered
-        answer = answered
-        note_write_not_taken(info, 201, f"Created {answer.noun} {answer.number}", answer)
-        return TicketType.from_canonical(answer.ticket)
+        return await _written(info, created, 201, "Created")
 
     @strawberry.mutation(description="Update the ticket with this record id (sysId).")
     async def update_ticket(
@@ -200,22 +199,15 @@ class Mutation:
         itsm_time_zone_offset: ZoneArgument = None,
     ) -> TicketType | None:
         call = await info.context.call("write")
-        answered = await _written(
-            info,
-            info.context.service.update(
-                sys_id=sys_id,
-                write=_write(ticket_json, ticket),
-                connection=connection.to_details(),
-                fields=_asked_fields(info),
-                zone=itsm_time_zone_offset,
-                context=call,
-            ),
+        updated = info.context.service.update(
+            sys_id=sys_id,
+            write=_write(ticket_json, ticket),
+            connection=connection.to_details(),
+            fields=_asked_fields(info),
+            zone=itsm_time_zone_offset,
+            context=call,
         )
-        if isinstance(answered, TicketType):
-            return answered
-        answer = answered
-        note_write_not_taken(info, 200, f"Updated {answer.noun} {answer.number}", answer)
-        return TicketType.from_canonical(answer.ticket)
+        return await _written(info, updated, 200, "Updated")
 
 
 class _Schema(strawberry.Schema):
