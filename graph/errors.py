@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import orjson
 from aiohttp import web
@@ -28,6 +28,7 @@ from strawberry.types import ExecutionContext
 
 from connectors.errors import GatewayError, RateLimited
 from connectors.model import WrittenTicket
+from graph.enums import AuthType, ItsmType, values_of
 from resolvers.trail import current_trail
 from resolvers.write_report import written_ids
 
@@ -52,15 +53,18 @@ def error_response(
     headers: Mapping[str, str] | None = None,
     *,
     written: WrittenTicket | None = None,
+    media_type: str = "application/json",
 ) -> web.Response:
-    """A whole answer holding one error, for a request GraphQL did not execute."""
+    """A whole answer holding one error, for a request GraphQL did not execute: no ``data``
+    key, as GraphQL over HTTP wants; ``media_type`` is the one the request accepts
+    (``graph.over_http.answer_media_type``)."""
     payload = {
         "errors": [{"message": message, "extensions": extensions(code, status, **_ticket(written))}]
     }
     return web.Response(
         status=status,
         body=orjson.dumps(payload),
-        content_type="application/json",
+        content_type=media_type,
         headers=headers,
     )
 
@@ -105,27 +109,37 @@ def _translate(error: GraphQLError, context: object) -> GraphQLError:
         return error  # already translated
     original = error.original_error
     if isinstance(original, GatewayError):
-        response = getattr(context, "response", None)
-        if response is not None:
-            # The answer is one HTTP response: it carries the error's headers (Retry-After,
-            # WWW-Authenticate), and an authentication or authorisation refusal is its status,
-            # as it is when the middleware refuses before GraphQL runs.
-            response.headers.update(original.headers)
-            if original.status in (401, 403):
-                response.set_status(original.status)
-        extra: dict[str, object] = _ticket(original.written)
-        if isinstance(original, RateLimited) and original.retry_after is not None:
-            extra["retryAfter"] = original.retry_after
-        return _with_code(error, original.message, original.code, original.status, **extra)
+        return gateway_error(original, error, context)
     if original is None or isinstance(original, GraphQLError):
         # Syntax, validation and variable-coercion errors (graphql-core wraps the coercion's
         # own GraphQLError): the document or its variables are the caller's.
-        return _with_code(error, _without_values(error.message), "BAD_USER_INPUT", 400)
+        return _with_code(
+            error, _with_enum_values(_without_values(error.message)), "BAD_USER_INPUT", 400
+        )
     request_id = getattr(context, "request_id", None) or "unknown"
     log.error("unexpected error in GraphQL resolver (request %s)", request_id, exc_info=original)
     return _with_code(
         error, f"Internal error; quote request id {request_id} to the operators", "INTERNAL", 500
     )
+
+
+def gateway_error(original: GatewayError, error: GraphQLError, context: object) -> GraphQLError:
+    """``original`` in the door's shape, where ``error`` (its nodes and path) stands.
+
+    Also used for an error that is not raised (``graph.write_notices.note_written``): a write
+    that reached a ticket and then failed answers the ticket as data and this error beside it."""
+    response = getattr(context, "response", None)
+    if response is not None:
+        # The answer is one HTTP response: it carries the error's headers (Retry-After,
+        # WWW-Authenticate), and an authentication or authorisation refusal is its status,
+        # as it is when the middleware refuses before GraphQL runs.
+        response.headers.update(original.headers)
+        if original.status in (401, 403):
+            response.set_status(original.status)
+    extra: dict[str, object] = _ticket(original.written)
+    if isinstance(original, RateLimited) and original.retry_after is not None:
+        extra["retryAfter"] = original.retry_after
+    return _with_code(error, original.message, original.code, original.status, **extra)
 
 
 def _ticket(written: WrittenTicket | None) -> dict[str, object]:
@@ -154,6 +168,23 @@ def _without_values(message: str) -> str:
     for pattern in _QUOTED_VALUE:
         message = pattern.sub(lambda match: match.group(1) if match.groups() else "", message)
     return message
+
+
+# graphql-core's refusal of an enum value names the enum but not its values.
+_NOT_IN_ENUM = re.compile(r"does not exist in '(\w+)' enum\.")
+_ENUM_VALUES: dict[str, Sequence[str]] = {
+    "ItsmType": values_of(ItsmType),
+    "AuthType": values_of(AuthType),
+}
+
+
+def _with_enum_values(message: str) -> str:
+    """``... does not exist in 'ItsmType' enum; use one of: jira, rt, servicenow.``"""
+    found = _NOT_IN_ENUM.search(message)
+    if found is None or found.group(1) not in _ENUM_VALUES:
+        return message
+    values = ", ".join(_ENUM_VALUES[found.group(1)])
+    return message.replace(found.group(0), found.group(0)[:-1] + f"; use one of: {values}.")
 
 
 def _with_code(

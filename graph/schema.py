@@ -1,7 +1,16 @@
-"""The schema: one query and two mutations over the canonical ticket (docs/contract.md#graphql)."""
+"""The schema: one query and two mutations over the canonical ticket (docs/contract.md#graphql).
+
+Every root field's result is nullable, so that one failing field never nulls its siblings (by the
+GraphQL spec an error in a non-null field nulls its parent, and for a root field that is the whole
+``data``): ``a: createTicket(...) b: updateTicket(<unknown>)`` answers ``a``'s ticket and ``b``'s
+error. A write that reached a ticket and then failed answers the ticket's ids and the error
+(``graph.write_notices.note_written``), never only the error.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Awaitable
 from typing import Annotated
 
 import strawberry
@@ -11,7 +20,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from connectors.errors import BadInput
+from connectors.errors import BadInput, GatewayError
 from connectors.model import WriteRequest
 from graph.context import Info
 from graph.documents import checked_documents
@@ -29,7 +38,10 @@ from graph.types import (
     TicketType,
     field_value,
 )
-from graph.write_notices import WriteNotices, note_write_not_taken
+from graph.write_notices import WriteNotices, note_write_not_taken, note_written
+from resolvers.idempotency import parse_idempotency_key
+from resolvers.idempotency_store import HEADER
+from resolvers.tickets import CallContext, TicketAnswer
 
 ZoneArgument = Annotated[
     str | None,
@@ -46,6 +58,34 @@ TicketJsonArgument = Annotated[
     ),
 ]
 
+ConnectionArgument = Annotated[
+    ConnectionInput,
+    strawberry.argument(
+        description=(
+            "Where the ITSM is and how to sign in (REST's connectionDetails), or only "
+            "connectionId to use a connection configured on the gateway."
+        )
+    ),
+]
+TicketArgument = Annotated[
+    TicketInput | None,
+    strawberry.argument(
+        description="Canonical fields to write; the connector maps them to the tool's own."
+    ),
+]
+IdempotencyKeyArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        name="idempotencyKey",
+        description=(
+            "The Idempotency-Key header as an argument, with the same guarantees: a retry with "
+            "the same key and request answers the first create's ticket without creating "
+            "another; the same key with another request is a CONFLICT. Given with a different "
+            "Idempotency-Key header: 400."
+        ),
+    ),
+]
+
 
 def _asked_fields(info: Info) -> list[str]:
     return selected_names(info.selected_fields[0].selections)
@@ -57,16 +97,54 @@ def _write(ticket_json: object, ticket: TicketInput | None) -> WriteRequest:
     return WriteRequest(native=ticket_json or {}, canonical=ticket.to_canonical() if ticket else {})
 
 
-@strawberry.type
+def _keyed(call: CallContext, idempotency_key: str | None) -> CallContext:
+    """The call with ``createTicket``'s ``idempotencyKey`` as its key: the argument and the
+    ``Idempotency-Key`` header are one key, so both given and different is the caller's mistake
+    (which one would it mean?)."""
+    if idempotency_key is None:
+        return call
+    try:
+        parse_idempotency_key(idempotency_key)
+    except BadInput as refused:  # named as this door names it
+        raise BadInput(refused.message.replace(HEADER, "idempotencyKey", 1)) from None
+    if call.idempotency_key is not None and call.idempotency_key != idempotency_key:
+        raise BadInput(
+            "idempotencyKey and the Idempotency-Key header differ; give one of them, or the "
+            "same key in both"
+        )
+    return dataclasses.replace(call, idempotency_key=idempotency_key)
+
+
+async def _written(
+    info: Info, write: Awaitable[TicketAnswer], status: int, done: str
+) -> TicketType:
+    """The ticket a write answers, with a ``WRITE_NOT_TAKEN`` error noted when it did not take
+    whole (``done``: "Created", "Updated"; ``status``: 201, 200). When the write failed after it
+    reached a ticket (``GatewayError.written``), that ticket's ids, with the error noted on the
+    field's path: the caller learns of the ticket and does not write it again."""
+    try:
+        answer = await write
+    except GatewayError as error:
+        if error.written is None:
+            raise
+        note_written(info, error)
+        return TicketType(ticket_number=error.written.number, sys_id=error.written.sys_id)
+    note_write_not_taken(info, status, f"{done} {answer.noun} {answer.number}", answer)
+    return TicketType.from_canonical(answer.ticket)
+
+
+@strawberry.type(description="Reading tickets, and what each connector can do.")
 class Query:
     @strawberry.field(description="The ticket with this human number (ServiceNow: INC0010001).")
     async def ticket(
         self,
         info: Info,
-        number: str,
-        connection: ConnectionInput,
+        number: Annotated[
+            str, strawberry.argument(description="The ticket's number: INC0010001, DESK-1, 17.")
+        ],
+        connection: ConnectionArgument,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> TicketType:
+    ) -> TicketType | None:
         call = await info.context.call("read")
         answer = await info.context.tickets.load(
             TicketKey(
@@ -95,7 +173,7 @@ class Query:
         after: str | None = None,
         order_by: list[TicketOrder] | None = None,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> TicketConnection:
+    ) -> TicketConnection | None:  # nullable: a failing search never blanks its siblings
         call = await info.context.call("read")
         answer = await info.context.service.search(
             connection=connection.to_details(),
@@ -112,47 +190,50 @@ class Query:
     @strawberry.field(
         description="The ITSM tools this gateway connects to, and what each can read and write."
     )
-    async def connectors(self, info: Info) -> list[ConnectorInfo]:
+    async def connectors(self, info: Info) -> list[ConnectorInfo] | None:
         await info.context.call("read")
         return [
             ConnectorInfo.of(capabilities) for capabilities in info.context.service.connectors()
         ]
 
 
-@strawberry.type
+@strawberry.type(description="Writing tickets.")
 class Mutation:
     @strawberry.mutation(description="Create a ticket; select from it as from a query.")
     async def create_ticket(
         self,
         info: Info,
-        connection: ConnectionInput,
+        connection: ConnectionArgument,
         ticket_json: TicketJsonArgument = None,
-        ticket: TicketInput | None = None,
+        ticket: TicketArgument = None,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> TicketType:
-        call = await info.context.call("write")
-        answer = await info.context.service.create(
+        idempotency_key: IdempotencyKeyArgument = None,
+    ) -> TicketType | None:
+        call = _keyed(await info.context.call("write"), idempotency_key)
+        created = info.context.service.create(
             write=_write(ticket_json, ticket),
             connection=connection.to_details(),
             fields=_asked_fields(info),
             zone=itsm_time_zone_offset,
             context=call,
         )
-        note_write_not_taken(info, 201, f"Created {answer.noun} {answer.number}", answer)
-        return TicketType.from_canonical(answer.ticket)
+        return await _written(info, created, 201, "Created")
 
     @strawberry.mutation(description="Update the ticket with this record id (sysId).")
     async def update_ticket(
         self,
         info: Info,
-        sys_id: str,
-        connection: ConnectionInput,
+        sys_id: Annotated[
+            str,
+            strawberry.argument(description="The record id (sysId) that create or fetch answered."),
+        ],
+        connection: ConnectionArgument,
         ticket_json: TicketJsonArgument = None,
-        ticket: TicketInput | None = None,
+        ticket: TicketArgument = None,
         itsm_time_zone_offset: ZoneArgument = None,
-    ) -> TicketType:
+    ) -> TicketType | None:
         call = await info.context.call("write")
-        answer = await info.context.service.update(
+        updated = info.context.service.update(
             sys_id=sys_id,
             write=_write(ticket_json, ticket),
             connection=connection.to_details(),
@@ -160,8 +241,7 @@ class Mutation:
             zone=itsm_time_zone_offset,
             context=call,
         )
-        note_write_not_taken(info, 200, f"Updated {answer.noun} {answer.number}", answer)
-        return TicketType.from_canonical(answer.ticket)
+        return await _written(info, updated, 200, "Updated")
 
 
 class _Schema(strawberry.Schema):

@@ -6,6 +6,7 @@ Types only; ``graph.schema`` fills them from the use cases' answers.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NewType, cast
@@ -14,10 +15,26 @@ import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
 from connectors.capabilities import Capabilities, Operation
-from connectors.connection_keys import CONNECTION_KEYS, GRAPHQL_ARGUMENT, key_path
+from connectors.connection_keys import (
+    API_KEY,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CONNECTION_ID,
+    CONNECTION_KEYS,
+    GRAPHQL_ARGUMENT,
+    INSTANCE_URL,
+    PASSWORD,
+    TABLE,
+    TOKEN,
+    USERNAME,
+    ConnectionKey,
+    key_path,
+)
 from connectors.errors import BadInput
 from connectors.fields import FieldKind, TicketField, WritableField, snake_case
 from connectors.model import Note, Ticket
+from graph.descriptions import NOTES, READ, WRITTEN, described
+from graph.enums import AuthType, ItsmType
 from graph.errors import OptionalReadRefused
 from resolvers.connections import ConnectionDetails
 from resolvers.formatting import format_utc
@@ -43,6 +60,7 @@ SCALARS: dict[object, ScalarDefinition] = {
 }
 
 
+@described(NOTES)
 @strawberry.type(description="A customer-visible note, oldest first.")
 class Comment:
     comment_by: str | None
@@ -50,6 +68,7 @@ class Comment:
     comment: str
 
 
+@described(NOTES)
 @strawberry.type(description="An internal note, oldest first.")
 class WorkNote:
     work_note_by: str | None
@@ -57,6 +76,7 @@ class WorkNote:
     work_note: str
 
 
+@described(NOTES)
 @strawberry.type(description="The resolution note, with who resolved (or closed) and when.")
 class ClosureNote:
     closure_note_by: str | None
@@ -64,6 +84,7 @@ class ClosureNote:
     closure_note: str
 
 
+@described(READ)
 @strawberry.type(
     name="Ticket",
     description=(
@@ -170,28 +191,43 @@ def _notes(value: object) -> tuple[Note, ...]:
 _ATTRIBUTE: dict[TicketField, str] = {field: snake_case(field.value) for field in TicketField}
 
 
+def _described(key: ConnectionKey) -> Any:
+    """An optional input field described as the connection vocabulary describes ``key``."""
+    return strawberry.field(default=None, description=key.description)
+
+
+def _plain(value: object) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 @strawberry.input(description="Where the ITSM is and how to sign in: REST's connectionDetails.")
 class ConnectionInput:
     """Written out because strawberry needs a class for the SDL; the connection vocabulary
     (``connectors.connection_keys``) is the source, and a test holds this class to it: a key
     added there fails that test until it is added here, with the same name and nullability."""
 
-    itsm_type: str | None = None
-    instance_url: str | None = None
-    auth_type: str | None = None
-    username: str | None = None
-    password: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
-    api_key: str | None = None
-    token: str | None = None
-    table: str | None = None
-    connection_id: str | None = None
+    # The two enums' own descriptions list their values; the table's speak of strings.
+    itsm_type: ItsmType | None = strawberry.field(
+        default=None, description="The ITSM tool (connectionDetails.itsmType)."
+    )
+    instance_url: str | None = _described(INSTANCE_URL)
+    auth_type: AuthType | None = strawberry.field(
+        default=None, description="How to sign in (connectionDetails.authType)."
+    )
+    username: str | None = _described(USERNAME)
+    password: str | None = _described(PASSWORD)
+    client_id: str | None = _described(CLIENT_ID)
+    client_secret: str | None = _described(CLIENT_SECRET)
+    api_key: str | None = _described(API_KEY)
+    token: str | None = _described(TOKEN)
+    table: str | None = _described(TABLE)
+    connection_id: str | None = _described(CONNECTION_ID)
 
     def to_details(self) -> ConnectionDetails:
         """The use cases' ``ConnectionDetails``, whose messages name keys as this door does
-        (``connection.password``: the argument is ``connection``)."""
-        values = {key.attribute: getattr(self, key.attribute) for key in CONNECTION_KEYS}
+        (``connection.password``: the argument is ``connection``); an enum's value is the REST
+        string it names."""
+        values = {key.attribute: _plain(getattr(self, key.attribute)) for key in CONNECTION_KEYS}
         for key in CONNECTION_KEYS:
             value = values[key.attribute]
             if value is not None and len(value) > key.max_length:
@@ -203,6 +239,7 @@ class ConnectionInput:
         return ConnectionDetails(within=GRAPHQL_ARGUMENT, **values)
 
 
+@described(WRITTEN)
 @strawberry.input(
     description=(
         "The writable canonical fields; the connector translates them to the ITSM's own. "
@@ -238,22 +275,22 @@ class TicketInput:
 
 @strawberry.type(description="A canonical field and how a connector maps it to its tool.")
 class FieldSupport:
-    field: str
-    maps_to: str
+    field: str = strawberry.field(description="The canonical field (ticketStatus).")
+    maps_to: str = strawberry.field(description="The tool's own field it maps to (state).")
 
 
 @strawberry.type(description="One ITSM tool: its operations and the canonical fields it supports.")
 class ConnectorInfo:
-    itsm_type: str = strawberry.field(description="connectionDetails.itsmType")
-    name: str
-    operations: list[str]
+    itsm_type: ItsmType = strawberry.field(description="connectionDetails.itsmType")
+    name: str = strawberry.field(description="The tool's name, as people say it (ServiceNow).")
+    operations: list[str] = strawberry.field(description="What it can do: fetch, create, ...")
     fields: list[FieldSupport] = strawberry.field(description="what it can read")
     writable_fields: list[FieldSupport] = strawberry.field(description="TicketInput it can write")
 
     @classmethod
     def of(cls, capabilities: Capabilities) -> ConnectorInfo:
         return cls(
-            itsm_type=capabilities.itsm_type,
+            itsm_type=ItsmType(capabilities.itsm_type),
             name=capabilities.name,
             operations=[op.value for op in Operation if op in capabilities.operations],
             fields=[

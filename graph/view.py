@@ -1,4 +1,5 @@
-"""The GraphQL view: strawberry's aiohttp view with a typed context and orjson encoding."""
+"""The GraphQL view: strawberry's aiohttp view with a typed context, orjson encoding, and the
+media types and statuses of GraphQL over HTTP (:mod:`graph.over_http`)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,25 @@ from aiohttp import web
 from cross_web import HTTPException
 from opentelemetry import trace
 from strawberry.aiohttp.views import GraphQLView as StrawberryView
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from connectors.errors import refusal_code
 from graph.context import GraphContext
 from graph.errors import error_response
 from graph.ide import GraphiQLFiles
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits
+from graph.over_http import (
+    GRAPHQL_RESPONSE,
+    answer_media_type,
+    is_request_error,
+    request_error_status,
+)
 from graph.schema import build_schema
 from resolvers.tickets import ContextProvider, TicketService
+
+# The media type a request is answered in, kept on its (sub-)response from the start.
+_MEDIA_TYPE = web.ResponseKey("graphql_media_type", str)
 
 
 class GraphQLView(StrawberryView[GraphContext, None]):
@@ -78,11 +90,46 @@ class GraphQLView(StrawberryView[GraphContext, None]):
             request_id=self._request_id_of(request),
         )
 
+    async def get_sub_response(self, request: web.Request) -> web.Response:
+        response = web.Response()
+        response[_MEDIA_TYPE] = answer_media_type(request.headers.get("Accept"))
+        return response
+
+    async def process_result(
+        self, request: web.Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        answer = await super().process_result(request, result)
+        if is_request_error(result):
+            # GraphQL over HTTP: ``data`` is there only when execution started.
+            answer.pop("data", None)
+        return answer
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: web.Response,
+    ) -> web.Response:
+        media_type = sub_response.get(_MEDIA_TYPE)
+        if media_type != GRAPHQL_RESPONSE or isinstance(response_data, list):
+            return super().create_response(response_data, sub_response)
+        if "data" not in response_data:
+            sub_response.set_status(request_error_status(response_data))
+        elif sub_response.status in (401, 403):
+            # The whole operation refused for the caller's credentials (every root field of an
+            # operation needs the same role): a request refused, so no data, as the spec wants
+            # for a 4xx.
+            response_data = response_data.copy()
+            response_data.pop("data", None)
+        response = super().create_response(response_data, sub_response)
+        response.content_type = GRAPHQL_RESPONSE
+        return response
+
     async def __call__(self, request: web.Request) -> web.StreamResponse:
+        media_type = answer_media_type(request.headers.get("Accept"))
         if request.headers.get("Upgrade", "").strip().lower() == "websocket":
-            return _refuse_websocket()
+            return _refuse_websocket(media_type)
         if request.method == "GET":
-            refusal = self._refuse_get(request)
+            refusal = self._refuse_get(request, media_type)
             if refusal is not None:
                 return refusal
         try:
@@ -90,16 +137,18 @@ class GraphQLView(StrawberryView[GraphContext, None]):
         except HTTPException as error:
             # Strawberry's own refusals (a mutation by GET, an unparsable body) in the same
             # shape as every other GraphQL error, instead of its plain-text default.
-            return _refusal(error.status_code, error.reason)
+            return _refusal(error.status_code, error.reason, media_type)
 
-    def _refuse_get(self, request: web.Request) -> web.Response | None:
+    def _refuse_get(self, request: web.Request, media_type: str) -> web.Response | None:
         """What is switched off is refused before strawberry sees the request, so the caller
         learns it is switched off rather than that its request was malformed."""
         if "query" not in request.query:
             if self._graphiql is not None:
                 return None
             return _refusal(
-                404, "GraphiQL is switched off on this gateway; send queries by POST to /graphql"
+                404,
+                "GraphiQL is switched off on this gateway; send queries by POST to /graphql",
+                media_type,
             )
         if self._allow_get:
             return None
@@ -107,6 +156,7 @@ class GraphQLView(StrawberryView[GraphContext, None]):
             405,
             "GraphQL over GET is switched off on this gateway; send the query by POST "
             "with a JSON body",
+            media_type,
             {"Allow": "POST"},
         )
 
@@ -114,15 +164,18 @@ class GraphQLView(StrawberryView[GraphContext, None]):
         return orjson.dumps(data)
 
 
-def _refuse_websocket() -> web.Response:
+def _refuse_websocket(media_type: str) -> web.Response:
     """Any WebSocket handshake (graphql-transport-ws, graphql-ws, or none), refused before it is
     accepted: nothing of the schema is reachable but through POST (or GET) with a token."""
     return _refusal(
         400,
         "GraphQL is served over HTTP only (POST, or GET for queries); this gateway offers no "
         "WebSocket transport",
+        media_type,
     )
 
 
-def _refusal(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return error_response(status, refusal_code(status), message, headers)
+def _refusal(
+    status: int, message: str, media_type: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    return error_response(status, refusal_code(status), message, headers, media_type=media_type)

@@ -16,9 +16,11 @@ const EXAMPLE_QUERY = `# Welcome to GraphiQL, on the ITSM gateway
 #
 # The token stays in this tab's memory: it is not saved in the browser.
 #
-# Type queries into this side of the screen, and you will see intelligent
-# typeaheads aware of the current GraphQL type schema and live syntax and
-# validation errors highlighted within the text.
+# The query below fetches one ticket: put your ITSM's connection in "Variables" below
+# (or only {"connectionId": "<profile>"} to use a connection configured on the gateway),
+# then run it. Only the fields you select are fetched from the ITSM: comments add one
+# journal call, ticketBusinessTimeLeft one SLA call. Every type, argument and enum value
+# is described in the documentation explorer (the book icon on the left).
 #
 # Keyboard shortcuts:
 #
@@ -26,6 +28,41 @@ const EXAMPLE_QUERY = `# Welcome to GraphiQL, on the ITSM gateway
 #
 #   Auto Complete:  Ctrl-Space (or just start typing)
 #
+query ($number: String!, $connection: ConnectionInput!) {
+  ticket(number: $number, connection: $connection) {
+    ticketNumber
+    sysId
+    ticketStatus
+    ticketPriority
+    shortDescription
+    assignedTo
+    assignedGroup
+    updatedTime
+    comments {
+      commentBy
+      commentTime
+      comment
+    }
+  }
+}
+`;
+
+// The example's operation is anonymous: GraphiQL keeps sending a named operation's name after
+// the user replaces it with an anonymous query, which the gateway then refuses ("Unknown
+// operation named ...").
+// The example's variables: a ConnectionInput as the schema has it (itsmType and authType are
+// enums: jira, rt or servicenow; basic, oauth_password, oauth_client_credentials, api_key or
+// bearer). Placeholders only: nothing here is a real credential.
+const EXAMPLE_VARIABLES = `{
+  "number": "INC0010001",
+  "connection": {
+    "itsmType": "servicenow",
+    "instanceUrl": "https://<instance>.service-now.com",
+    "authType": "basic",
+    "username": "<ITSM user>",
+    "password": "<ITSM password>"
+  }
+}
 `;
 
 // A Storage that forgets: GraphiQL keeps its state here instead of localStorage.
@@ -49,6 +86,7 @@ const fetcher = GraphiQL.createFetcher({ url: fetchURL, headers: {} });
 
 function GraphiQLWithExplorer() {
   const [query, setQuery] = React.useState(sharedQuery || EXAMPLE_QUERY);
+  const [variables, setVariables] = React.useState(sharedQuery ? "" : EXAMPLE_VARIABLES);
   const explorerPlugin = GraphiQLPluginExplorer.explorerPlugin();
   return React.createElement(GraphiQL, {
     fetcher: fetcher,
@@ -57,6 +95,8 @@ function GraphiQLWithExplorer() {
     plugins: [explorerPlugin],
     query: query,
     onEditQuery: setQuery,
+    variables: variables,
+    onEditVariables: setVariables,
     inputValueDeprecation: true,
     isHeadersEditorEnabled: true,
     shouldPersistHeaders: false,

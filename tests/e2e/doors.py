@@ -226,6 +226,15 @@ class GraphQLDoor:
                 details = {k: _as_rest(v) for k, v in data.items()}
             else:
                 details = dict(extra.get("ticket", {}))
+                if details:
+                    # A write that reached a ticket and then failed: the ticket is answered as
+                    # data too (its ids; the rest null), the error on the field's path.
+                    assert data is not None and errors[0]["path"] == [root], payload
+                    assert {k: v for k, v in data.items() if v is not None} == {
+                        k: v for k, v in details.items() if k in data
+                    }, payload
+                else:
+                    assert data is None, payload  # the failed field is null, nothing else
             return Outcome(
                 status, errors[0]["message"], details, response, extensions["code"], extra
             )

@@ -194,9 +194,20 @@ def editor_text(selector: str) -> str:
     return f"document.querySelector({json.dumps(selector)}).CodeMirror.getValue()"
 
 
+# ConnectionInput's enum keys (graph/enums.py): typed bare in a literal, not quoted.
+ENUM_KEYS = {"itsmType", "authType"}
+
+
 def literal(value: dict[str, Any]) -> str:
     """A GraphQL input object literal (the connection typed inline, as a user would)."""
-    return "{" + ", ".join(f"{key}: {json.dumps(item)}" for key, item in value.items()) + "}"
+    return (
+        "{"
+        + ", ".join(
+            f"{key}: {item if key in ENUM_KEYS else json.dumps(item)}"
+            for key, item in value.items()
+        )
+        + "}"
+    )
 
 
 @pytest.fixture(scope="module")
