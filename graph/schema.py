@@ -167,11 +167,23 @@ class Query:
     async def tickets(
         self,
         info: Info,
-        connection: ConnectionInput,
-        filter: TicketFilterInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        order_by: list[TicketOrder] | None = None,
+        connection: ConnectionArgument,
+        filter: Annotated[
+            TicketFilterInput | None,
+            strawberry.argument(description="Which tickets; none: every ticket of the table."),
+        ] = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="The page size (20 by default; the gateway's cap)."),
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Where to go on: a cursor of the page before."),
+        ] = None,
+        order_by: Annotated[
+            list[TicketOrder] | None,
+            strawberry.argument(description="The order (newest first by default)."),
+        ] = None,
         itsm_time_zone_offset: ZoneArgument = None,
     ) -> TicketConnection | None:  # nullable: a failing search never blanks its siblings
         call = await info.context.call("read")

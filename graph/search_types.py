@@ -15,6 +15,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from connectors.fields import TicketField
 from connectors.search import SortField
+from graph.descriptions import described
 from graph.selection import selected_names
 from graph.types import TicketType
 from resolvers.search import SearchAnswer
@@ -22,8 +23,41 @@ from resolvers.search import SearchAnswer
 # The port's own vocabulary as the GraphQL enum (strawberry.enum marks the class and returns it):
 # declared once, so the enum cannot drift from what connectors order by.
 strawberry.enum(SortField, name="TicketSortField", description="What a search may be ordered by.")
+_SORT_DESCRIPTIONS = {
+    SortField.TICKET_NUMBER: "The ticket number (every order ends with it: pages never overlap).",
+    SortField.CREATED_TIME: "When the ticket was created.",
+    SortField.UPDATED_TIME: "When the ticket was last updated.",
+    SortField.TICKET_PRIORITY: "The priority, as the tool orders it.",
+}
+for _value in SortField.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = _SORT_DESCRIPTIONS[SortField(_value.value)]
+
+FILTER = {
+    "numbers": "Any of these ticket numbers.",
+    "statuses": "Any of these statuses (labels or the tool's codes).",
+    "priorities": "Any of these priorities (labels or the tool's codes).",
+    "assignedTo": "Assigned to this person (user name, email, display name or the tool's id).",
+    "assignedGroup": "Assigned to this group (its name or the tool's id).",
+    "caller": "Opened for this person (user name, email, display name or the tool's id).",
+    "correlationId": "With this correlation id.",
+    "createdAfter": "Created at or after this time.",
+    "createdBefore": "Created before this time.",
+    "updatedAfter": "Updated at or after this time.",
+    "updatedBefore": "Updated before this time.",
+}
+PAGE = {
+    "edges": "The page's tickets, in order, each with its cursor.",
+    "pageInfo": "Where the page ends, and whether another follows.",
+    "node": "The ticket, with the fields selected (the same for every ticket of the page).",
+    "cursor": "Pass it as after to go on right after this ticket.",
+    "hasNextPage": "true when more tickets follow this page.",
+    "startCursor": "The cursor of the page's first ticket.",
+    "field": "What to order by.",
+    "descending": "true: largest (or newest) first.",
+}
 
 
+@described(FILTER)
 @strawberry.input(
     description=(
         "Which tickets a search answers: every condition given must hold, any value of a list "
@@ -72,6 +106,7 @@ class TicketFilterInput:
         }
 
 
+@described(PAGE)
 @strawberry.input(description="One ordering key; the ticket number is always the last one.")
 class TicketOrder:
     field: SortField
@@ -81,6 +116,7 @@ class TicketOrder:
         return {"field": SortField(self.field).value, "descending": self.descending}
 
 
+@described(PAGE)
 @strawberry.type(description="Where a page ends (Relay's PageInfo).")
 class PageInfo:
     has_next_page: bool
@@ -89,12 +125,14 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="pass it as after for the next page")
 
 
+@described(PAGE)
 @strawberry.type(description="A ticket of a page and the cursor right after it.")
 class TicketEdge:
     node: TicketType
     cursor: str
 
 
+@described(PAGE)
 @strawberry.type(
     description=(
         "A page of tickets (a Relay connection). The selection of node decides what is read "
