@@ -65,6 +65,50 @@ const EXAMPLE_VARIABLES = `{
 }
 `;
 
+// The second tab: a search, a page of open tickets with their newest comments; the selection
+// of node decides what is read for the whole page (one row call, one journal call).
+const SEARCH_QUERY = `# A page of tickets matching a filter (the same connection as the first tab's).
+# pageInfo.endCursor goes in "after" for the next page; the same filter and order only.
+query ($connection: ConnectionInput!, $after: String) {
+  tickets(
+    connection: $connection
+    filter: { active: true }
+    first: 20
+    after: $after
+    orderBy: [{ field: UPDATED_TIME, descending: true }]
+  ) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        ticketNumber
+        ticketStatus
+        shortDescription
+        updatedTime
+        comments {
+          commentBy
+          comment
+        }
+      }
+    }
+  }
+}
+`;
+
+const SEARCH_VARIABLES = `{
+  "connection": {
+    "itsmType": "servicenow",
+    "instanceUrl": "https://<instance>.service-now.com",
+    "authType": "basic",
+    "username": "<ITSM user>",
+    "password": "<ITSM password>"
+  }
+}
+`;
+
 // A Storage that forgets: GraphiQL keeps its state here instead of localStorage.
 const memoryStorage = (() => {
   const items = new Map();
@@ -84,19 +128,22 @@ const sharedQuery = new URLSearchParams(window.location.search).get("q");
 const fetchURL = window.location.href.split("?")[0].split("#")[0];
 const fetcher = GraphiQL.createFetcher({ url: fetchURL, headers: {} });
 
+// Two tabs: a fetch, then a search (or only the query a shared link carries).
+const defaultTabs = sharedQuery
+  ? [{ query: sharedQuery }]
+  : [
+      { query: EXAMPLE_QUERY, variables: EXAMPLE_VARIABLES },
+      { query: SEARCH_QUERY, variables: SEARCH_VARIABLES },
+    ];
+
 function GraphiQLWithExplorer() {
-  const [query, setQuery] = React.useState(sharedQuery || EXAMPLE_QUERY);
-  const [variables, setVariables] = React.useState(sharedQuery ? "" : EXAMPLE_VARIABLES);
   const explorerPlugin = GraphiQLPluginExplorer.explorerPlugin();
   return React.createElement(GraphiQL, {
     fetcher: fetcher,
     storage: memoryStorage,
     defaultEditorToolsVisibility: true,
     plugins: [explorerPlugin],
-    query: query,
-    onEditQuery: setQuery,
-    variables: variables,
-    onEditVariables: setVariables,
+    defaultTabs: defaultTabs,
     inputValueDeprecation: true,
     isHeadersEditorEnabled: true,
     shouldPersistHeaders: false,

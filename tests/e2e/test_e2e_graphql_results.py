@@ -9,6 +9,7 @@ from typing import Any
 
 from emulators.servicenow.seed import INC_DST, INC_NEW
 from tests.e2e.conftest import Stack
+from tests.graph.test_graphiql_example import template
 
 UNKNOWN_NUMBER = "INC0099999"
 UNKNOWN_SYS_ID = "0" * 32
@@ -131,3 +132,15 @@ async def test_a_malformed_idempotency_key_argument_is_refused_by_its_name(stack
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "statusCode": 400}
     assert error["message"].startswith("idempotencyKey must be 1 to 255 printable ASCII")
     assert created_rows(stack) == before
+
+
+async def test_graphiqls_two_examples_answer_against_a_real_stack(stack: Stack) -> None:
+    """The fetch and the search GraphiQL opens with (graph/graphiql/page.js), with the stack's
+    connection in place of the placeholders."""
+    fetched = await stack.graphql(
+        template("EXAMPLE_QUERY"), {"number": "INC0010001", "connection": stack.connection()}
+    )
+    assert fetched.json()["data"]["ticket"]["ticketNumber"] == "INC0010001", fetched.text
+    searched = await stack.graphql(template("SEARCH_QUERY"), {"connection": stack.connection()})
+    page = searched.json()["data"]["tickets"]
+    assert page["edges"] and "errors" not in searched.json(), searched.text

@@ -49,3 +49,14 @@ def test_the_example_variables_are_what_the_query_takes() -> None:
     connection = values.coerced["connection"]
     assert connection["itsmType"].value == "servicenow"
     assert connection["authType"].value == "basic"
+
+
+def test_the_search_tab_is_valid_against_the_schema_and_its_variables() -> None:
+    schema = build_schema()._schema
+    document = parse(template("SEARCH_QUERY"))
+    assert validate(schema, document) == []
+    [operation] = document.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    variables = json.loads(template("SEARCH_VARIABLES"))
+    values = get_variable_values(schema, operation.variable_definitions or (), variables)
+    assert not isinstance(values, list), values
