@@ -48,7 +48,9 @@ from connectors.rt.mapping import (
     values_from_history,
     values_from_item,
 )
+from connectors.rt.search import search_tickets
 from connectors.rt.writes import RtWrite, check, checked, plan
+from connectors.search import SearchPage, SearchRequest
 
 DEFAULT_TABLE = "ticket"  # what RT calls its records; it has queues, not tables
 _TICKET_ID = re.compile(r"[1-9][0-9]{0,17}")
@@ -142,6 +144,13 @@ class RtConnector:
         ticket, item = await self._read(ticket_id, fields, self._queue_column)
         self._check_held(ticket_id, item)
         return ticket
+
+    async def search(
+        self, request: SearchRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> SearchPage:
+        """One page of ``connectors.rt.search``, within the profile's queues; RT keeps every
+        time in UTC, so ``zone`` is never needed."""
+        return await search_tickets(self._client, request, fields, queues=self._queues)
 
     @property
     def _queue_column(self) -> frozenset[str]:
