@@ -8,8 +8,9 @@ them too.
 
 When the fields need the history (notes, the description, who resolved), it is read for all the
 page's tickets together, never per ticket: one transaction search,
-``GET /transactions?query=ObjectType = 'RT::Ticket' AND (ObjectId = 1 OR ...)`` (TransactionSQL,
-REST 2.0's ``QueryBySQL``), and, when the notes' text is needed, one attachment search,
+``GET /transactions?query=ObjectType = 'RT::Ticket' AND (ObjectId = 1 OR ...) AND (Type = ...)``
+(TransactionSQL, REST 2.0's ``QueryBySQL``; only the types the fields are read from) and, when
+the notes' text is needed, one attachment search,
 ``GET /attachments?query=[{"field": "TransactionId", "operator": "IN", "value": [...]}]``
 (REST 2.0's JSON search: attachments have no ticket to search by, so this one waits for the
 transaction ids). Each is one call per 100 entries.
@@ -139,11 +140,12 @@ async def _history(
     if not fields & HISTORY_FIELDS or not items:
         return None
     ids = " OR ".join(f"ObjectId = {int(text(item['id']))}" for item in items)
+    kinds = " OR ".join(f"Type = '{kind}'" for kind in _kinds(fields))
     history = await _all(
         client,
         "transactions",
         [
-            ("query", f"ObjectType = 'RT::Ticket' AND ({ids})"),
+            ("query", f"ObjectType = 'RT::Ticket' AND ({ids}) AND ({kinds})"),
             ("fields", f"{HISTORY_COLUMNS},ObjectId"),
             *HISTORY_EXPANSIONS.items(),
             ("orderby", "id"),
@@ -168,12 +170,22 @@ async def _history(
     return _Notes(history, bodies)
 
 
+def _kinds(fields: Set[TicketField]) -> list[str]:
+    """The transaction types the fields are read from. Internal comments only when work notes
+    are asked: RT shows them only to accounts with ShowTicketComments, and every other type here
+    to any account that sees the ticket, so that every transaction the search finds is answered
+    (which lets a short page be the last, ``_all``)."""
+    kinds = ["Create", "Correspond", "Status", "Set", "CustomField"]
+    return [*kinds, "Comment"] if TicketField.WORK_NOTES in fields else kinds
+
+
 async def _all(
     client: RestClient, path: str, params: Sequence[tuple[str, str]], operation: str
 ) -> list[Mapping[str, Any]]:
-    """Every item of a collection search, 100 a call. RT gives no total to an account that
-    cannot see everything and leaves out what the account may not see, so a short page is not
-    the last: pages are read until ``pages`` says so or one comes back empty."""
+    """Every item of a collection search, 100 a call. RT gives no total to an account that is
+    not a superuser, and leaves out of a page what the account may not see: the searches here
+    ask only for what the account sees (the page's tickets' transactions of ``_kinds``, and
+    their attachments), so a page shorter than asked is the last."""
     found: list[Mapping[str, Any]] = []
     for page in range(1, MAX_PAGES + 1):
         answer = await client.request(
@@ -185,7 +197,7 @@ async def _all(
         items = _items(answer, client.name)
         found.extend(items)
         pages = answer.body.get("pages") if isinstance(answer.body, Mapping) else None
-        if (page >= pages) if isinstance(pages, int | float) else not items:
+        if (page >= pages) if isinstance(pages, int | float) else len(items) < PER_PAGE:
             return found
     raise ItsmError(
         f"{client.name} holds more than {MAX_PAGES * PER_PAGE} {path} for one page of tickets; "
