@@ -136,8 +136,11 @@ async def test_a_profiles_queues_hold(
     page = await network.search(SearchRequest(TicketFilter(text=tag)), {F.TICKET_NUMBER}, UTC)
     assert page.tickets == ()
     general = open_connector(rt_server, calls, http, frozenset({"general"}))
-    page = await general.search(SearchRequest(TicketFilter(text=tag)), {F.ASSIGNED_GROUP}, UTC)
-    assert [t.values[F.ASSIGNED_GROUP] for t in page.tickets] == ["General"]
+    fields = {F.TICKET_NUMBER, F.ASSIGNED_GROUP}
+    page = await general.search(SearchRequest(TicketFilter(text=tag)), fields, UTC)
+    assert [(t.values[F.TICKET_NUMBER], t.values[F.ASSIGNED_GROUP]) for t in page.tickets] == [
+        (in_general, "General")
+    ]
 
 
 async def test_a_pages_notes_in_one_history_and_one_attachment_call(
