@@ -156,9 +156,9 @@ async def test_the_pages_notes_come_from_one_history_and_one_attachment_search(
     ]
     one, two = page.tickets
     assert one.values[F.LONG_DESCRIPTION] == "desc"
-    assert [n.text for n in one.values[F.WORK_NOTES]] == ["note"]  # type: ignore[union-attr]
+    assert [n.text for n in one.values[F.WORK_NOTES]] == ["note"]
     assert one.values[F.COMMENTS] == ()
-    assert [(n.author, n.text) for n in two.values[F.COMMENTS]] == [("Agent One", "reply")]  # type: ignore[union-attr]
+    assert [(n.author, n.text) for n in two.values[F.COMMENTS]] == [("Agent One", "reply")]
 
 
 async def test_no_history_call_for_fields_of_the_ticket_alone(httpx_mock, open_connector) -> None:
