@@ -34,7 +34,7 @@ ISSUE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,254}-[1-9][0-9]{0,17}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TEXT_OPERATORS = re.compile(r'([+\-&|!(){}\[\]^~*?\\:"])')
 _MAX_VALUE = 255
-# The Jira custom field the correlation id lives in (docs/connectors/jira.md#correlation-id).
+# The Jira custom field the correlation id lives in (docs/connectors/jira.md).
 CORRELATION_FIELD = "Correlation ID"
 
 ORDER_FIELDS: Mapping[SortField, str] = {
