@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Set
+from dataclasses import replace
 from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,6 +45,14 @@ API = "/rest/api/3"
 MAX_RESULTS = 100  # what the enhanced search answers at most per page with fields named
 # Jira's nextPageToken is opaque; this only keeps a forged position from being sent on.
 _POSITION = re.compile(r"[A-Za-z0-9+/=_.:-]{1,2048}")
+
+# Jira's enhanced search refuses JQL naming an issue key it does not know, with one message per
+# key (it has no validateQuery to lower that to a warning); the keys it names are searched
+# without, a few times at most (its messages are quoted cut short).
+_NO_SUCH_KEY = re.compile(
+    r"An issue with key '([^']{1,300})' does not exist for field '(?:key|issuekey)'"
+)
+_KEY_ATTEMPTS = 5
 
 CommentReader = Callable[[str], Awaitable[list[Mapping[str, Any]]]]
 
@@ -71,20 +80,36 @@ async def search_issues(
     """One page of the issues matching ``request`` within ``project`` (``None``: the site)."""
     check_request(request, fields)
     people, zone = await together(_people(client, request.filter), _zone(client, request.filter))
-    jql = build_jql(
-        request.filter, request.order, project=project, people=people or People(), zone=zone
-    )
     wants_journal = bool(fields & JOURNAL_FIELDS)
     names = issue_fields(fields) + (",comment" if wants_journal else "")
     params = {
-        "jql": jql,
         "fields": ",".join(sorted(names.split(","))),
         "maxResults": str(max(1, min(request.first, MAX_RESULTS))),
         **({"nextPageToken": request.position} if request.position else {}),
     }
-    answer = await client.request(
-        "GET", f"{API}/search/jql", operation="search_tickets", params=params
-    )
+    filter = request.filter
+    for _ in range(_KEY_ATTEMPTS):
+        jql = build_jql(
+            filter, request.order, project=project, people=people or People(), zone=zone
+        )
+        try:
+            answer = await client.request(
+                "GET",
+                f"{API}/search/jql",
+                operation="search_tickets",
+                params={"jql": jql, **params},
+            )
+            break
+        except ItsmError as error:
+            unknown = _unknown_keys(error.message, filter.numbers)
+            if not unknown:
+                raise
+            # Jira refuses a search naming a key it does not know: such a key matches nothing.
+            filter = replace(filter, numbers=tuple(n for n in filter.numbers if n not in unknown))
+            if not filter.numbers:
+                return SearchPage(tickets=())
+    else:
+        raise ItsmError(f"Jira at {client.host} kept refusing the search's issue keys")
     issues = answer.get("issues") if isinstance(answer, Mapping) else None
     if not isinstance(issues, list):
         raise ItsmError(f"Jira at {client.host} answered a search without a list of issues")
@@ -102,6 +127,13 @@ async def search_issues(
         position=None if last else str(token),
         total=None,
     )
+
+
+def _unknown_keys(message: str, numbers: tuple[str, ...]) -> set[str]:
+    """The searched keys a Jira refusal says do not exist (its words: "An issue with key
+    'DESK-9' does not exist for field 'key'.")."""
+    named = {key.casefold() for key in _NO_SUCH_KEY.findall(message)}
+    return {number for number in numbers if number.casefold() in named}
 
 
 async def _people(client: JiraClient, filter: TicketFilter) -> People:

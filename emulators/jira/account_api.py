@@ -115,7 +115,7 @@ async def search_jql(request: web.Request) -> web.Response:
     try:
         query = parse(jql, state, request[USER_KEY].zone)
     except JqlError as error:
-        return responses.jira_error(400, [str(error)])
+        return responses.jira_error(400, error.messages)
     try:
         limit = max(1, min(MAX_RESULTS, int(request.query.get("maxResults", "50"))))
     except ValueError:

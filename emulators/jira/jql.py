@@ -10,6 +10,9 @@ their name in double quotes (text search, ``~``). Operators: ``=``, ``!=``, ``in
 ``>``, ``>=``, ``<``, ``<=``, ``~``. Values: double-quoted strings (``\\`` escapes the next
 character), bare words, or parenthesised lists.
 
+A key Jira does not know (``key in (...)``) refuses the whole search with one message per key,
+as Jira Cloud's enhanced search does (it has no ``validateQuery`` to lower that to a warning).
+
 Text search (``~``) is simplified: case-insensitive substring of the field's text after removing
 the search syntax's backslash escapes; a phrase in escaped double quotes matches as one. Anything
 else (``OR``, functions, an unknown field) is a 400, as JQL Jira cannot parse is.
@@ -31,12 +34,17 @@ from emulators.jira.workflow import CATEGORIES
 _TOKEN = re.compile(
     r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<op>!=|>=|<=|[=<>~(),])|(?P<word>[^\s=!<>~(),"]+))'
 )
+ISSUE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[1-9][0-9]*")
 _DATE_FORMATS = ("%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d")
 _SORTS = {"key", "issuekey", "created", "updated", "priority"}
 
 
 class JqlError(ValueError):
-    """JQL the emulator cannot read: its message is Jira's 400 ``errorMessages``."""
+    """JQL the emulator cannot read or refuses: ``messages`` are Jira's 400 ``errorMessages``."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,13 @@ def _clause(clause: list[Token], state: JiraState, zone: tzinfo) -> Predicate:
     if values is None or not operator:
         raise JqlError(f"Error in the JQL Query: cannot read the clause on '{field}'.")
     read = _reader(field, state, zone)
+    if field.lower() in ("key", "issuekey"):
+        # Jira validates issue keys: one it does not know refuses the whole search.
+        missing = [v for v in values if state.find(v) is None or not ISSUE_KEY.fullmatch(v)]
+        if missing:
+            raise JqlError(
+                *(f"An issue with key '{v}' does not exist for field '{field}'." for v in missing)
+            )
     if operator in ("=", "in"):
         wanted = {read.normal(v) for v in values}
         return lambda issue: read.get(issue) in wanted

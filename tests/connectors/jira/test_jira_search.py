@@ -188,3 +188,53 @@ async def test_an_issue_from_another_project_is_not_answered(httpx_mock, connect
     )
     with pytest.raises(ItsmError, match="outside project DESK"):
         await connector.search(SearchRequest(TicketFilter()), {F.SYS_ID}, UTC)
+
+
+async def test_keys_jira_does_not_know_are_searched_without(httpx_mock, connector) -> None:
+    def unknown(*keys: str) -> dict[str, Any]:
+        messages = [f"An issue with key '{k}' does not exist for field 'key'." for k in keys]
+        return {"errorMessages": messages, "errors": {}}
+
+    httpx_mock.add_response(
+        url=SEARCH,
+        match_params={
+            "jql": 'project = "DESK" AND key in ("DESK-1", "DESK-9", "desk-8")' + ORDER,
+            "fields": "project",
+            "maxResults": "20",
+        },
+        status_code=400,
+        json=unknown("DESK-9", "DESK-8"),
+    )
+    httpx_mock.add_response(
+        url=SEARCH,
+        match_params={
+            "jql": 'project = "DESK" AND key = "DESK-1"' + ORDER,
+            "fields": "project",
+            "maxResults": "20",
+        },
+        json={"issues": [issue(1)], "isLast": True},
+    )
+    filter = TicketFilter(numbers=("DESK-1", "DESK-9", "desk-8"))
+    page = await connector.search(SearchRequest(filter), {F.TICKET_NUMBER}, UTC)
+    assert [t.values[F.TICKET_NUMBER] for t in page.tickets] == ["DESK-1"]
+
+
+async def test_no_known_key_is_an_empty_page_and_other_refusals_stay_errors(
+    httpx_mock, connector
+) -> None:
+    httpx_mock.add_response(
+        url=ANY_SEARCH,
+        status_code=400,
+        json={"errorMessages": ["An issue with key 'DESK-9' does not exist for field 'key'."]},
+    )
+    page = await connector.search(
+        SearchRequest(TicketFilter(numbers=("DESK-9",))), {F.TICKET_NUMBER}, UTC
+    )
+    assert page.tickets == () and len(httpx_mock.get_requests()) == 1
+    httpx_mock.add_response(
+        url=ANY_SEARCH,
+        status_code=400,
+        json={"errorMessages": ["The value 'Nope' does not exist for the field 'status'."]},
+    )
+    with pytest.raises(ItsmError, match="'Nope' does not exist"):
+        await connector.search(SearchRequest(TicketFilter(statuses=("Nope",))), {F.SYS_ID}, UTC)

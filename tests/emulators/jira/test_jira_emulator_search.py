@@ -135,3 +135,19 @@ async def test_comments_come_with_the_search(connector: JiraConnector, jira: Jir
     assert [n.text for n in ticket.values[F.COMMENTS]] == [seed.DESK_1_PUBLIC]  # type: ignore[union-attr]
     assert [n.text for n in ticket.values[F.WORK_NOTES]] == [seed.DESK_1_INTERNAL]  # type: ignore[union-attr]
     assert [r.path for r in jira.state.requests] == ["/rest/api/3/search/jql"]
+
+
+async def test_an_unknown_key_refuses_the_search_and_the_connector_searches_without(
+    connector: JiraConnector, jira: Jira
+) -> None:
+    answer = await jira.http.get(
+        jira.api("search/jql"), params={"jql": 'key in ("DESK-1", "DESK-99", "NOPE-1")'}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errorMessages"] == [
+        "An issue with key 'DESK-99' does not exist for field 'key'.",
+        "An issue with key 'NOPE-1' does not exist for field 'key'.",
+    ]
+    keys = ("DESK-2", "DESK-99")
+    assert await numbers(connector, TicketFilter(numbers=keys)) == ["DESK-2"]
+    assert await numbers(connector, TicketFilter(numbers=("DESK-99",))) == []
