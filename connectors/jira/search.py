@@ -26,7 +26,7 @@ from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connectors.errors import BadInput, ItsmError
+from connectors.errors import BadInput, GatewayError, ItsmError
 from connectors.fields import TicketField
 from connectors.http import together
 from connectors.jira.client import JiraClient
@@ -53,6 +53,10 @@ _NO_SUCH_KEY = re.compile(
     r"An issue with key '([^']{1,300})' does not exist for field '(?:key|issuekey)'"
 )
 _KEY_ATTEMPTS = 5
+_NO_SUCH_VALUE = re.compile(
+    r"The value '(?P<value>[^']{1,300})' does not exist for the field '(?P<field>\w+)'"
+)
+_FILTER_KEYS = {"status": "statuses", "priority": "priorities"}
 
 CommentReader = Callable[[str], Awaitable[list[Mapping[str, Any]]]]
 
@@ -103,7 +107,7 @@ async def search_issues(
         except ItsmError as error:
             unknown = _unknown_keys(error.message, filter.numbers)
             if not unknown:
-                raise
+                raise _as_caller_error(error) from None
             # Jira refuses a search naming a key it does not know: such a key matches nothing.
             filter = replace(filter, numbers=tuple(n for n in filter.numbers if n not in unknown))
             if not filter.numbers:
@@ -126,6 +130,18 @@ async def search_issues(
         tickets=tuple(_ticket(i, j, fields) for i, j in zip(found, journals, strict=True)),
         position=None if last else str(token),
         total=None,
+    )
+
+
+def _as_caller_error(error: ItsmError) -> GatewayError:
+    """A refusal naming a value of the caller's that Jira does not know ("The value 'Nope' does
+    not exist for the field 'status'."), as the 400 naming the filter key; others as they are."""
+    found = _NO_SUCH_VALUE.search(error.message)
+    if found is None or found["field"] not in _FILTER_KEYS:
+        return error
+    return BadInput(
+        f"filter.{_FILTER_KEYS[found['field']]}: Jira has no {found['field']} "
+        f"{found['value'][:80]!r}"
     )
 
 

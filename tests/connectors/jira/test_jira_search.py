@@ -219,7 +219,7 @@ async def test_keys_jira_does_not_know_are_searched_without(httpx_mock, connecto
     assert [t.values[F.TICKET_NUMBER] for t in page.tickets] == ["DESK-1"]
 
 
-async def test_no_known_key_is_an_empty_page_and_other_refusals_stay_errors(
+async def test_no_known_key_is_an_empty_page_and_unknown_values_are_400s(
     httpx_mock, connector
 ) -> None:
     httpx_mock.add_response(
@@ -236,5 +236,8 @@ async def test_no_known_key_is_an_empty_page_and_other_refusals_stay_errors(
         status_code=400,
         json={"errorMessages": ["The value 'Nope' does not exist for the field 'status'."]},
     )
-    with pytest.raises(ItsmError, match="'Nope' does not exist"):
+    with pytest.raises(BadInput, match=r"filter\.statuses: Jira has no status 'Nope'"):
         await connector.search(SearchRequest(TicketFilter(statuses=("Nope",))), {F.SYS_ID}, UTC)
+    httpx_mock.add_response(url=ANY_SEARCH, status_code=400, json={"errorMessages": ["Bad JQL"]})
+    with pytest.raises(ItsmError, match="Bad JQL"):
+        await connector.search(SearchRequest(TicketFilter()), {F.SYS_ID}, UTC)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from connectors.connection import AuthType, Connection, Credentials
+from connectors.errors import BadInput
 from connectors.fields import TicketField
 from connectors.jira import JiraConnector, JiraConnectorFactory
 from connectors.search import Order, SearchRequest, SortField, TicketFilter
@@ -151,3 +152,8 @@ async def test_an_unknown_key_refuses_the_search_and_the_connector_searches_with
     keys = ("DESK-2", "DESK-99")
     assert await numbers(connector, TicketFilter(numbers=keys)) == ["DESK-2"]
     assert await numbers(connector, TicketFilter(numbers=("DESK-99",))) == []
+
+
+async def test_an_unknown_status_is_a_400_naming_the_filter_key(connector: JiraConnector) -> None:
+    with pytest.raises(BadInput, match=r"filter\.statuses: Jira has no status 'Nope'"):
+        await numbers(connector, TicketFilter(statuses=("Nope",)))
