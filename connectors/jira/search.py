@@ -12,6 +12,10 @@ Before the search, and only when the filter needs them: one user search per pers
 name or email (``connectors.jira.people``, as writes resolve them) and ``GET /myself`` for the
 profile zone JQL reads date-times in.
 
+Jira refuses a search naming an issue key it does not know; the keys its refusal names are
+searched without (one more call), so an unknown key matches nothing, as in any other filter. A
+status or priority it does not know is a 400 naming the filter key.
+
 Jira's enhanced search gives no total (``SearchPage.total`` is ``None``). The SLA time left is
 not searched: a request's SLAs come from a call per request (the service desk API), which a page
 must not make; the doc page says what reading them from the SLA custom fields would take.
