@@ -145,13 +145,6 @@ class RtConnector:
         self._check_held(ticket_id, item)
         return ticket
 
-    async def search(
-        self, request: SearchRequest, fields: Set[TicketField], zone: tzinfo
-    ) -> SearchPage:
-        """One page of ``connectors.rt.search``, within the profile's queues; RT keeps every
-        time in UTC, so ``zone`` is never needed."""
-        return await search_tickets(self._client, request, fields, queues=self._queues)
-
     @property
     def _queue_column(self) -> frozenset[str]:
         return frozenset({"Queue"}) if self._queues is not None else frozenset()
@@ -380,6 +373,13 @@ class RtConnector:
             error.outcome_unknown = True
             raise error
         return ident
+
+    async def search(
+        self, request: SearchRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> SearchPage:
+        """One page of ``connectors.rt.search``, within the profile's queues; RT keeps every
+        time in UTC, so ``zone`` is never needed."""
+        return await search_tickets(self._client, request, fields, queues=self._queues)
 
     def _not_found(self, ticket_id: str) -> str:
         return f"No ticket {ticket_id} in {self._client.name}"
