@@ -27,7 +27,7 @@ A vendor's client subclasses ``VendorClient``: it sets ``vendor``, ``itsm_type``
 from __future__ import annotations
 
 import abc
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import ClassVar, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
@@ -78,7 +78,11 @@ def target_key(instance_url: str, account: str) -> str:
     return f"{instance_url}#{account}" if account else instance_url
 
 
-def with_query(url: str, params: Mapping[str, str] | None) -> str:
+# Query parameters: a mapping, or pairs when a name repeats (RT's ``orderby``).
+Params = Mapping[str, str] | Sequence[tuple[str, str]]
+
+
+def with_query(url: str, params: Params | None) -> str:
     """``url`` with ``params`` encoded as httpx would (``+`` for spaces), so that httpx parses
     one URL rather than a URL and then the URL merged with its parameters."""
     query = urlencode(params) if params else ""
@@ -149,7 +153,7 @@ class VendorClient(abc.ABC, Generic[T]):
         path: str,
         *,
         operation: str,
-        params: Mapping[str, str] | None = None,
+        params: Params | None = None,
         body: object = None,
         not_found: str | None = None,
         idempotent: bool | None = None,
@@ -172,7 +176,7 @@ class VendorClient(abc.ABC, Generic[T]):
         method: str,
         path: str,
         operation: str,
-        params: Mapping[str, str] | None,
+        params: Params | None,
         body: object,
         not_found: str | None,
         idempotent: bool | None,

@@ -58,7 +58,7 @@ JIRA = Capabilities(
     itsm_type="jira",
     record_noun="issue",
     name="Jira Service Management",
-    operations=frozenset({Operation.FETCH, Operation.CREATE, Operation.UPDATE}),  # no SEARCH yet
+    operations=frozenset({Operation.FETCH, Operation.CREATE, Operation.UPDATE, Operation.SEARCH}),
     # In the canonical order, so that Query.connectors lists them as docs/contract.md does.
     readable={
         field: (_READ_AS | _OTHER_READS)[field]

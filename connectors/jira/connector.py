@@ -42,10 +42,12 @@ from connectors.jira.mapping import (
     values_from_issue,
 )
 from connectors.jira.people import account_of
+from connectors.jira.search import search_issues
 from connectors.jira.write_outcome import read_back_fields, untaken
 from connectors.jira.writes import NewComment, StatusTarget, WritePlan, plan_write
 from connectors.model import RefusedRead, Ticket, WriteRequest, WrittenTicket
 from connectors.probe import Check
+from connectors.search import SearchPage, SearchRequest
 
 API = "/rest/api/3"
 SERVICE_DESK_API = "/rest/servicedeskapi"
@@ -231,6 +233,17 @@ class JiraConnector:
             if page.get("isLastPage") is not False or not values:
                 break
         return slas
+
+    # -- search --------------------------------------------------------------------------------
+
+    async def search(
+        self, request: SearchRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> SearchPage:
+        """One page of ``connectors.jira.search``; Jira's times carry their offset, so ``zone``
+        is never needed."""
+        return await search_issues(
+            self._client, request, fields, project=self._project, comments=self._comments
+        )
 
     # -- create --------------------------------------------------------------------------------
 

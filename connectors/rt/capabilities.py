@@ -31,7 +31,7 @@ TICKET_ID = IdRule(
 REQUEST_TRACKER = Capabilities(
     itsm_type="rt",
     name="Request Tracker",
-    operations=frozenset({Operation.FETCH, Operation.CREATE, Operation.UPDATE}),  # no SEARCH yet
+    operations=frozenset({Operation.FETCH, Operation.CREATE, Operation.UPDATE, Operation.SEARCH}),
     readable={
         F.TICKET_NUMBER: "Ticket.id",
         F.TICKET_STATUS: "Ticket.Status",

@@ -59,7 +59,9 @@ from connectors.rt.mapping import (
     values_from_history,
     values_from_item,
 )
+from connectors.rt.search import search_tickets
 from connectors.rt.writes import RtWrite, check, checked, plan
+from connectors.search import SearchPage, SearchRequest
 
 DEFAULT_TABLE = "ticket"  # what RT calls its records; it has queues, not tables
 _TICKET_ID = re.compile(r"[1-9][0-9]{0,17}")
@@ -423,6 +425,13 @@ class RtConnector:
             error.outcome_unknown = True
             raise error
         return ident
+
+    async def search(
+        self, request: SearchRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> SearchPage:
+        """One page of ``connectors.rt.search``, within the profile's queues; RT keeps every
+        time in UTC, so ``zone`` is never needed."""
+        return await search_tickets(self._client, request, fields, queues=self._queues)
 
     def _not_found(self, ticket_id: str) -> str:
         return f"No ticket {ticket_id} in {self._client.name}"

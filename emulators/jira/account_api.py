@@ -8,12 +8,13 @@ check-connection`` does (platform REST API v3):
   "description", "havePermission"}}}``. ``permissions`` is required (400 without it); an unknown
   key is a 400; with no project, a project permission is held if it is held in any project
   (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get);
-- ``GET /rest/api/3/search/jql?jql=project = KEY [ORDER BY ...]&maxResults=&fields=``: the
-  enhanced search, ``{"issues": [...], "isLast": true}``, newest first
+- ``GET /rest/api/3/search/jql?jql=&fields=&maxResults=&nextPageToken=``: the enhanced search,
+  ``{"issues": [...], "nextPageToken": "...", "isLast": false}``, ``isLast: true`` and no token on
+  the last page, never a total
   (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-get).
-  The emulator reads one JQL clause only, ``project = KEY`` (an optional ``ORDER BY`` is
-  accepted, and newest first is what it answers); any other JQL is a 400, as JQL Jira cannot
-  parse is.
+  The JQL it reads is ``emulators.jira.jql``'s; JQL it cannot read is a 400, as JQL Jira cannot
+  parse is. ``maxResults`` is at most 100 (Jira's bound when fields are named; default 50); the
+  token is opaque to callers (here the offset of the next page, tied to the JQL).
 
 Every account holds every permission unless the app's ``SitePermissions`` withholds it (tests
 set ``app[PERMISSIONS_KEY].withheld``, per account id or for all with ``"*"``).
@@ -21,12 +22,14 @@ set ``app[PERMISSIONS_KEY].withheld``, per account id or for all with ``"*"``).
 
 from __future__ import annotations
 
-import re
+import base64
+import hashlib
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from emulators.jira import responses
+from emulators.jira.jql import JqlError, parse
 from emulators.jira.keys import STATE_KEY, USER_KEY
 from emulators.jira.pipeline import base_url
 from emulators.jira.render import Renderer
@@ -44,10 +47,7 @@ PROJECT_PERMISSIONS = {
     "RESOLVE_ISSUES": "Resolve Issues",
     "CLOSE_ISSUES": "Close Issues",
 }
-_PROJECT_JQL = re.compile(
-    r'^\s*project\s*=\s*"?(?P<project>[A-Za-z0-9_]+)"?\s*(?:ORDER\s+BY\s+[\w\s,]+)?$',
-    re.IGNORECASE,
-)
+MAX_RESULTS = 100
 
 
 @dataclass
@@ -111,23 +111,44 @@ async def get_my_permissions(request: web.Request) -> web.Response:
 
 async def search_jql(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
-    match = _PROJECT_JQL.match(request.query.get("jql", ""))
-    if match is None:
-        return responses.jira_error(
-            400, ["The emulator reads only the JQL project = KEY [ORDER BY ...]"]
-        )
-    project = state.project(match["project"])
-    if project is None:
-        return responses.jira_error(
-            400, [f"The value '{match['project']}' does not exist for the field 'project'."]
-        )
+    jql = request.query.get("jql", "")
     try:
-        limit = max(0, min(100, int(request.query.get("maxResults", "50"))))
+        query = parse(jql, state, request[USER_KEY].zone)
+    except JqlError as error:
+        return responses.jira_error(400, error.messages)
+    try:
+        limit = max(1, min(MAX_RESULTS, int(request.query.get("maxResults", "50"))))
     except ValueError:
         return responses.jira_error(400, ["maxResults must be a number"])
+    start = _start(request.query.get("nextPageToken"), jql)
+    if start is None:
+        return responses.jira_error(400, ["The nextPageToken is invalid."])
     fields = request.query.getall("fields", [])
-    issues = [i for i in state.issues.values() if i.project.key == project.key]
-    newest = sorted(issues, key=lambda i: int(i.id), reverse=True)[:limit]
+    matching = query.sorted([i for i in state.issues.values() if query.matches(i)])
+    page = matching[start : start + limit]
     renderer = _renderer(request)
-    body = {"issues": [renderer.issue(i, fields) for i in newest], "isLast": True}
+    body: dict[str, object] = {"issues": [renderer.issue(i, fields) for i in page]}
+    if start + limit < len(matching):
+        body["nextPageToken"] = _token(start + limit, jql)
+        body["isLast"] = False
+    else:
+        body["isLast"] = True
     return responses.json_response(body)
+
+
+def _token(start: int, jql: str) -> str:
+    raw = f"{start}:{hashlib.sha256(jql.encode()).hexdigest()[:16]}".encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _start(token: str | None, jql: str) -> int | None:
+    """Where a page starts: 0 without a token; ``None`` for a token of another query."""
+    if token is None:
+        return 0
+    try:
+        start, digest = base64.urlsafe_b64decode(token.encode()).decode().split(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if digest != hashlib.sha256(jql.encode()).hexdigest()[:16] or not start.isdigit():
+        return None
+    return int(start)
