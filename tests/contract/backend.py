@@ -41,8 +41,29 @@ class NotTaking:
     field: str  # "ticketJSON.state", "ticketJSON.Status", "ticketJSON.priority"
 
 
+@dataclass(frozen=True)
+class SearchCosts:
+    """What a page of a search costs in calls to the tool, and what its query language cannot
+    carry: each tool's own, all of them "never one call per ticket".
+
+    ``rows``: a page of plain fields; ``notes``: what comments add for the whole page (Jira: 0,
+    its search brings them; RT: its history search and its attachment search); ``sla``: what the
+    SLA time left adds, or ``None`` when the tool's search cannot read it; ``unknown_number``:
+    what one unknown number adds to a batch (Jira refuses JQL naming a key it does not know, so
+    the connector searches again without it); ``unsafe``: filter values refused before any call,
+    as ``(key, value)``.
+    """
+
+    rows: int
+    notes: int
+    sla: int | None
+    unknown_number: int
+    unsafe: tuple[tuple[str, str], ...]
+
+
 class Backend(Protocol):
     name: str  # test ids: "servicenow", "jira", "rt"
+    search_costs: SearchCosts
     capabilities: Capabilities  # the connector's declaration (the same object it registers)
     allowed_urls: str  # ITSM_GATEWAY_ITSM_ALLOWED_URLS for the gateway in front of it
 

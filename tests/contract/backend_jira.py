@@ -17,7 +17,7 @@ from typing import Any
 from connectors.fields import TicketField
 from connectors.jira.capabilities import JIRA
 from emulators.jira import DEFAULT_API_TOKEN, DEFAULT_EMAIL, SEED_NOW, JiraState, create_app, seed
-from tests.contract.backend import NotTaking, SeededTicket
+from tests.contract.backend import NotTaking, SearchCosts, SeededTicket
 from tests.support.servers import serving
 
 PROJECT = "DESK"
@@ -25,6 +25,14 @@ PROJECT = "DESK"
 
 class JiraBackend:
     name = "jira"
+    # Comments come with the search; the SLA time left is not searchable yet (jira.md).
+    search_costs = SearchCosts(
+        rows=1,
+        notes=0,
+        sla=None,
+        unknown_number=1,
+        unsafe=(("text", "line\nbreak"), ("text", "x" * 300)),
+    )
     capabilities = JIRA
     allowed_urls = "http://127.0.0.1:*"
     optional_read = TicketField.TICKET_BUSINESS_TIME_LEFT

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from connectors.rt.capabilities import REQUEST_TRACKER
-from tests.contract.backend import NotTaking, SeededTicket
+from tests.contract.backend import NotTaking, SearchCosts, SeededTicket
 from tests.support.rt import API_USER, RtServer, session_rt
 
 SUMMARY = "VPN drops every 10 minutes"
@@ -29,6 +29,15 @@ WORK_NOTE = "Concentrator logs show an MTU mismatch."
 
 class RtBackend:
     name = "rt"
+    # A transaction's text is in its attachments, which cannot be searched by ticket: the
+    # page's history is one transaction search and one attachment search.
+    search_costs = SearchCosts(
+        rows=1,
+        notes=2,
+        sla=None,
+        unknown_number=0,
+        unsafe=(("text", "line\nbreak"), ("text", "x" * 300), ("caller", "CF.{x}")),
+    )
     capabilities = REQUEST_TRACKER
     allowed_urls = "http://127.0.0.1:*"
     optional_read = None  # every field RT provides comes from reads the ticket needs

@@ -8,7 +8,7 @@ from connectors.fields import TicketField
 from connectors.servicenow.capabilities import SERVICENOW
 from emulators.servicenow import EmulatorState
 from emulators.servicenow.seed import INC_DST
-from tests.contract.backend import NotTaking, SeededTicket
+from tests.contract.backend import NotTaking, SearchCosts, SeededTicket
 
 USER = "gateway.integration"
 PASSWORD = "integration-password"
@@ -16,6 +16,17 @@ PASSWORD = "integration-password"
 
 class ServiceNowBackend:
     name = "servicenow"
+    search_costs = SearchCosts(
+        rows=1,
+        notes=1,
+        sla=1,
+        unknown_number=0,
+        unsafe=(
+            ("text", "a^ORactive=true"),
+            ("text", "line\nbreak"),
+            ("caller", "x^ORcaller_id!=y"),
+        ),
+    )
     capabilities = SERVICENOW
     allowed_urls = "http://127.0.0.1:*"
     optional_read = TicketField.TICKET_BUSINESS_TIME_LEFT
