@@ -237,8 +237,12 @@ async def test_rest_refuses_what_graphql_refuses(tool: Contract) -> None:
     naive = await rest_search(tool, filter={"createdAfter": "2026-01-01T00:00:00"})
     assert naive["statusCode"] == "400" and "filter.createdAfter" in naive["statusMessage"]
     marker, _ = await seed(tool, 2)
-    first = await rest_search(tool, filter={"text": marker}, first=1)
-    other = await rest_search(tool, filter={"text": "other"}, first=1, after=first["nextCursor"])
+    one = ["ticketNumber"]
+    first = await rest_search(tool, filter={"text": marker}, first=1, ticketFields=one)
+    assert first["statusCode"] == "200", first["statusMessage"]
+    other = await rest_search(
+        tool, filter={"text": "other"}, first=1, after=first["nextCursor"], ticketFields=one
+    )
     assert other["statusCode"] == "400" and "another search" in other["statusMessage"]
 
 
