@@ -22,6 +22,9 @@ from connectors.rt.answers import ANSWERS
 USER_AGENT = "itsm-gateway"
 AUTH_TYPES = (AuthType.BASIC, AuthType.API_KEY)
 
+PER_PAGE = 100  # REST 2.0's largest page
+MAX_PAGES = 50  # of one collection (history, attachments) read for one answer
+
 
 def auth_header(credentials: Credentials) -> str:
     """``Authorization`` for RT: HTTP Basic, or RT's own ``token <auth token>`` for ``api_key``

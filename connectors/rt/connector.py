@@ -40,7 +40,7 @@ from connectors.model import Ticket, UntakenValue, WriteRequest, WrittenTicket
 from connectors.probe import Check
 from connectors.rt import probe as connection_probe
 from connectors.rt.capabilities import REQUEST_TRACKER
-from connectors.rt.client import Answer, RestClient, auth_header
+from connectors.rt.client import MAX_PAGES, PER_PAGE, Answer, RestClient, auth_header
 from connectors.rt.mapping import (
     ATTACHMENT_COLUMNS,
     CORRELATION_ID,
@@ -65,8 +65,6 @@ from connectors.search import SearchPage, SearchRequest
 
 DEFAULT_TABLE = "ticket"  # what RT calls its records; it has queues, not tables
 _TICKET_ID = re.compile(r"[1-9][0-9]{0,17}")
-PER_PAGE = 100  # REST 2.0's largest page
-MAX_PAGES = 50
 
 T = TypeVar("T")
 

@@ -34,7 +34,7 @@ from connectors.errors import BadInput, ItsmError
 from connectors.fields import TicketField
 from connectors.model import Ticket
 from connectors.rt.capabilities import REQUEST_TRACKER
-from connectors.rt.client import Answer, RestClient
+from connectors.rt.client import MAX_PAGES, PER_PAGE, Answer, RestClient
 from connectors.rt.mapping import (
     ATTACHMENT_COLUMNS,
     EXPANSIONS,
@@ -52,8 +52,6 @@ from connectors.rt.mapping import (
 from connectors.rt.ticketsql import build_ticketsql, order_params
 from connectors.search import SearchPage, SearchRequest
 
-PER_PAGE = 100  # REST 2.0's largest page
-MAX_PAGES = 50  # of history or attachments for one page of tickets
 _POSITION = re.compile(r"([1-9][0-9]{0,6}):([1-9][0-9]{0,2})")
 _TEXT_TYPES = frozenset({"Create", "Comment", "Correspond"})
 
