@@ -86,9 +86,14 @@ async def emulate_site(request: web.Request, handler: Handler) -> web.StreamResp
         return responses.jira_error(
             429,
             ["Rate limit exceeded."],
+            # Atlassian's "Rate limiting" page: Retry-After and X-RateLimit-Reset with a 429, and
+            # the X-RateLimit-* and RateLimit-Reason headers beside them.
             headers={
                 "Retry-After": str(wait),
                 "X-RateLimit-Reset": reset,
+                "X-RateLimit-Limit": "100",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-NearLimit": "true",
                 "RateLimit-Reason": "jira-burst-based",
             },
         )

@@ -64,6 +64,8 @@ async def test_throttle_answers_429_with_retry_after_and_reset(jira: Jira) -> No
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "90"
     assert refused.headers["X-RateLimit-Reset"] == "2026-03-11T17:01Z"
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert refused.headers["X-RateLimit-NearLimit"] == "true"
     assert (await jira.http.get(jira.api("issue/DESK-1"))).status_code == 200
 
 
