@@ -83,7 +83,10 @@ class RedactingFilter(logging.Filter):
             record.exc_info = None
             record.exc_text = None
             return True
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a library's bad arguments: logging itself would report them
+            message = str(record.msg)
         clean = redact(message)
         if clean != message or record.args:
             record.msg, record.args = clean, None

@@ -51,3 +51,9 @@ def test_the_filter_masks_message_arguments_extras_and_traceback() -> None:
     assert JWT not in record.getMessage()
     assert record.exc_text and JWT not in record.exc_text and "ValueError" in record.exc_text
     assert JWT not in vars(record)["header"]
+
+
+def test_a_record_with_bad_arguments_does_not_break_the_caller() -> None:
+    record = logging.makeLogRecord({"name": "lib", "msg": "%s and %s", "args": ("one",)})
+    assert RedactingFilter().filter(record)  # no exception reaches the code that logged
+    assert record.getMessage() == "%s and %s"
