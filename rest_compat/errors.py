@@ -14,9 +14,14 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from connectors.errors import GatewayError
 from connectors.model import WrittenTicket
 from resolvers.write_report import written_ids
 from rest_compat.envelope import envelope
+
+
+class UnsupportedMediaType(GatewayError, status=415, code="BAD_USER_INPUT"):
+    """A REST body that is not JSON (a form, as curl sends by default): nothing was read."""
 
 
 def error_response(

@@ -24,7 +24,7 @@ from rest_compat.contracts import (
     parse_contract,
 )
 from rest_compat.envelope import envelope, search_envelope, ticket_details
-from rest_compat.errors import json_response
+from rest_compat.errors import UnsupportedMediaType, json_response
 from rest_compat.openapi import build_openapi
 
 _FETCH_QUERY_KEYS = ("ticketNumber", "ticketFields", "itsmTimeZoneOffset", "connectionId")
@@ -36,14 +36,21 @@ class RestDoor:
         self._context_of = context_of
 
     def routes(self) -> list[web.RouteDef]:
-        return [
+        """Each path also with a trailing slash, which callers often add (no redirect: a client
+        may not send a POST body again). No HEAD on the fetch: it would call the ITSM to answer
+        only a status (405, ``Allow: GET, POST``)."""
+        paths = [
             web.post("/itsm/v1/ticket/create", self.create),
             web.post("/itsm/v1/ticket/update", self.update),
             web.get("/itsm/v1/ticket/fetch", self.fetch, allow_head=False),
             web.post("/itsm/v1/ticket/fetch", self.fetch),
             web.post("/itsm/v1/ticket/search", self.search),
-            web.get("/openapi.json", openapi),
         ]
+        slashed = [
+            web.route(route.method, route.path + "/", route.handler, **route.kwargs)
+            for route in paths
+        ]
+        return [*paths, *slashed, web.get("/openapi.json", openapi)]
 
     async def create(self, request: web.Request) -> web.Response:
         context = await self._context_of(request, "write")
@@ -154,7 +161,14 @@ def _fetch_from_query(request: web.Request) -> FetchRequest:
 async def _json_body(request: web.Request) -> Any:
     content_type = request.headers.get("Content-Type")
     if content_type is not None and request.content_type != "application/json":
-        raise BadInput(f"Content-Type must be application/json, not {request.content_type}")
+        raise UnsupportedMediaType(
+            f"Content-Type must be application/json, not {request.content_type}"
+            + (
+                " (curl sends a form unless told: add -H 'Content-Type: application/json')"
+                if request.content_type == "application/x-www-form-urlencoded"
+                else ""
+            )
+        )
     raw = await request.read()  # over the size limit: aiohttp raises, the middleware answers 413
     if not raw.strip():
         raise BadInput("the request body is empty; send the contract as a JSON object")

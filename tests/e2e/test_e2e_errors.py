@@ -285,8 +285,32 @@ async def test_rest_body_sent_as_text_plain(stack: Stack) -> None:
     body = json.dumps({"connectionDetails": stack.connection(), "ticketJSON": WRITE}).encode()
     response = await post_raw(stack, "create", body, "text/plain")
 
-    rest_error(response, 400, "Content-Type", "application/json", "text/plain")
+    rest_error(response, 415, "Content-Type", "application/json", "text/plain")
     assert stack.emulator.requests == []
+
+
+async def test_rest_body_sent_as_curls_default_form_says_how_to_fix_it(stack: Stack) -> None:
+    """Issue 17, item 7: curl -d without a Content-Type sends a form."""
+    body = json.dumps({"connectionDetails": stack.connection(), "ticketJSON": WRITE}).encode()
+    response = await post_raw(stack, "create", body, "application/x-www-form-urlencoded")
+    rest_error(response, 415, "Content-Type: application/json")
+    assert stack.emulator.requests == []
+
+
+@pytest.mark.parametrize("operation", ["fetch", "create", "update", "search"])
+async def test_rest_paths_take_a_trailing_slash(stack: Stack, operation: str) -> None:
+    """Issue 17, item 7: the same door, not a 404 (and no redirect a POST would not follow)."""
+    response = await stack.rest("POST", operation + "/", {})
+    assert response.status_code == 400  # the contract's own refusal of an empty body
+    assert response.json()["statusCode"] == "400"
+
+
+async def test_head_on_the_fetch_is_405_naming_the_methods(stack: Stack) -> None:
+    response = await stack.http.head(
+        f"{stack.gateway_url}/itsm/v1/ticket/fetch", headers=stack.headers()
+    )
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
 
 
 async def test_rest_misspelt_ticket_json_creates_nothing(stack: Stack) -> None:
