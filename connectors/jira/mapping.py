@@ -67,8 +67,8 @@ def values_from_issue(
             values[field] = _text(issue.get("id"))
         elif field in FIELDS:
             values[field] = _value(field, jira_fields.get(FIELDS[field]))
-        elif field is F.CORRELATION_ID:
-            values[field] = _text(jira_fields.get(correlation)) if correlation else None
+        elif field is F.CORRELATION_ID and correlation is not None:
+            values[field] = _text(jira_fields.get(correlation))
     return values
 
 
