@@ -25,7 +25,7 @@ import httpx
 
 from connectors.connection import AuthType, Connection
 from connectors.connection_keys import TABLE, key_path
-from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
+from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
 from connectors.fields import TicketField, WritableField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.jira import probe as connection_probe
@@ -34,8 +34,12 @@ from connectors.jira.answers import AccessDenied
 from connectors.jira.capabilities import JIRA
 from connectors.jira.client import JiraClient, segment
 from connectors.jira.cloud import DEFAULT_API_URL, CloudIds
-from connectors.jira.correlation import CorrelationFields, field_id_in, missing
-from connectors.jira.jql import text_term
+from connectors.jira.correlation import (
+    CorrelationFields,
+    correlated_issue,
+    field_id_in,
+    missing,
+)
 from connectors.jira.mapping import (
     JOURNAL_FIELDS,
     issue_fields,
@@ -182,8 +186,9 @@ class JiraConnector:
     async def _correlation_for(self, named: bool) -> str | None:
         """The field's id when the caller named correlationId (``named``), else ``None``;
         ``BadInput`` saying what the Jira admin must add when the site has no such field."""
-        if not named:
-            return None
+        return await self._required_correlation() if named else None
+
+    async def _required_correlation(self) -> str:
         found = await self._correlation_field()
         if found is None:
             raise missing(self._host)
@@ -299,42 +304,18 @@ class JiraConnector:
     async def find_correlated(
         self, correlation_id: str, fields: Set[TicketField], zone: tzinfo
     ) -> Ticket | None:
-        """``connectors.correlation``: one enhanced search, ``cf[<id>] ~ "<value>"``, within the
-        pinned project; the answered issues are checked for the exact value (Jira's text search
-        matches words, and a text field takes no ``=``), then the one found gets its journal and
-        SLAs as ``fetch`` reads them."""
-        correlation = await self._correlation_for(True)
-        assert correlation is not None  # _correlation_for raised otherwise
-        term = text_term(correlation_id, "correlationId")
-        number = correlation.removeprefix("customfield_")
-        jql = f"cf[{number}] ~ {term}"
-        if self._project is not None:
-            jql = f"project = {text_term(self._project, 'project')} AND {jql}"
-        names = {*issue_fields(fields, correlation).split(","), correlation}
-        answer = await self._client.request(
-            "GET",
-            f"{API}/search/jql",
-            operation="find_correlated",
-            params={"jql": jql, "fields": ",".join(sorted(names)), "maxResults": "50"},
+        """``connectors.correlation``: one enhanced search (``correlation.correlated_issue``),
+        then the issue found gets its journal and SLAs as ``fetch`` reads them."""
+        correlation = await self._required_correlation()
+        issue = await correlated_issue(
+            self._client,
+            correlation_id,
+            correlation,
+            issue_fields(fields, correlation),
+            project=self._project,
         )
-        issues = answer.get("issues") if isinstance(answer, Mapping) else None
-        if not isinstance(issues, list):
-            raise ItsmError(f"Jira at {self._host} answered a search without a list of issues")
-        matches = [
-            issue
-            for issue in issues
-            if isinstance(issue, Mapping)
-            and isinstance(issue.get("fields"), Mapping)
-            and issue["fields"].get(correlation) == correlation_id
-        ]
-        if len(matches) > 1:
-            raise Conflict(
-                f"correlationId {correlation_id} matches more than one issue in {self._host}: "
-                + ", ".join(str(issue.get("key")) for issue in matches)
-            )
-        if not matches:
+        if issue is None:
             return None
-        issue = matches[0]
         issue_id = str(issue.get("id"))
         comments, slas = await together(
             self._comments(issue_id) if fields & JOURNAL_FIELDS else None,

@@ -23,12 +23,15 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from connectors.errors import BadInput, ItsmError
+from connectors.errors import BadInput, Conflict, ItsmError
+from connectors.jira.client import JiraClient
+from connectors.jira.jql import quoted, text_term
 
 FIELD_NAME = "Correlation ID"
 TTL = 300.0
 MAX_ENTRIES = 1024
 _TEXT_FIELD = "com.atlassian.jira.plugin.system.customfieldtypes:textfield"
+LOOK_UP_PAGE = 100  # issues a look-up reads (the enhanced search's most with fields named)
 
 
 def missing(host: str) -> BadInput:
@@ -109,3 +112,55 @@ class CorrelationFields:
             del self._entries[key]
             if key in self._locks and not self._locks[key].locked():
                 del self._locks[key]
+
+
+async def correlated_issue(
+    client: JiraClient,
+    correlation_id: str,
+    field_id: str,
+    field_list: str,
+    *,
+    project: str | None,
+) -> Mapping[str, Any] | None:
+    """The issue whose field ``field_id`` holds exactly ``correlation_id`` (within ``project``),
+    read with ``field_list``; ``None`` when Jira answered that there is none. One enhanced
+    search, ``cf[<id>] ~ "<value>"`` (a text field takes no ``=`` in JQL, and ``~`` matches
+    words), whose answer is checked for the exact value. ``Conflict`` when two issues hold it;
+    ``ItsmError`` when more issues hold its words than one answer carries and none of them is
+    it ("none" would be a guess, and a wrong "not created" invites a duplicate; the gateway's
+    own fingerprints are one word no other issue holds)."""
+    term = text_term(correlation_id, "correlationId")
+    jql = f"cf[{field_id.removeprefix('customfield_')}] ~ {term}"
+    if project is not None:
+        jql = f"project = {quoted(project, 'project')} AND {jql}"
+    answer = await client.request(
+        "GET",
+        "/rest/api/3/search/jql",
+        operation="find_correlated",
+        params={
+            "jql": jql,
+            "fields": ",".join(sorted({*field_list.split(","), field_id})),
+            "maxResults": str(LOOK_UP_PAGE),
+        },
+    )
+    issues = answer.get("issues") if isinstance(answer, Mapping) else None
+    if not isinstance(issues, list):
+        raise ItsmError(f"Jira at {client.host} answered a search without a list of issues")
+    matches = [
+        issue
+        for issue in issues
+        if isinstance(issue, Mapping)
+        and isinstance(issue.get("fields"), Mapping)
+        and issue["fields"].get(field_id) == correlation_id
+    ]
+    if len(matches) > 1:
+        raise Conflict(
+            f"correlationId {correlation_id} matches more than one issue in {client.host}: "
+            + ", ".join(str(issue.get("key")) for issue in matches)
+        )
+    if not matches and answer.get("isLast") is False:
+        raise ItsmError(
+            f"Jira at {client.host} has more than {LOOK_UP_PAGE} issues whose correlationId "
+            f"holds the words of {correlation_id}; none of the first is exactly it"
+        )
+    return matches[0] if matches else None
