@@ -25,9 +25,9 @@ from typing import Any
 
 from connectors.errors import BadInput, Conflict, ItsmError
 from connectors.jira.client import JiraClient
-from connectors.jira.jql import quoted, text_term
+from connectors.jira.jql import CORRELATION_FIELD, quoted, text_term
 
-FIELD_NAME = "Correlation ID"
+FIELD_NAME = CORRELATION_FIELD  # "Correlation ID": declared once, where JQL names it
 TTL = 300.0
 MAX_ENTRIES = 1024
 _TEXT_FIELD = "com.atlassian.jira.plugin.system.customfieldtypes:textfield"
