@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from connectors.capabilities import Capabilities, IdRule, Operation
 from connectors.connection import Connection
-from connectors.correlation import CorrelatingConnector
+from connectors.correlation import CorrelatingConnector, CorrelationHolder
 from connectors.errors import BadInput, GatewayError, ItsmTimeout
 from connectors.fields import TicketField, WritableField
 from connectors.http import host_of
@@ -268,6 +268,12 @@ class TicketService:
         an unknown outcome is settled by that look-up (``Idempotency.run``'s ``settle``)."""
         if WritableField.CORRELATION_ID not in opened.capabilities.writable:
             return await self._idempotency.run(call, send(write))
+        holder = opened.connector
+        if isinstance(holder, CorrelationHolder):
+            async with self._deadline_of("look-up"):
+                holds = await holder.holds_correlation_ids()
+            if not holds:  # this site has no place for it (Jira without the custom field)
+                return await self._idempotency.run(call, send(write))
         keyed = replace(
             write,
             canonical={**write.canonical, WritableField.CORRELATION_ID.value: call.correlation_id},

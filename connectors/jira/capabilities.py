@@ -51,6 +51,10 @@ _OTHER_READS = {
         "GET /rest/api/3/issue/{key}/comment: comments with jsdPublic false or a visibility "
         "restriction"
     ),
+    F.CORRELATION_ID: (
+        'fields.customfield_NNNNN: the text custom field named "Correlation ID" (its id found '
+        "through GET /rest/api/3/field); a site without it refuses correlationId with 400"
+    ),
 }
 assert set(_READ_AS) == set(FIELDS)
 

@@ -26,7 +26,7 @@ import httpx
 from connectors.connection import AuthType, Connection
 from connectors.connection_keys import TABLE, key_path
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
-from connectors.fields import TicketField
+from connectors.fields import TicketField, WritableField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.jira import probe as connection_probe
 from connectors.jira.adf import text_to_adf
@@ -34,6 +34,12 @@ from connectors.jira.answers import AccessDenied
 from connectors.jira.capabilities import JIRA
 from connectors.jira.client import JiraClient, segment
 from connectors.jira.cloud import DEFAULT_API_URL, CloudIds
+from connectors.jira.correlation import (
+    CorrelationFields,
+    correlated_issue,
+    field_id_in,
+    missing,
+)
 from connectors.jira.mapping import (
     JOURNAL_FIELDS,
     issue_fields,
@@ -88,6 +94,7 @@ class JiraConnectorFactory:
         self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
         self._api_url = api_url.rstrip("/")
         self._cloud_ids = CloudIds(cloud_id_limit)
+        self._correlation_fields = CorrelationFields()
 
     def open(
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
@@ -102,6 +109,7 @@ class JiraConnectorFactory:
         bearer = credentials.auth_type is AuthType.BEARER
         authorization = f"Bearer {credentials.token}" if bearer else f"Basic {basic}"
         host = host_of(connection.instance_url)
+        client_account = credentials.account_key()
         client = JiraClient(
             self._http,
             instance_url=connection.instance_url,
@@ -110,11 +118,17 @@ class JiraConnectorFactory:
             # The encoded pair too: a page echoing the Authorization header must not carry it.
             scrub=Scrubber([*credentials.secrets(), basic]),
             resilience=self._resilience,
-            account=credentials.account_key(),
+            account=client_account,
         )
         if bearer:
             client.through_api(self._api_url, self._cloud_ids)
-        return JiraConnector(client, project=project, project_key=connection.path(TABLE))
+        return JiraConnector(
+            client,
+            project=project,
+            project_key=connection.path(TABLE),
+            correlation_fields=self._correlation_fields,
+            site_account=(connection.instance_url.rstrip("/").casefold(), client_account),
+        )
 
     def check_names(self, table: str | None) -> tuple[str, ...]:
         """``check-connection``'s checks (``jira.probe``)."""
@@ -134,16 +148,51 @@ class JiraConnectorFactory:
         )
 
     async def aclose(self) -> None:
-        """Nothing of its own: the HTTP client belongs to the app, which closes it."""
+        """The HTTP client belongs to the app, which closes it; the caches are dropped."""
+        self._correlation_fields.clear()
 
 
 class JiraConnector:
     def __init__(
-        self, client: JiraClient, *, project: str | None = None, project_key: str = key_path(TABLE)
+        self,
+        client: JiraClient,
+        *,
+        project: str | None = None,
+        project_key: str = key_path(TABLE),
+        correlation_fields: CorrelationFields | None = None,
+        site_account: tuple[str, str] = ("", ""),
     ) -> None:
         self._client = client
         self._project = project
         self._project_key = project_key  # connectionDetails.table, as the caller's door names it
+        self._correlation_fields = correlation_fields or CorrelationFields()
+        self._site_account = site_account
+
+    # -- the correlation id field (connectors.jira.correlation) --------------------------------
+
+    async def holds_correlation_ids(self) -> bool:
+        """Whether this site has the correlation id field this account can see
+        (``connectors.correlation.CorrelationHolder``): a keyed create writes the gateway's
+        digest only where it does. One ``GET /field`` per site and account, then cached."""
+        return await self._correlation_field() is not None
+
+    async def _correlation_field(self) -> str | None:
+        async def look_up() -> str | None:
+            answer = await self._client.request("GET", f"{API}/field", operation="read_fields")
+            return field_id_in(answer, self._host)
+
+        return await self._correlation_fields.field_id(self._site_account, look_up)
+
+    async def _correlation_for(self, named: bool) -> str | None:
+        """The field's id when the caller named correlationId (``named``), else ``None``;
+        ``BadInput`` saying what the Jira admin must add when the site has no such field."""
+        return await self._required_correlation() if named else None
+
+    async def _required_correlation(self) -> str:
+        found = await self._correlation_field()
+        if found is None:
+            raise missing(self._host)
+        return found
 
     @property
     def _host(self) -> str:
@@ -155,13 +204,14 @@ class JiraConnector:
         if not _KEY.fullmatch(number or ""):
             raise BadInput("ticketNumber must be a Jira issue key such as DESK-1")
         not_found = f"No Jira issue {number} in {self._host}"
+        correlation = await self._correlation_for(TicketField.CORRELATION_ID in fields)
         issue, comments, slas = await together(
-            self._issue(number, issue_fields(fields), not_found),
+            self._issue(number, issue_fields(fields, correlation), not_found),
             self._comments(number) if fields & JOURNAL_FIELDS else None,
             self._slas(number) if TicketField.TICKET_BUSINESS_TIME_LEFT in fields else None,
         )
         self._check_project(issue, not_found)
-        return _ticket(issue, comments, slas, fields)
+        return _ticket(issue, comments, slas, fields, correlation)
 
     async def _issue(
         self, id_or_key: str, field_list: str, not_found: str, *, expand: str | None = None
@@ -241,14 +291,45 @@ class JiraConnector:
     ) -> SearchPage:
         """One page of ``connectors.jira.search``; Jira's times carry their offset, so ``zone``
         is never needed."""
+        named = TicketField.CORRELATION_ID in fields or request.filter.correlation_id is not None
         return await search_issues(
-            self._client, request, fields, project=self._project, comments=self._comments
+            self._client,
+            request,
+            fields,
+            project=self._project,
+            comments=self._comments,
+            correlation=await self._correlation_for(named),
         )
+
+    async def find_correlated(
+        self, correlation_id: str, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket | None:
+        """``connectors.correlation``: one enhanced search (``correlation.correlated_issue``),
+        then the issue found gets its journal and SLAs as ``fetch`` reads them."""
+        correlation = await self._required_correlation()
+        issue = await correlated_issue(
+            self._client,
+            correlation_id,
+            correlation,
+            issue_fields(fields, correlation),
+            project=self._project,
+        )
+        if issue is None:
+            return None
+        issue_id = str(issue.get("id"))
+        comments, slas = await together(
+            self._comments(issue_id) if fields & JOURNAL_FIELDS else None,
+            self._slas(issue_id) if TicketField.TICKET_BUSINESS_TIME_LEFT in fields else None,
+        )
+        return _ticket(issue, comments, slas, fields, correlation)
 
     # -- create --------------------------------------------------------------------------------
 
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
-        plan = plan_write(write, creating=True, project_key=self._project_key)
+        correlation = await self._correlation_for(_names_correlation(write, fields))
+        plan = plan_write(
+            write, creating=True, project_key=self._project_key, correlation=correlation
+        )
         if self._project is None:
             raise BadInput(
                 f"{self._project_key} must name the Jira project to create the issue in "
@@ -278,7 +359,7 @@ class JiraConnector:
         await self._after_write(
             done, written, self._comment_all(str(issue_id), plan.comments, done)
         )
-        return await self._read_back(written, plan, "created", fields)
+        return await self._read_back(written, plan, "created", fields, correlation)
 
     async def _with_people(self, plan: WritePlan) -> WritePlan:
         """``plan`` with its canonical people found (``connectors.jira.people``): before
@@ -315,8 +396,11 @@ class JiraConnector:
     ) -> Ticket:
         if not (_ID.fullmatch(sys_id or "") or _KEY.fullmatch(sys_id or "")):
             raise BadInput("sysId must be a Jira issue id (digits, such as 10001) or key")
+        correlation = await self._correlation_for(_names_correlation(write, fields))
         plan = await self._with_people(
-            plan_write(write, creating=False, project_key=self._project_key)
+            plan_write(
+                write, creating=False, project_key=self._project_key, correlation=correlation
+            )
         )
         not_found = f"No Jira issue {sys_id} in {self._host}"
         current = await self._issue(
@@ -332,7 +416,7 @@ class JiraConnector:
         written = WrittenTicket(str(current["key"]), str(current["id"]))
         done: list[str] = []
         await self._after_write(done, written, self._apply(written.sys_id, plan, transition, done))
-        return await self._read_back(written, plan, "updated", fields)
+        return await self._read_back(written, plan, "updated", fields, correlation)
 
     async def _apply(
         self,
@@ -411,21 +495,29 @@ class JiraConnector:
             raise
 
     async def _read_back(
-        self, written: WrittenTicket, plan: WritePlan, done: str, fields: Set[TicketField]
+        self,
+        written: WrittenTicket,
+        plan: WritePlan,
+        done: str,
+        fields: Set[TicketField],
+        correlation: str | None,
     ) -> Ticket:
         """The written issue as a ticket, with the values Jira does not hold although they were
         sent (``untaken``: the asked fields and every field sent are read back). The write is
         applied by now: a failure from here on names the issue (``error.written``) and must not
         invite the caller to send it again, so it says so (``outcome_unknown``)."""
         issue_id, key = written.sys_id, written.number
-        names = ",".join(sorted({*issue_fields(fields).split(","), *read_back_fields(plan)}))
+        names = ",".join(
+            sorted({*issue_fields(fields, correlation).split(","), *read_back_fields(plan)})
+        )
         try:
             issue, comments, slas = await together(
                 self._issue(issue_id, names, f"{key} vanished after the write"),
                 self._comments(issue_id) if fields & JOURNAL_FIELDS else None,
                 self._slas(issue_id) if TicketField.TICKET_BUSINESS_TIME_LEFT in fields else None,
             )
-            return replace(_ticket(issue, comments, slas, fields), untaken=untaken(plan, issue))
+            ticket = _ticket(issue, comments, slas, fields, correlation)
+            return replace(ticket, untaken=untaken(plan, issue))
         except GatewayError as error:
             error.written = written
             error.outcome_unknown = True
@@ -437,13 +529,22 @@ class JiraConnector:
             raise
 
 
+def _names_correlation(write: WriteRequest, fields: Set[TicketField]) -> bool:
+    """Whether a write sets or asks correlationId (so the field's id is needed)."""
+    return (
+        WritableField.CORRELATION_ID.value in write.canonical
+        or TicketField.CORRELATION_ID in fields
+    )
+
+
 def _ticket(
     issue: Mapping[str, Any],
     comments: list[Mapping[str, Any]] | None,
     slas: list[Mapping[str, Any]] | RefusedRead | None,
     fields: Set[TicketField],
+    correlation: str | None = None,
 ) -> Ticket:
-    values = values_from_issue(issue, fields)
+    values = values_from_issue(issue, fields, correlation)
     refused: dict[TicketField, str] = {}
     if comments is not None:
         values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = notes_from_comments(comments)

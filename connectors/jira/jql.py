@@ -123,10 +123,13 @@ def build_jql(
     project: str | None,
     people: People = People(),
     zone: tzinfo | None = None,
+    correlation: str | None = None,
 ) -> str:
     """The JQL for ``filter`` in ``order`` within ``project`` (the connection's, when it names
     one). ``people``: the accountIds of the filter's people, found by the connector; ``zone``:
-    the calling user's profile zone, needed when the filter compares times."""
+    the calling user's profile zone, needed when the filter compares times; ``correlation``:
+    the id of the correlation id field (``customfield_NNNNN``), searched as ``cf[NNNNN]``
+    (unambiguous where a name could be shared), else by its name."""
     check_filter(filter)
     clauses: list[str] = []
     if project is not None:
@@ -143,7 +146,8 @@ def build_jql(
         clauses.append(f"reporter = {quoted(people.reporter or filter.caller, 'caller')}")
     if filter.correlation_id is not None:
         term = text_term(filter.correlation_id, "correlationId")
-        clauses.append(f'"{CORRELATION_FIELD}" ~ {term}')
+        field = f"cf[{correlation.removeprefix('customfield_')}]" if correlation else None
+        clauses.append(f"{field or quoted(CORRELATION_FIELD, 'correlationId')} ~ {term}")
     times = (
         ("created", ">=", filter.created_after, "createdAfter"),
         ("created", "<", filter.created_before, "createdBefore"),

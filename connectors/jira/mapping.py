@@ -42,18 +42,21 @@ JOURNAL_FIELDS = frozenset({F.COMMENTS, F.WORK_NOTES})
 _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z")
 
 
-def issue_fields(fields: Set[TicketField]) -> str:
+def issue_fields(fields: Set[TicketField], correlation: str | None = None) -> str:
     """``fields=`` for the issue: what ``fields`` need plus ``project`` (to check a pinned
-    project). Sorted, so stable."""
+    project). Sorted, so stable. ``correlation``: the id of the site's correlation id field
+    (``connectors.jira.correlation``), read when correlationId is asked."""
     names = {"project"} | {FIELDS[f] for f in fields if f in FIELDS}
+    if correlation is not None and F.CORRELATION_ID in fields:
+        names.add(correlation)
     return ",".join(sorted(names))
 
 
 def values_from_issue(
-    issue: Mapping[str, Any], fields: Set[TicketField]
+    issue: Mapping[str, Any], fields: Set[TicketField], correlation: str | None = None
 ) -> dict[TicketField, FieldValue]:
     """The canonical values that the issue answer alone gives (all but comments, work notes
-    and the SLA time left)."""
+    and the SLA time left); correlationId from the ``correlation`` custom field."""
     raw = issue.get("fields")
     jira_fields: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     values: dict[TicketField, FieldValue] = {}
@@ -64,6 +67,8 @@ def values_from_issue(
             values[field] = _text(issue.get("id"))
         elif field in FIELDS:
             values[field] = _value(field, jira_fields.get(FIELDS[field]))
+        elif field is F.CORRELATION_ID and correlation is not None:
+            values[field] = _text(jira_fields.get(correlation))
     return values
 
 

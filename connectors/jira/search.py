@@ -84,12 +84,15 @@ async def search_issues(
     *,
     project: str | None,
     comments: CommentReader,
+    correlation: str | None = None,
 ) -> SearchPage:
-    """One page of the issues matching ``request`` within ``project`` (``None``: the site)."""
+    """One page of the issues matching ``request`` within ``project`` (``None``: the site).
+    ``correlation``: the id of the site's correlation id field, when the filter or the fields
+    name correlationId (``connectors.jira.correlation``)."""
     check_request(request, fields)
     people, zone = await together(_people(client, request.filter), _zone(client, request.filter))
     wants_journal = bool(fields & JOURNAL_FIELDS)
-    names = issue_fields(fields) + (",comment" if wants_journal else "")
+    names = issue_fields(fields, correlation) + (",comment" if wants_journal else "")
     params = {
         "fields": ",".join(sorted(names.split(","))),
         "maxResults": str(max(1, min(request.first, MAX_RESULTS))),
@@ -98,7 +101,12 @@ async def search_issues(
     filter = request.filter
     for _ in range(_KEY_ATTEMPTS):
         jql = build_jql(
-            filter, request.order, project=project, people=people or People(), zone=zone
+            filter,
+            request.order,
+            project=project,
+            people=people or People(),
+            zone=zone,
+            correlation=correlation,
         )
         try:
             answer = await client.request(
@@ -131,7 +139,9 @@ async def search_issues(
     token = answer.get("nextPageToken")
     last = answer.get("isLast") is not False or not isinstance(token, str) or not token
     return SearchPage(
-        tickets=tuple(_ticket(i, j, fields) for i, j in zip(found, journals, strict=True)),
+        tickets=tuple(
+            _ticket(i, j, fields, correlation) for i, j in zip(found, journals, strict=True)
+        ),
         position=None if last else str(token),
         total=None,
     )
@@ -209,9 +219,12 @@ async def _all_comments(
 
 
 def _ticket(
-    issue: Mapping[str, Any], comments: list[Mapping[str, Any]] | None, fields: Set[TicketField]
+    issue: Mapping[str, Any],
+    comments: list[Mapping[str, Any]] | None,
+    fields: Set[TicketField],
+    correlation: str | None,
 ) -> Ticket:
-    values = values_from_issue(issue, fields)
+    values = values_from_issue(issue, fields, correlation)
     if comments is not None:
         values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = notes_from_comments(comments)
     return Ticket(values={field: values.get(field) for field in TicketField if field in fields})

@@ -60,6 +60,10 @@ CANONICAL_FIELDS: Mapping[WritableField, str] = {
     ),
     W.ASSIGNED_TO: "fields.assignee: the user with that display name, email or account id",
     W.CALLER_ID: "fields.reporter: the user with that display name, email or account id",
+    W.CORRELATION_ID: (
+        'the text custom field named "Correlation ID" (its id found through '
+        "GET /rest/api/3/field; a site without it refuses a correlationId with 400)"
+    ),
 }
 # The canonical people fields and the Jira user field each sets (after the connector finds the
 # accountId: connectors.jira.people).
@@ -118,9 +122,15 @@ class WritePlan:
 
 
 def plan_write(
-    write: WriteRequest, *, creating: bool, project_key: str = key_path(TABLE)
+    write: WriteRequest,
+    *,
+    creating: bool,
+    project_key: str = key_path(TABLE),
+    correlation: str | None = None,
 ) -> WritePlan:
-    """The calls a write needs, or ``BadInput`` naming what is wrong (nothing is sent)."""
+    """The calls a write needs, or ``BadInput`` naming what is wrong (nothing is sent).
+    ``correlation``: the id of the site's correlation id field, looked up by the connector
+    when the write names correlationId (``connectors.jira.correlation``)."""
     if write.is_empty():
         raise BadInput("ticketJSON needs at least one field to write; nothing was sent")
     native = dict(write.native)
@@ -139,6 +149,16 @@ def plan_write(
     if W.LONG_DESCRIPTION in canonical:
         fields["description"] = _adf_or_none(canonical[W.LONG_DESCRIPTION])
         origins["description"] = W.LONG_DESCRIPTION.value
+    if W.CORRELATION_ID in canonical:
+        if correlation is None:
+            raise ValueError("the connector looks the correlation field up first")
+        if correlation in native:
+            raise BadInput(
+                f"correlationId and ticketJSON.{correlation} both set the correlation id; "
+                "send one of them"
+            )
+        fields[correlation] = canonical[W.CORRELATION_ID] or None
+        origins[correlation] = W.CORRELATION_ID.value
     people: dict[str, tuple[str, str]] = {}
     for writable, jira_field in PEOPLE.items():
         if writable not in canonical:

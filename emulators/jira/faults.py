@@ -7,7 +7,9 @@ an HTML page, what a site behind SSO or in maintenance can answer); ``fail_next`
 refuses every credential (a revoked API token, an expired OAuth token); ``throttle_next`` (429
 with ``Retry-After: throttle_retry_after_s`` and the ``X-RateLimit-*`` headers); then
 ``drop_next``: the request is read and the connection closed without an answer, after applying a
-write when ``drop_after_write`` is set. ``sla_forbidden`` answers the SLA endpoint 403, as for an
+write when ``drop_after_write`` is set; ``drop_next_write`` does the same to the next N writes
+only (applied, then no answer), letting reads through: a create whose answer is lost even
+though other calls come before it. ``sla_forbidden`` answers the SLA endpoint 403, as for an
 account that is not an agent of the service project. Refused and dropped requests are recorded.
 
 Two switches make a write that Jira answers with success end up holding something else, or fail
@@ -42,6 +44,7 @@ class Faults:
     throttle_retry_after_s: int = 1
     drop_next: int = 0
     drop_after_write: bool = False
+    drop_next_write: int = 0
     sla_forbidden: bool = False
     automation_edits: dict[str, Any] = field(default_factory=dict)
     fail_issue_reads: int = 0
@@ -70,6 +73,12 @@ class Faults:
     def take_issue_read_failure(self) -> bool:
         if self.fail_issue_reads > 0:
             self.fail_issue_reads -= 1
+            return True
+        return False
+
+    def take_write_drop(self) -> bool:
+        if self.drop_next_write > 0:
+            self.drop_next_write -= 1
             return True
         return False
 

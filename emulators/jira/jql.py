@@ -6,9 +6,9 @@ A clause is ``field operator value``. Fields: ``project``, ``key`` (``issuekey``
 ``priority`` (name or id), ``assignee``, ``reporter`` (accountId), ``created``, ``updated``
 (``"yyyy/MM/dd HH:mm"`` or ``"yyyy-MM-dd HH:mm"`` in the caller's profile zone),
 ``statusCategory`` (``Done``, ``"To Do"``, ``"In Progress"``), ``summary`` and custom fields by
-their name in double quotes (text search, ``~``). Operators: ``=``, ``!=``, ``in``, ``not in``,
-``>``, ``>=``, ``<``, ``<=``, ``~``. Values: double-quoted strings (``\\`` escapes the next
-character), bare words, or parenthesised lists.
+their name in double quotes or as ``cf[<id>]`` (text search, ``~``). Operators: ``=``, ``!=``,
+``in``, ``not in``, ``>``, ``>=``, ``<``, ``<=``, ``~``. Values: double-quoted strings (``\\``
+escapes the next character), bare words, or parenthesised lists.
 
 A key Jira does not know (``key in (...)``) refuses the whole search with one message per key,
 as Jira Cloud's enhanced search does (it has no ``validateQuery`` to lower that to a warning).
@@ -36,6 +36,7 @@ _TOKEN = re.compile(
 )
 ISSUE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[1-9][0-9]*")
 _DATE_FORMATS = ("%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d")
+_CUSTOM_ID = re.compile(r"cf\[([0-9]+)\]")  # a custom field by its id: cf[10053]
 _SORTS = {"key", "issuekey", "created", "updated", "priority"}
 
 
@@ -229,9 +230,10 @@ def _reader(field: str, state: JiraState, zone: tzinfo) -> _Reader:
         return _Reader(lambda i: getattr(i, name), lambda v: _moment(v, zone, field))
     if name == "summary":
         return _Reader(lambda i: i.values.get("summary"), folded)
+    by_id = _CUSTOM_ID.fullmatch(name)
     for project in state.projects.values():
         for custom in project.custom_fields.values():
-            if custom.name.casefold() == name:
+            if (by_id and custom.id == f"customfield_{by_id[1]}") or custom.name.casefold() == name:
                 return _Reader(functools.partial(_value_of, field_id=custom.id), folded)
     raise JqlError(f"Field '{field}' does not exist or you do not have permission to view it.")
 

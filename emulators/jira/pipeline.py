@@ -7,8 +7,9 @@ gateway root ``/ex/jira/{cloudId}``, and ``/oauth/token/accessible-resources``),
    credential is the anonymous user, who may read no issue (404) and write nothing (401);
 4. ``throttle_next``: 429 with ``Retry-After`` (seconds) and ``X-RateLimit-Reset`` (ISO 8601,
    ``yyyy-MM-ddTHH:mmZ``), as Jira Cloud's rate limiting documents;
-5. ``drop_next``: the request is read (and, for a write with ``drop_after_write``, applied) and
-   the connection is aborted without a byte of answer.
+5. ``drop_next`` (or ``drop_next_write``, for a write): the request is read (and, for a write
+   with ``drop_after_write`` or ``drop_next_write``, applied) and the connection is aborted
+   without a byte of answer.
 """
 
 from __future__ import annotations
@@ -97,11 +98,13 @@ async def emulate_site(request: web.Request, handler: Handler) -> web.StreamResp
                 "RateLimit-Reason": "jira-burst-based",
             },
         )
-    if not faults.take_drop():
+    write = request.method in _WRITES
+    lose_write = write and faults.take_write_drop()
+    if not lose_write and not faults.take_drop():
         return await handler(request)
     await request.read()  # the whole request arrived
     response: web.StreamResponse = web.Response(status=204)
-    if request.method in _WRITES and faults.drop_after_write:
+    if write and (lose_write or faults.drop_after_write):
         response = await handler(request)  # applied: the client will never know
     if request.transport is not None:
         request.transport.abort()

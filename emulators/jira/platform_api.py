@@ -6,7 +6,8 @@
 - ``GET/POST /issue/{issueIdOrKey}/comment``
   (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/);
 - ``GET /project/{projectIdOrKey}``
-  (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/).
+  (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/);
+- ``GET /field`` (``emulators.jira.field_list``).
 
 Authentication, faults and recording have already happened (``pipeline``).
 """
@@ -19,6 +20,7 @@ import orjson
 from aiohttp import web
 
 from emulators.jira import adf, responses
+from emulators.jira.field_list import get_fields
 from emulators.jira.fields import check_fields, issue_type_of, not_settable
 from emulators.jira.keys import STATE_KEY, USER_KEY
 from emulators.jira.pipeline import base_url
@@ -46,6 +48,7 @@ def add_routes(app: web.Application, root: str = "") -> None:
     app.router.add_get(f"{root}{PREFIX}/issue/{{issue}}/comment", get_comments)
     app.router.add_post(f"{root}{PREFIX}/issue/{{issue}}/comment", add_comment)
     app.router.add_get(f"{root}{PREFIX}/project/{{project}}", get_project)
+    app.router.add_get(f"{root}{PREFIX}/field", get_fields)
 
 
 def _renderer(request: web.Request) -> Renderer:

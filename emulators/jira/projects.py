@@ -38,6 +38,8 @@ class CustomField:
 AFFECTED_SERVICE = CustomField("customfield_10050", "Affected service", "string")
 IMPACT_SCORE = CustomField("customfield_10051", "Impact score", "number")
 WORKAROUND = CustomField("customfield_10052", "Workaround", "adf")
+# Where the gateway keeps its correlation ids (docs/connectors/jira.md): a single-line text field.
+CORRELATION_ID = CustomField("customfield_10053", "Correlation ID", "string")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ DESK = Project(
     type_key="service_desk",
     workflow=SERVICE_DESK,
     issue_types=("10004", "10005", "10006"),
-    custom_fields={f.id: f for f in (AFFECTED_SERVICE, IMPACT_SCORE, WORKAROUND)},
+    custom_fields={f.id: f for f in (AFFECTED_SERVICE, IMPACT_SCORE, WORKAROUND, CORRELATION_ID)},
     service_desk_id="1",
 )
 OPS = Project(
@@ -73,6 +75,6 @@ OPS = Project(
     type_key="software",
     workflow=SOFTWARE,
     issue_types=("10006", "10007"),
-    custom_fields={AFFECTED_SERVICE.id: AFFECTED_SERVICE},
+    custom_fields={f.id: f for f in (AFFECTED_SERVICE, CORRELATION_ID)},
 )
 PROJECTS: tuple[Project, ...] = (DESK, OPS)

@@ -89,8 +89,8 @@ class JiraBackend:
         return True
 
     def lose_next_create_answer(self) -> bool:
-        self.state.faults.drop_after_write = True  # the create is applied, then the line drops
-        self.state.faults.drop_next = 1
+        # The create is applied, then the line drops (the project read before it goes through).
+        self.state.faults.drop_next_write = 1
         return True
 
     def refuse_optional_read(self) -> None:

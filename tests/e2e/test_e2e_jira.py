@@ -657,11 +657,12 @@ async def test_graphql_lists_jira_and_what_it_supports(stack: Stack) -> None:
     tools = {tool["itsmType"]: tool for tool in response.json()["data"]["connectors"]}
     jira = tools["jira"]
     assert jira["name"] == "Jira Service Management"
-    assert [f["field"] for f in jira["fields"]] == READABLE
+    # correlationId: the "Correlation ID" custom field (answered only when named).
+    assert [f["field"] for f in jira["fields"]] == [*READABLE, "correlationId"]
     assert {f["field"]: f["mapsTo"] for f in jira["fields"]}["shortDescription"] == "fields.summary"
     assert [f["field"] for f in jira["writableFields"]] == [
         "ticketStatus", "shortDescription", "longDescription", "assignedTo", "callerId",
-        "comments", "workNotes",
+        "comments", "workNotes", "correlationId",
     ]  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, tzinfo
 import pytest
 
 from connectors.connection import Connection
-from connectors.correlation import CorrelatingConnector
+from connectors.correlation import CorrelatingConnector, CorrelationHolder
 from connectors.errors import BadInput, ItsmError, ItsmTimeout, Unavailable
 from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, WriteRequest
@@ -249,3 +249,43 @@ async def test_a_tool_without_a_correlation_id_gets_none_written() -> None:
     assert failed.value.outcome_unknown
     assert CORRELATION not in narrow.created[0].canonical
     assert narrow.look_ups == []
+
+
+class SiteWithoutThePlace(LosingItsm):
+    """A tool whose correlation id lives in a place a site may lack (Jira's custom field): it
+    says so through ``holds_correlation_ids`` (``connectors.correlation.CorrelationHolder``)."""
+
+    def __init__(self, holds: bool) -> None:
+        super().__init__()
+        self.holds = holds
+        self.asked = 0
+
+    async def holds_correlation_ids(self) -> bool:
+        self.asked += 1
+        return self.holds
+
+
+async def test_a_site_without_the_place_gets_keyed_creates_without_the_digest() -> None:
+    itsm = SiteWithoutThePlace(holds=False)
+    assert isinstance(itsm, CorrelationHolder)
+    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
+    service = TicketService(
+        ConnectorRegistry([itsm]), ConnectionResolver(guard, ("servicenow",)), deadline_seconds=5
+    )
+    ticket = await create(service, "k1")
+    assert ticket.get(TicketField.TICKET_NUMBER) == "INC0010001"
+    assert CORRELATION not in itsm.created[0].canonical and itsm.asked == 1
+    itsm.lose_answer = True
+    with pytest.raises(ItsmTimeout):  # not settled: there is nothing to look up by
+        await create(service, "k2")
+    assert itsm.look_ups == []
+
+
+async def test_a_site_with_the_place_gets_the_digest() -> None:
+    itsm = SiteWithoutThePlace(holds=True)
+    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
+    service = TicketService(
+        ConnectorRegistry([itsm]), ConnectionResolver(guard, ("servicenow",)), deadline_seconds=5
+    )
+    ticket = await create(service, "k1")
+    assert ticket.get(TicketField.CORRELATION_ID) == itsm.created[0].canonical[CORRELATION]
