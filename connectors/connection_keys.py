@@ -176,22 +176,24 @@ def key_values(
 ) -> tuple[str | None, ...]:
     """One value per key of ``keys``, in their order: ``given`` (snake_case names) over
     ``before`` (the values being replaced, for ``dataclasses.replace``). A name that is not one
-    of ``keys`` is a ``TypeError``, as a misspelt keyword argument would be."""
-    attributes = _attributes(keys)
-    unknown = sorted(name for name in given if name not in attributes)
-    if unknown:
-        raise TypeError(f"{owner} has no key {', '.join(unknown)}")
-    previous = before or (None,) * len(keys)
-    return tuple(
-        given[key.attribute] if key.attribute in given else old
-        for key, old in zip(keys, previous, strict=True)
-    )
+    of ``keys`` is a ``TypeError``, as a misspelt keyword argument would be. Runs several times
+    per request: it touches only the names given, never every key."""
+    positions = _positions(keys)
+    values: list[str | None] = list(before) if before else [None] * len(keys)
+    for name, value in given.items():
+        position = positions.get(name)
+        if position is None:
+            unknown = sorted(n for n in given if n not in positions)
+            raise TypeError(f"{owner} has no key {', '.join(unknown)}")
+        values[position] = value
+    return tuple(values)
 
 
 @functools.cache
-def _attributes(keys: tuple[ConnectionKey, ...]) -> frozenset[str]:
-    """The snake_case names of ``keys`` (a handful of fixed tuples: computed once each)."""
-    return frozenset(key.attribute for key in keys)
+def _positions(keys: tuple[ConnectionKey, ...]) -> dict[str, int]:
+    """Each key's snake_case name -> its place in ``keys`` (a handful of fixed tuples: computed
+    once each)."""
+    return {key.attribute: place for place, key in enumerate(keys)}
 
 
 class _HoldsValues(Protocol):
