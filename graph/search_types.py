@@ -16,6 +16,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from connectors.fields import TicketField
 from connectors.search import SortField
 from graph.descriptions import described
+from graph.inputs import built_directly
 from graph.selection import selected_names
 from graph.types import TicketType
 from resolvers.search import SearchAnswer
@@ -57,6 +58,7 @@ PAGE = {
 }
 
 
+@built_directly
 @described(FILTER)
 @strawberry.input(
     description=(
@@ -106,6 +108,7 @@ class TicketFilterInput:
         }
 
 
+@built_directly
 @described(PAGE)
 @strawberry.input(description="One ordering key; the ticket number is always the last one.")
 class TicketOrder:

@@ -36,6 +36,7 @@ from connectors.model import Note, Ticket
 from graph.descriptions import NOTES, READ, WRITTEN, described
 from graph.enums import AuthType, ItsmType
 from graph.errors import OptionalReadRefused
+from graph.inputs import built_directly
 from resolvers.connections import ConnectionDetails
 from resolvers.formatting import format_utc
 
@@ -200,6 +201,7 @@ def _plain(value: object) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
 
+@built_directly
 @strawberry.input(description="Where the ITSM is and how to sign in: REST's connectionDetails.")
 class ConnectionInput:
     """Written out because strawberry needs a class for the SDL; the connection vocabulary
@@ -239,6 +241,7 @@ class ConnectionInput:
         return ConnectionDetails(within=GRAPHQL_ARGUMENT, **values)
 
 
+@built_directly
 @described(WRITTEN)
 @strawberry.input(
     description=(
