@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import shutil
@@ -62,6 +63,15 @@ def event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
+def settle_the_heap() -> None:
+    """Keep what start-up built out of the garbage collector's way: the schema, the settings,
+    the imported modules (hundreds of thousands of objects) are never garbage, yet every older-
+    generation collection walked them all while requests were served. ``gc.freeze`` moves them to
+    the permanent generation; objects made by requests are collected as before."""
+    gc.collect()
+    gc.freeze()
+
+
 def run(app: web.Application, settings: Settings, sock: socket.socket | None = None) -> None:
     """Serve ``app`` until SIGTERM or SIGINT, then stop gracefully.
 
@@ -75,6 +85,7 @@ def run(app: web.Application, settings: Settings, sock: socket.socket | None = N
         log.info("stopping: no new connections; requests in flight have %ss to finish", grace)
 
     app.on_shutdown.append(stopping)
+    settle_the_heap()
     listen = {"sock": sock} if sock else {"host": settings.host, "port": settings.port}
     web.run_app(
         app,
