@@ -17,7 +17,7 @@ from typing import TypeVar
 from connectors.connection import Connection
 from connectors.connection_keys import AUTH_TYPE, TABLE, AuthType, key_path
 from connectors.errors import BadInput
-from connectors.fields import TicketField, WritableField
+from connectors.fields import ORDERED_FIELDS, ORDERED_WRITABLE, TicketField, WritableField
 
 _Field = TypeVar("_Field", TicketField, WritableField)
 
@@ -115,11 +115,11 @@ class Capabilities:
 
     def check_readable(self, fields: Iterable[TicketField]) -> None:
         """``BadInput`` naming the fields this tool cannot provide, and those it can."""
-        self._check(fields, TicketField, self.readable, "ticketFields", "provide", "it provides")
+        self._check(fields, ORDERED_FIELDS, self.readable, "ticketFields", "provide", "it provides")
 
     def check_writable(self, fields: Iterable[WritableField]) -> None:
         """``BadInput`` naming the fields this tool cannot write, and those it can."""
-        self._check(fields, WritableField, self.writable, "ticketInput", "write", "it can write")
+        self._check(fields, ORDERED_WRITABLE, self.writable, "ticketInput", "write", "it can write")
 
     def _check(
         self,

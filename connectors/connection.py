@@ -54,6 +54,8 @@ class Credentials:
 
     auth_type: AuthType
     values: tuple[str | None, ...]
+    # ``account_key``'s digest, made on first use: several parts of one request ask for it.
+    _account: str | None = field(default=None, init=False, compare=False, hash=False)
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class Credentials:
     ) -> None:
         object.__setattr__(self, "auth_type", auth_type)
         object.__setattr__(self, "values", key_values(CREDENTIAL_KEYS, keys, values, "Credentials"))
+        object.__setattr__(self, "_account", None)
 
     def value(self, key: ConnectionKey) -> str | None:
         return self.values[_POSITION[key.attribute]]
@@ -80,8 +83,12 @@ class Credentials:
         key that keeps one account's circuit breaker and concurrency slots apart from another's
         on the same instance. Keyed by a secret drawn when the process starts, so the digest
         reveals nothing of the credentials, not even whether two processes saw the same ones."""
-        material = "\x1f".join([self.auth_type.value, *(value or "" for value in self.values)])
-        return hmac.new(_ACCOUNT_KEY_SECRET, material.encode(), "sha256").hexdigest()[:24]
+        if self._account is None:
+            material = "\x1f".join([self.auth_type.value, *(value or "" for value in self.values)])
+            digest = hmac.new(_ACCOUNT_KEY_SECRET, material.encode(), "sha256").hexdigest()[:24]
+            object.__setattr__(self, "_account", digest)
+            return digest
+        return self._account
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, so that error messages quoting an ITSM can be scrubbed of them."""

@@ -71,6 +71,9 @@ _KINDS: dict[TicketField, FieldKind] = {
 }
 
 ALL_FIELDS: frozenset[TicketField] = frozenset(TicketField)
+# The fields in the contract's order, as a tuple: iterating an Enum class walks its members
+# through a generator each time, which cost about 1.5% of a fetch done several times a request.
+ORDERED_FIELDS: tuple[TicketField, ...] = tuple(TicketField)
 FIELD_NAMES: tuple[str, ...] = tuple(field.value for field in TicketField)
 
 # The contract's original fields: what "no ticketFields named" means on the REST door.
@@ -103,3 +106,7 @@ class WritableField(enum.StrEnum):
     # The caller's own reference for the ticket (another system's id). A create with an
     # Idempotency-Key writes the key's fingerprint here instead, so it may not be set with one.
     CORRELATION_ID = "correlationId"
+
+
+# As ORDERED_FIELDS, for the writable fields.
+ORDERED_WRITABLE: tuple[WritableField, ...] = tuple(WritableField)

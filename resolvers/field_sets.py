@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from connectors.errors import BadInput
-from connectors.fields import DEFAULT_FIELDS, FIELD_NAMES, TicketField
+from connectors.fields import DEFAULT_FIELDS, FIELD_NAMES, ORDERED_FIELDS, TicketField
 
 _BY_NAME = {field.value: field for field in TicketField}
 
@@ -30,4 +30,4 @@ def parse_ticket_fields(names: Iterable[str] | None) -> frozenset[TicketField]:
 
 def in_canonical_order(fields: Iterable[TicketField]) -> list[TicketField]:
     chosen = set(fields)
-    return [field for field in TicketField if field in chosen]
+    return [field for field in ORDERED_FIELDS if field in chosen]

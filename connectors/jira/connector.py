@@ -26,7 +26,7 @@ import httpx
 from connectors.connection import AuthType, Connection
 from connectors.connection_keys import TABLE, key_path
 from connectors.errors import BadInput, GatewayError, ItsmError, TicketNotFound
-from connectors.fields import TicketField, WritableField
+from connectors.fields import ORDERED_FIELDS, TicketField, WritableField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.jira import probe as connection_probe
 from connectors.jira.adf import text_to_adf
@@ -555,7 +555,7 @@ def _ticket(
             time_left(slas) if isinstance(slas, list) else None
         )
     return Ticket(
-        values={field: values.get(field) for field in TicketField if field in fields},
+        values={field: values.get(field) for field in ORDERED_FIELDS if field in fields},
         refused=refused,
     )
 

@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.errors import BadInput, GatewayError, ItsmError
-from connectors.fields import TicketField
+from connectors.fields import ORDERED_FIELDS, TicketField
 from connectors.http import together
 from connectors.jira.client import JiraClient
 from connectors.jira.jql import People, build_jql, check_filter, needs_zone
@@ -227,4 +227,4 @@ def _ticket(
     values = values_from_issue(issue, fields, correlation)
     if comments is not None:
         values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = notes_from_comments(comments)
-    return Ticket(values={field: values.get(field) for field in TicketField if field in fields})
+    return Ticket(values={field: values.get(field) for field in ORDERED_FIELDS if field in fields})

@@ -34,7 +34,7 @@ from connectors.errors import (
     ItsmError,
     TicketNotFound,
 )
-from connectors.fields import TicketField
+from connectors.fields import ORDERED_FIELDS, TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import Ticket, UntakenValue, WriteRequest, WrittenTicket
 from connectors.probe import Check
@@ -369,7 +369,7 @@ class RtConnector:
             values.update(
                 values_from_history(transactions(history), texts(attachments or ()), item, fields)
             )
-        return Ticket(values={f: values[f] for f in TicketField if f in fields}), item
+        return Ticket(values={f: values[f] for f in ORDERED_FIELDS if f in fields}), item
 
     async def _item(self, ticket_id: str, columns: Set[str]) -> Mapping[str, Any]:
         answer = await self._client.request(

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
 from connectors.errors import BadInput, ItsmError
-from connectors.fields import TicketField
+from connectors.fields import ORDERED_FIELDS, TicketField
 from connectors.model import Ticket
 from connectors.rt.capabilities import REQUEST_TRACKER
 from connectors.rt.client import MAX_PAGES, PER_PAGE, Answer, RestClient
@@ -208,7 +208,7 @@ def _ticket(item: Mapping[str, Any], notes: _Notes | None, fields: Set[TicketFie
     if notes is not None:
         history = transactions(notes.by_ticket.get(text(item.get("id")), ()))
         values.update(values_from_history(history, notes.bodies, item, fields))
-    return Ticket(values={f: values[f] for f in TicketField if f in fields})
+    return Ticket(values={f: values[f] for f in ORDERED_FIELDS if f in fields})
 
 
 def _items(answer: Answer, name: str) -> list[Mapping[str, Any]]:

@@ -30,7 +30,7 @@ import httpx
 
 from connectors.connection import Connection
 from connectors.errors import BadInput, Conflict, GatewayError, ItsmError, TicketNotFound
-from connectors.fields import TicketField
+from connectors.fields import ORDERED_FIELDS, TicketField
 from connectors.http import Resilience, ResiliencePolicy, Scrubber, host_of, together
 from connectors.model import FieldValue, Note, RefusedRead, Ticket, WriteRequest, WrittenTicket
 from connectors.probe import Check
@@ -500,7 +500,7 @@ class ServiceNowConnector:
                 values[TicketField.TICKET_BUSINESS_TIME_LEFT] = time_left
         await self._name_people(values, fields, streams)
         return Ticket(
-            values={field: values[field] for field in TicketField if field in fields},
+            values={field: values[field] for field in ORDERED_FIELDS if field in fields},
             refused=refused,
         )
 
