@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from connectors.capabilities import Operation
-from connectors.fields import TicketField
+from connectors.fields import DEFAULT_FIELDS, TicketField
 from tests.contract.conftest import Contract
 
 # Calls that are lookups (cached per account), not a page's reads: Jira's field list
@@ -226,6 +226,19 @@ async def test_rest_pages_to_the_end_with_the_asked_fields(tool: Contract) -> No
             break
     assert sorted(seen) == sorted(numbers)
     assert len(seen) == len(set(seen))
+
+
+async def test_rest_without_ticket_fields_answers_the_original_fields(tool: Contract) -> None:
+    """No ``ticketFields``: the contract's original fields, as the other three operations answer
+    them (correlationId only when named); a field a tool cannot provide is answered empty, never
+    a reason to fail (Jira's SLA time left once was)."""
+    needs_search(tool)
+    marker, numbers = await seed(tool, 2)
+    page = await rest_search(tool, filter={"text": marker})
+    assert page["statusCode"] == "200", page["statusMessage"]
+    original = {field.value for field in DEFAULT_FIELDS}
+    assert all(set(ticket) == original for ticket in page["tickets"])
+    assert sorted(ticket["ticketNumber"] for ticket in page["tickets"]) == sorted(numbers)
 
 
 async def test_rest_refuses_what_graphql_refuses(tool: Contract) -> None:
