@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from connectors.connection import Connection
@@ -106,6 +106,9 @@ class Capabilities:
     # What its ticket numbers (fetch) and record ids (update) look like; None: any text.
     number_rule: IdRule | None = None
     id_rule: IdRule | None = None
+    # Readable fields its search cannot list, and why (``resolvers.search.listed_fields``):
+    # named in a search, a 400 naming them; not named (REST's "every field"), left empty.
+    unlisted: Mapping[TicketField, str] = field(default_factory=dict)
 
     def check_operation(self, operation: Operation) -> None:
         if operation not in self.operations:

@@ -221,6 +221,8 @@ def create_app(
             max_document_bytes=settings.graphql_max_document_bytes,
             max_aliases=settings.graphql_max_aliases,
             max_tickets=settings.max_tickets_per_request,
+            max_searches=settings.graphql_max_searches,
+            max_page_size=settings.max_page_size,
         ),
         tracer=tracer,
     )

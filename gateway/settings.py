@@ -145,6 +145,12 @@ class Settings(BaseModel):
     max_tickets_per_request: int = Field(
         default=5, ge=1, le=100, description="tickets one GraphQL request may fetch or write"
     )
+    graphql_max_searches: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="tickets (search) fields one GraphQL request may hold, each one page",
+    )
     max_ticket_json_bytes: int = Field(default=65_536, ge=1024, le=16 * 1_048_576)
     max_ticket_json_keys: int = Field(default=100, ge=1, le=10_000)
     max_string_length: int = Field(

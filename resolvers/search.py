@@ -16,6 +16,10 @@ A cursor is base64url JSON ``{"q": <query digest>, "p": <position>, "s": <skip>}
   ticket: the use case asks for ``s`` more and drops them (``s`` is at most the page size bound).
 
 The connector sees only positions it gave out, yet checks each (a cursor is caller input).
+
+A field a tool can read but its search cannot list (``Capabilities.unlisted``) is a 400 naming it
+only when the caller named it; "every field" (REST without ``ticketFields``) leaves it empty
+(``listed_fields``). No connector has one today: Jira's SLA time left was the last.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 
 import orjson
 
+from connectors.capabilities import Capabilities
 from connectors.connection import Connection
 from connectors.connection_keys import CREDENTIAL_KEYS
 from connectors.errors import BadInput
@@ -81,6 +86,22 @@ class PageLimits:
         if first < 1 or first > self.maximum:
             raise BadInput(f"first must be between 1 and {self.maximum}")
         return first
+
+
+def listed_fields(
+    capabilities: Capabilities, fields: frozenset[TicketField], *, named: bool
+) -> frozenset[TicketField]:
+    """What a search reads of ``fields``: all of them but those the tool's search cannot list,
+    which are left empty, unless the caller ``named`` them (then ``BadInput`` naming each and
+    why, before any ITSM call)."""
+    cannot = [field for field in TicketField if field in fields and field in capabilities.unlisted]
+    if cannot and named:
+        reasons = "; ".join(f"{field.value}: {capabilities.unlisted[field]}" for field in cannot)
+        raise BadInput(
+            f"ticketFields: a {capabilities.name} search cannot list {reasons}; fetch the "
+            "ticket for it, or leave it out"
+        )
+    return fields - frozenset(cannot)
 
 
 def parse_filter(raw: Mapping[str, Any] | None) -> TicketFilter:

@@ -37,6 +37,7 @@ from resolvers.search import (
     Cursor,
     PageLimits,
     SearchAnswer,
+    listed_fields,
     parse_filter,
     parse_order,
     query_digest,
@@ -338,6 +339,7 @@ class TicketService:
         connector = opened.connector
         if not isinstance(connector, SearchingConnector):  # declared SEARCH, yet cannot
             raise BadInput(f"{opened.capabilities.name} connections cannot search tickets")
+        fields = listed_fields(opened.capabilities, opened.fields, named=reading.explicit)
         digest = query_digest(opened.connection, opened.table, wanted, ordering)
         start = Cursor(digest, None) if after is None else Cursor.decode(after, digest, self._pages)
         async with self._deadline_of("search"):
@@ -347,7 +349,7 @@ class TicketService:
                 order=ordering,
                 size=size,
                 start=start,
-                fields=opened.fields,
+                fields=fields,
                 zone=reading.zone,
             )
         return SearchAnswer(

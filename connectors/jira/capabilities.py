@@ -43,8 +43,9 @@ _OTHER_READS = {
     F.TICKET_NUMBER: "the issue key",
     F.SYS_ID: "the issue id",
     F.TICKET_BUSINESS_TIME_LEFT: (
-        "GET /rest/servicedeskapi/request/{key}/sla: ongoingCycle.remainingTime, the smallest "
-        "over the request's ongoing SLAs (negative once breached)"
+        "GET /rest/servicedeskapi/request/{key}/sla (a search: the SLA custom fields in its "
+        "answer): ongoingCycle.remainingTime, the smallest over the request's ongoing SLAs "
+        "(negative once breached)"
     ),
     F.COMMENTS: "GET /rest/api/3/issue/{key}/comment: comments with jsdPublic true",
     F.WORK_NOTES: (

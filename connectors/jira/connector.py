@@ -34,12 +34,7 @@ from connectors.jira.answers import AccessDenied
 from connectors.jira.capabilities import JIRA
 from connectors.jira.client import JiraClient, segment
 from connectors.jira.cloud import DEFAULT_API_URL, CloudIds
-from connectors.jira.correlation import (
-    CorrelationFields,
-    correlated_issue,
-    field_id_in,
-    missing,
-)
+from connectors.jira.correlation import correlated_issue, missing
 from connectors.jira.mapping import (
     JOURNAL_FIELDS,
     issue_fields,
@@ -49,6 +44,7 @@ from connectors.jira.mapping import (
 )
 from connectors.jira.people import account_of
 from connectors.jira.search import search_issues
+from connectors.jira.site_fields import SiteFieldCache, SiteFields, site_fields_in
 from connectors.jira.write_outcome import read_back_fields, untaken
 from connectors.jira.writes import NewComment, StatusTarget, WritePlan, plan_write
 from connectors.model import RefusedRead, Ticket, WriteRequest, WrittenTicket
@@ -94,7 +90,7 @@ class JiraConnectorFactory:
         self._resilience = resilience or Resilience(ResiliencePolicy.disabled())
         self._api_url = api_url.rstrip("/")
         self._cloud_ids = CloudIds(cloud_id_limit)
-        self._correlation_fields = CorrelationFields()
+        self._site_fields = SiteFieldCache()
 
     def open(
         self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
@@ -126,7 +122,7 @@ class JiraConnectorFactory:
             client,
             project=project,
             project_key=connection.path(TABLE),
-            correlation_fields=self._correlation_fields,
+            site_fields=self._site_fields,
             site_account=(connection.instance_url.rstrip("/").casefold(), client_account),
         )
 
@@ -149,7 +145,7 @@ class JiraConnectorFactory:
 
     async def aclose(self) -> None:
         """The HTTP client belongs to the app, which closes it; the caches are dropped."""
-        self._correlation_fields.clear()
+        self._site_fields.clear()
 
 
 class JiraConnector:
@@ -159,16 +155,25 @@ class JiraConnector:
         *,
         project: str | None = None,
         project_key: str = key_path(TABLE),
-        correlation_fields: CorrelationFields | None = None,
+        site_fields: SiteFieldCache | None = None,
         site_account: tuple[str, str] = ("", ""),
     ) -> None:
         self._client = client
         self._project = project
         self._project_key = project_key  # connectionDetails.table, as the caller's door names it
-        self._correlation_fields = correlation_fields or CorrelationFields()
+        self._site_fields = site_fields or SiteFieldCache()
         self._site_account = site_account
 
-    # -- the correlation id field (connectors.jira.correlation) --------------------------------
+    # -- custom fields found by what they are (connectors.jira.site_fields) --------------------
+
+    async def _fields_of_site(self) -> SiteFields:
+        """The correlation id and SLA fields: one ``GET /field`` per site and account, cached."""
+
+        async def look_up() -> SiteFields:
+            answer = await self._client.request("GET", f"{API}/field", operation="read_fields")
+            return site_fields_in(answer, self._host)
+
+        return await self._site_fields.fields(self._site_account, look_up)
 
     async def holds_correlation_ids(self) -> bool:
         """Whether this site has the correlation id field this account can see
@@ -177,11 +182,7 @@ class JiraConnector:
         return await self._correlation_field() is not None
 
     async def _correlation_field(self) -> str | None:
-        async def look_up() -> str | None:
-            answer = await self._client.request("GET", f"{API}/field", operation="read_fields")
-            return field_id_in(answer, self._host)
-
-        return await self._correlation_fields.field_id(self._site_account, look_up)
+        return (await self._fields_of_site()).correlation(self._host)
 
     async def _correlation_for(self, named: bool) -> str | None:
         """The field's id when the caller named correlationId (``named``), else ``None``;
@@ -290,8 +291,10 @@ class JiraConnector:
         self, request: SearchRequest, fields: Set[TicketField], zone: tzinfo
     ) -> SearchPage:
         """One page of ``connectors.jira.search``; Jira's times carry their offset, so ``zone``
-        is never needed."""
+        is never needed. The SLA time left comes from the SLA custom fields in the same answer
+        (``connectors.jira.sla_fields``), found through the cached field list."""
         named = TicketField.CORRELATION_ID in fields or request.filter.correlation_id is not None
+        wants_sla = TicketField.TICKET_BUSINESS_TIME_LEFT in fields
         return await search_issues(
             self._client,
             request,
@@ -299,6 +302,7 @@ class JiraConnector:
             project=self._project,
             comments=self._comments,
             correlation=await self._correlation_for(named),
+            slas=(await self._fields_of_site()).slas if wants_sla else (),
         )
 
     async def find_correlated(

@@ -5,10 +5,10 @@
 Its id (``customfield_NNNNN``) differs from site to site: the connector finds it by name through
 ``GET /rest/api/3/field`` ("Get fields",
 https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-get)
-once per site and account, and keeps the answer ``TTL`` seconds in the factory's
-``CorrelationFields`` (a site without the field too, so an admin adding it is seen within that
-time). The field list is read with the caller's own account: what it answers is what that account
-can see, so the cache is per account.
+once per site and account, and keeps the answer in the factory's ``SiteFieldCache``
+(``connectors.jira.site_fields``, which keeps the SLA fields from the same answer; a site without
+the field too, so an admin adding it is seen within its ``TTL``). The field list is read with the
+caller's own account: what it answers is what that account can see, so the cache is per account.
 
 A site without the field: a correlationId a caller names (to read, write or look up) is a 400
 saying what the Jira admin must add (``missing``); the gateway's own digest on a keyed create is
@@ -18,9 +18,7 @@ create on such a site still works (its lost answer stays "outcome unknown").
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from connectors.errors import BadInput, Conflict, ItsmError
@@ -28,8 +26,6 @@ from connectors.jira.client import JiraClient
 from connectors.jira.jql import CORRELATION_FIELD, quoted, text_term
 
 FIELD_NAME = CORRELATION_FIELD  # "Correlation ID": declared once, where JQL names it
-TTL = 300.0
-MAX_ENTRIES = 1024
 _TEXT_FIELD = "com.atlassian.jira.plugin.system.customfieldtypes:textfield"
 LOOK_UP_PAGE = 100  # issues a look-up reads (the enhanced search's most with fields named)
 
@@ -48,15 +44,32 @@ def field_id_in(answer: Any, host: str) -> str | None:
     the gateway cannot make for them)."""
     if not isinstance(answer, list):
         raise ItsmError(f"Jira at {host} answered its fields without a list")
-    found = sorted(
-        str(item["id"])
-        for item in answer
-        if isinstance(item, Mapping)
-        and item.get("custom") is True
+    return the_one(candidates(answer), host)
+
+
+def is_correlation_field(item: Mapping[str, Any]) -> bool:
+    """Whether a "Get fields" entry is a single-line text custom field named ``FIELD_NAME``."""
+    return (
+        item.get("custom") is True
         and isinstance(item.get("id"), str)
         and str(item.get("name", "")).strip().casefold() == FIELD_NAME.casefold()
         and _is_text(item.get("schema"))
     )
+
+
+def candidates(answer: list[Any]) -> tuple[str, ...]:
+    """Every field of a "Get fields" answer that could hold the correlation id, sorted."""
+    return tuple(
+        sorted(
+            str(item["id"])
+            for item in answer
+            if isinstance(item, Mapping) and is_correlation_field(item)
+        )
+    )
+
+
+def the_one(found: tuple[str, ...], host: str) -> str | None:
+    """The one candidate; ``None`` for none; ``BadInput`` for several."""
     if len(found) > 1:
         raise BadInput(
             f"correlationId: Jira at {host} has several text custom fields named "
@@ -70,48 +83,6 @@ def _is_text(schema: Any) -> bool:
         return False
     custom = schema.get("custom")
     return custom is None or custom == _TEXT_FIELD
-
-
-class CorrelationFields:
-    """The factory's cache: (site, account) -> the field's id, or ``""`` for none. Bounded
-    (past ``max_entries`` the soonest-expiring go); one look-up at a time per key, so
-    concurrent requests wait for it instead of asking Jira again."""
-
-    def __init__(
-        self,
-        *,
-        ttl: float = TTL,
-        clock: Callable[[], float] = time.monotonic,
-        max_entries: int = MAX_ENTRIES,
-    ) -> None:
-        self._ttl, self._clock, self._max = ttl, clock, max_entries
-        self._entries: dict[tuple[str, str], tuple[float, str]] = {}
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
-
-    def clear(self) -> None:
-        self._entries.clear()
-        self._locks.clear()
-
-    async def field_id(
-        self, key: tuple[str, str], look_up: Callable[[], Awaitable[str | None]]
-    ) -> str | None:
-        """The cached id for ``key``, or ``look_up()``'s (cached unless it raised)."""
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            entry = self._entries.get(key)
-            if entry is None or entry[0] <= self._clock():
-                entry = (self._clock() + self._ttl, await look_up() or "")
-                self._entries[key] = entry
-                self._prune()
-        return entry[1] or None
-
-    def _prune(self) -> None:
-        if len(self._entries) <= self._max:
-            return
-        by_expiry = sorted(self._entries, key=lambda k: self._entries[k][0])
-        for key in by_expiry[: len(self._entries) - self._max]:
-            del self._entries[key]
-            if key in self._locks and not self._locks[key].locked():
-                del self._locks[key]
 
 
 async def correlated_issue(

@@ -42,13 +42,18 @@ JOURNAL_FIELDS = frozenset({F.COMMENTS, F.WORK_NOTES})
 _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z")
 
 
-def issue_fields(fields: Set[TicketField], correlation: str | None = None) -> str:
+def issue_fields(
+    fields: Set[TicketField], correlation: str | None = None, slas: tuple[str, ...] = ()
+) -> str:
     """``fields=`` for the issue: what ``fields`` need plus ``project`` (to check a pinned
     project). Sorted, so stable. ``correlation``: the id of the site's correlation id field
-    (``connectors.jira.correlation``), read when correlationId is asked."""
+    (``connectors.jira.correlation``), read when correlationId is asked; ``slas``: the ids of
+    its SLA fields (``connectors.jira.sla_fields``), read when the SLA time left is asked."""
     names = {"project"} | {FIELDS[f] for f in fields if f in FIELDS}
     if correlation is not None and F.CORRELATION_ID in fields:
         names.add(correlation)
+    if F.TICKET_BUSINESS_TIME_LEFT in fields:
+        names.update(slas)
     return ",".join(sorted(names))
 
 

@@ -16,16 +16,17 @@ Jira refuses a search naming an issue key it does not know; the keys its refusal
 searched without (one more call), so an unknown key matches nothing, as in any other filter. A
 status or priority it does not know is a 400 naming the filter key.
 
-Jira's enhanced search gives no total (``SearchPage.total`` is ``None``). The SLA time left is
-not searched: a request's SLAs come from a call per request (the service desk API), which a page
-must not make; the doc page says what reading them from the SLA custom fields would take.
+Jira's enhanced search gives no total (``SearchPage.total`` is ``None``). The SLA time left
+comes in the same answer too: the search names the site's SLA custom fields in ``fields``
+(``connectors.jira.sla_fields``, their ids from the cached field list), so a page with it is still
+one call.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Set
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,7 +43,8 @@ from connectors.jira.mapping import (
     values_from_issue,
 )
 from connectors.jira.people import account_of
-from connectors.model import Ticket
+from connectors.jira.sla_fields import time_left_in_issue
+from connectors.model import RefusedRead, Ticket
 from connectors.search import SearchPage, SearchRequest, TicketFilter
 
 API = "/rest/api/3"
@@ -68,11 +70,6 @@ CommentReader = Callable[[str], Awaitable[list[Mapping[str, Any]]]]
 def check_request(request: SearchRequest, fields: Set[TicketField]) -> None:
     """The refusals that need no call."""
     check_filter(request.filter)
-    if TicketField.TICKET_BUSINESS_TIME_LEFT in fields:
-        raise BadInput(
-            "ticketBusinessTimeLeft cannot be listed from Jira: its SLAs are read per request; "
-            "fetch the ticket for it"
-        )
     if request.position is not None and not _POSITION.fullmatch(request.position):
         raise BadInput("after: not a position this search gave")
 
@@ -85,14 +82,16 @@ async def search_issues(
     project: str | None,
     comments: CommentReader,
     correlation: str | None = None,
+    slas: tuple[str, ...] = (),
 ) -> SearchPage:
     """One page of the issues matching ``request`` within ``project`` (``None``: the site).
     ``correlation``: the id of the site's correlation id field, when the filter or the fields
-    name correlationId (``connectors.jira.correlation``)."""
+    name correlationId (``connectors.jira.correlation``); ``slas``: the ids of its SLA fields,
+    when the fields name the SLA time left (none: the site has none this account can see)."""
     check_request(request, fields)
     people, zone = await together(_people(client, request.filter), _zone(client, request.filter))
     wants_journal = bool(fields & JOURNAL_FIELDS)
-    names = issue_fields(fields, correlation) + (",comment" if wants_journal else "")
+    names = issue_fields(fields, correlation, slas) + (",comment" if wants_journal else "")
     params = {
         "fields": ",".join(sorted(names.split(","))),
         "maxResults": str(max(1, min(request.first, MAX_RESULTS))),
@@ -138,9 +137,10 @@ async def search_issues(
         journals = [await _all_comments(issue, comments) for issue in found]
     token = answer.get("nextPageToken")
     last = answer.get("isLast") is not False or not isinstance(token, str) or not token
+    sla = _SlaRead(slas, client.host) if TicketField.TICKET_BUSINESS_TIME_LEFT in fields else None
     return SearchPage(
         tickets=tuple(
-            _ticket(i, j, fields, correlation) for i, j in zip(found, journals, strict=True)
+            _ticket(i, j, fields, correlation, sla) for i, j in zip(found, journals, strict=True)
         ),
         position=None if last else str(token),
         total=None,
@@ -223,8 +223,27 @@ def _ticket(
     comments: list[Mapping[str, Any]] | None,
     fields: Set[TicketField],
     correlation: str | None,
+    sla: _SlaRead | None,
 ) -> Ticket:
     values = values_from_issue(issue, fields, correlation)
+    refused: dict[TicketField, str] = {}
     if comments is not None:
         values[TicketField.COMMENTS], values[TicketField.WORK_NOTES] = notes_from_comments(comments)
-    return Ticket(values={field: values.get(field) for field in ORDERED_FIELDS if field in fields})
+    if sla is not None:
+        left = time_left_in_issue(issue, sla.fields, sla.host)
+        if isinstance(left, RefusedRead):
+            refused[TicketField.TICKET_BUSINESS_TIME_LEFT] = left.message
+            left = None
+        values[TicketField.TICKET_BUSINESS_TIME_LEFT] = left
+    return Ticket(
+        values={field: values.get(field) for field in ORDERED_FIELDS if field in fields},
+        refused=refused,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _SlaRead:
+    """The SLA time left was asked: the site's SLA fields, and its host for the refusal."""
+
+    fields: tuple[str, ...]
+    host: str

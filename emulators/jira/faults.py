@@ -9,8 +9,9 @@ with ``Retry-After: throttle_retry_after_s`` and the ``X-RateLimit-*`` headers);
 ``drop_next``: the request is read and the connection closed without an answer, after applying a
 write when ``drop_after_write`` is set; ``drop_next_write`` does the same to the next N writes
 only (applied, then no answer), letting reads through: a create whose answer is lost even
-though other calls come before it. ``sla_forbidden`` answers the SLA endpoint 403, as for an
-account that is not an agent of the service project. Refused and dropped requests are recorded.
+though other calls come before it. ``sla_forbidden`` answers the SLA endpoint 403 and leaves the
+SLA fields out of issue and search answers, as for an account that is not an agent of the service
+project. Refused and dropped requests are recorded.
 
 Two switches make a write that Jira answers with success end up holding something else, or fail
 what comes after it:

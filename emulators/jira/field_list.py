@@ -1,6 +1,7 @@
 """``GET /rest/api/3/field`` ("Get fields",
 https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-get):
-every system and custom field of the site, as ``FieldDetails``.
+every system and custom field of the site, as ``FieldDetails``. The SLA fields are listed even to
+an account that may not view SLAs (``Faults.sla_forbidden``): their values are what it cannot see.
 
 The system fields listed are those the emulated issues hold; the custom fields are those of every
 project (``emulators.jira.projects``), each once. A test drops a custom field from the site by
@@ -29,10 +30,13 @@ _SYSTEM: dict[str, tuple[str, str]] = {
     "updated": ("Updated", "datetime"),
     "labels": ("Labels", "array"),
 }
+_PLUGIN = "com.atlassian.jira.plugin.system.customfieldtypes:"
+# kind -> (schema type, schema custom): the SLA fields' are Jira Service Management's own.
 _CUSTOM_TYPES = {
-    "string": ("string", "textfield"),
-    "adf": ("string", "textarea"),
-    "number": ("number", "float"),
+    "string": ("string", f"{_PLUGIN}textfield"),
+    "adf": ("string", f"{_PLUGIN}textarea"),
+    "number": ("number", f"{_PLUGIN}float"),
+    "sla": ("sd-servicelevelagreement", "com.atlassian.servicedesk:sd-sla-field"),
 }
 
 
@@ -74,7 +78,7 @@ def _custom(field: CustomField) -> dict[str, Any]:
         "clauseNames": [f"cf[{number}]", field.name],
         "schema": {
             "type": kind,
-            "custom": f"com.atlassian.jira.plugin.system.customfieldtypes:{plugin}",
+            "custom": plugin,
             "customId": number,
         },
     }

@@ -71,7 +71,7 @@ def _check(state: JiraState, project: Project, name: str, value: Any) -> tuple[s
         issue_type = issue_type_of(project, value)
         return (None, issue_type) if issue_type else ("Specify a valid issue type", None)
     custom = project.custom_fields.get(name)
-    if custom is None:
+    if custom is None or custom.kind == "sla":  # SLA fields are Jira's to set
         return not_settable(name), None
     if custom.kind == "adf":
         return _adf(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from emulators.jira import sla
 from emulators.jira.workflow import SERVICE_DESK, SOFTWARE, Workflow
 
 ISSUE_TYPES: Mapping[str, str] = {
@@ -32,7 +33,8 @@ DEFAULT_PRIORITY = "3"
 class CustomField:
     id: str  # customfield_NNNNN
     name: str
-    kind: str  # "string" (single line), "number" or "adf" (multi-line text)
+    kind: str  # "string" (single line), "number", "adf" (multi-line text) or "sla"
+    metric: str | None = None  # an "sla" field: the id of the SLA metric it shows (sla.py)
 
 
 AFFECTED_SERVICE = CustomField("customfield_10050", "Affected service", "string")
@@ -40,6 +42,14 @@ IMPACT_SCORE = CustomField("customfield_10051", "Impact score", "number")
 WORKAROUND = CustomField("customfield_10052", "Workaround", "adf")
 # Where the gateway keeps its correlation ids (docs/connectors/jira.md): a single-line text field.
 CORRELATION_ID = CustomField("customfield_10053", "Correlation ID", "string")
+# Jira Service Management's SLA fields (type com.atlassian.servicedesk:sd-sla-field): read-only,
+# each holding its SLA's record (sla.sla_json) on a customer request and null elsewhere. They are
+# global fields, so a Jira Software project's issues answer them too (null).
+TIME_TO_RESOLUTION = CustomField("customfield_10030", sla.RESOLUTION[1], "sla", sla.RESOLUTION[0])
+TIME_TO_FIRST_RESPONSE = CustomField(
+    "customfield_10031", sla.FIRST_RESPONSE[1], "sla", sla.FIRST_RESPONSE[0]
+)
+SLA_FIELDS = (TIME_TO_RESOLUTION, TIME_TO_FIRST_RESPONSE)
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,9 @@ DESK = Project(
     type_key="service_desk",
     workflow=SERVICE_DESK,
     issue_types=("10004", "10005", "10006"),
-    custom_fields={f.id: f for f in (AFFECTED_SERVICE, IMPACT_SCORE, WORKAROUND, CORRELATION_ID)},
+    custom_fields={
+        f.id: f for f in (AFFECTED_SERVICE, IMPACT_SCORE, WORKAROUND, CORRELATION_ID, *SLA_FIELDS)
+    },
     service_desk_id="1",
 )
 OPS = Project(
@@ -75,6 +87,6 @@ OPS = Project(
     type_key="software",
     workflow=SOFTWARE,
     issue_types=("10006", "10007"),
-    custom_fields={f.id: f for f in (AFFECTED_SERVICE, CORRELATION_ID)},
+    custom_fields={f.id: f for f in (AFFECTED_SERVICE, CORRELATION_ID, *SLA_FIELDS)},
 )
 PROJECTS: tuple[Project, ...] = (DESK, OPS)

@@ -4,6 +4,12 @@
 a comma-separated list, possibly repeated; ``*all`` and ``*navigable`` for every field (the
 emulator has no non-navigable ones); ``-name`` to leave one out. Without it every field is
 answered. Unknown names are ignored, as Jira does. A field the issue has no value for is ``null``.
+
+An SLA field (``projects.SLA_FIELDS``) holds its SLA's record, the same body as the service desk
+API's "Get SLA information" gives for it (``sla.sla_json``), or ``null`` when the issue has no
+such SLA (not a customer request). To an account that may not view SLAs
+(``Faults.sla_forbidden``) the SLA fields are left out of the answer, as Jira leaves out fields
+the caller cannot view.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from datetime import tzinfo
 from typing import Any
 
 from emulators.jira.dates import jira_time
-from emulators.jira.projects import ISSUE_TYPES, PRIORITIES, Project
+from emulators.jira.projects import ISSUE_TYPES, PRIORITIES, CustomField, Project
+from emulators.jira.sla import sla_json
 from emulators.jira.state import Comment, Issue, JiraState, resolution_name
 from emulators.jira.workflow import CATEGORIES, RESOLUTIONS, Transition
 
@@ -93,7 +100,10 @@ class Renderer:
         self, issue: Issue, fields: Iterable[str] = (), expand: Iterable[str] = ()
     ) -> dict[str, Any]:
         included, excluded = selected_fields(list(fields))
-        names = [*SYSTEM_FIELDS, *issue.project.custom_fields]
+        customs = issue.project.custom_fields
+        forbidden = self.state.faults.sla_forbidden
+        hidden = {n for n, f in customs.items() if f.kind == "sla" and forbidden}
+        names = [*SYSTEM_FIELDS, *(n for n in customs if n not in hidden)]
         wanted = [n for n in names if (included is None or n in included) and n not in excluded]
         body: dict[str, Any] = {
             "expand": EXPANDABLE,
@@ -163,8 +173,19 @@ class Renderer:
                     "total": len(comments),
                     "startAt": 0,
                 }
+            case _ if name in issue.project.custom_fields:
+                return self._custom(issue, issue.project.custom_fields[name], value)
             case _:
                 return value
+
+    def _custom(self, issue: Issue, custom: CustomField, value: Any) -> Any:
+        if custom.kind != "sla":
+            return value
+        clock = next((c for c in issue.slas if c.id == custom.metric), None)
+        if clock is None:
+            return None
+        link = f"{self.base}/rest/servicedeskapi/request/{issue.id}/sla/{clock.id}"
+        return sla_json(clock, self.state.now(), self.zone, link)
 
     def comment(self, issue: Issue, comment: Comment, expand: Iterable[str] = ()) -> dict[str, Any]:
         body: dict[str, Any] = {

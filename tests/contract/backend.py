@@ -48,7 +48,8 @@ class SearchCosts:
 
     ``rows``: a page of plain fields; ``notes``: what comments add for the whole page (Jira: 0,
     its search brings them; RT: its history search and its attachment search); ``sla``: what the
-    SLA time left adds, or ``None`` when the tool's search cannot read it; ``unknown_number``:
+    SLA time left adds (Jira: 0, its SLA fields come with the search), or ``None`` when the
+    tool's search cannot read it; ``unknown_number``:
     what one unknown number adds to a batch (Jira refuses JQL naming a key it does not know, so
     the connector searches again without it); ``unsafe``: filter values refused before any call,
     as ``(key, value)``.

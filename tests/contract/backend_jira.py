@@ -25,11 +25,11 @@ PROJECT = "DESK"
 
 class JiraBackend:
     name = "jira"
-    # Comments come with the search; the SLA time left is not searchable yet (jira.md).
+    # Comments and the SLA time left (its SLA custom fields) come with the search (jira.md).
     search_costs = SearchCosts(
         rows=1,
         notes=0,
-        sla=None,
+        sla=0,
         unknown_number=1,
         unsafe=(("text", "line\nbreak"), ("text", "x" * 300)),
     )

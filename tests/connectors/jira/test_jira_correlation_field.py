@@ -1,5 +1,5 @@
 """Finding the "Correlation ID" custom field in a "Get fields" answer, and keeping it
-(``connectors.jira.correlation``): pure functions and the factory's small cache."""
+(``connectors.jira.correlation``): pure functions. The cache: ``test_jira_site_fields.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from connectors.errors import BadInput, ItsmError
-from connectors.jira.correlation import CorrelationFields, field_id_in
+from connectors.jira.correlation import field_id_in
 
 TEXT = "com.atlassian.jira.plugin.system.customfieldtypes:textfield"
 
@@ -48,22 +48,3 @@ def test_several_are_an_admins_choice_to_make() -> None:
 def test_an_answer_that_is_no_list_is_an_itsm_error() -> None:
     with pytest.raises(ItsmError):
         field_id_in({"errorMessages": []}, "acme")
-
-
-async def test_the_cache_keeps_an_answer_and_none_until_it_expires() -> None:
-    now = [0.0]
-    cache = CorrelationFields(ttl=300, clock=lambda: now[0], max_entries=1)
-    asked: list[str] = []
-
-    async def look_up(answer: str | None) -> str | None:
-        asked.append(str(answer))
-        return answer
-
-    site = ("https://acme.atlassian.net", "account")
-    assert await cache.field_id(site, lambda: look_up(None)) is None
-    assert await cache.field_id(site, lambda: look_up("customfield_1")) is None  # kept
-    now[0] = 301
-    assert await cache.field_id(site, lambda: look_up("customfield_1")) == "customfield_1"
-    assert await cache.field_id(("other", "account"), lambda: look_up("customfield_2"))
-    assert asked == ["None", "customfield_1", "customfield_2"]
-    assert await cache.field_id(site, lambda: look_up("customfield_3")) == "customfield_3"

@@ -163,7 +163,6 @@ async def test_people_are_found_first_and_times_read_in_the_profile_zone(
         (SearchRequest(TicketFilter(assigned_group="Net")), {F.SYS_ID}, "assignedGroup"),
         (SearchRequest(TicketFilter(text="a\nb")), {F.SYS_ID}, "filter.text"),
         (SearchRequest(TicketFilter(), position="x y"), {F.SYS_ID}, "after"),
-        (SearchRequest(TicketFilter()), {F.TICKET_BUSINESS_TIME_LEFT}, "ticketBusinessTimeLeft"),
     ],
 )
 async def test_refusals_send_nothing(
@@ -241,3 +240,124 @@ async def test_no_known_key_is_an_empty_page_and_unknown_values_are_400s(
     httpx_mock.add_response(url=ANY_SEARCH, status_code=400, json={"errorMessages": ["Bad JQL"]})
     with pytest.raises(ItsmError, match="Bad JQL"):
         await connector.search(SearchRequest(TicketFilter()), {F.SYS_ID}, UTC)
+
+
+FIELDS = f"{SITE}/rest/api/3/field"
+SLA_TYPE = "com.atlassian.servicedesk:sd-sla-field"
+
+
+def sla_field(field_id: str, name: str) -> dict[str, Any]:
+    number = int(field_id.removeprefix("customfield_"))
+    schema = {"type": "sd-servicelevelagreement", "custom": SLA_TYPE, "customId": number}
+    return {"id": field_id, "key": field_id, "name": name, "custom": True, "schema": schema}
+
+
+def sla_value(name: str, millis: int | None, *, paused: bool = False, done: int = 0) -> Any:
+    """An SLA field's value as "Get SLA information" shapes each SLA: ``millis`` None, no
+    ongoing cycle; ``done``: the time left of a completed cycle."""
+    completed = [{"breached": done < 0, "remainingTime": {"millis": done, "friendly": "x"}}]
+    value: dict[str, Any] = {"id": "2", "name": name, "completedCycles": completed if done else []}
+    if millis is not None:
+        value["ongoingCycle"] = {
+            "breached": millis < 0,
+            "paused": paused,
+            "withinCalendarHours": False,
+            "remainingTime": {"millis": millis, "friendly": "x"},
+        }
+    return value
+
+
+async def test_the_sla_time_left_comes_with_the_search(httpx_mock, connector) -> None:
+    """The SLA fields, found once through the field list, are named in the search's fields:
+    a page with the time left is one call, the next page one more (the list is cached). The
+    rule is the fetch's: the smallest ongoing time left, paused ones included, completed cycles
+    not; an issue whose SLA fields are null has none."""
+    httpx_mock.add_response(
+        url=FIELDS,
+        json=[
+            {"id": "summary", "name": "Summary", "custom": False, "schema": {"type": "string"}},
+            sla_field("customfield_10030", "Time to resolution"),
+            sla_field("customfield_10031", "Time to first response"),
+        ],
+    )
+    for token in (None, "CAEaAggD"):
+        httpx_mock.add_response(
+            url=SEARCH,
+            match_params={
+                "jql": 'project = "DESK"' + ORDER,
+                "fields": "customfield_10030,customfield_10031,project",
+                "maxResults": "20",
+                **({"nextPageToken": token} if token else {}),
+            },
+            json={
+                "issues": [
+                    issue(
+                        1,
+                        customfield_10030=sla_value("Time to resolution", 7_200_500, done=-5),
+                        customfield_10031=sla_value(
+                            "Time to first response", 1_800_999, paused=True
+                        ),
+                    ),
+                    issue(
+                        2,
+                        customfield_10030=sla_value("Time to resolution", -90_500),
+                        customfield_10031=sla_value("Time to first response", None, done=60_000),
+                    ),
+                    issue(3, customfield_10030=None, customfield_10031=None),
+                ],
+                **({"isLast": True} if token else {"isLast": False, "nextPageToken": "CAEaAggD"}),
+            },
+        )
+
+    wanted = {F.TICKET_NUMBER, F.TICKET_BUSINESS_TIME_LEFT}
+    first = await connector.search(SearchRequest(TicketFilter()), wanted, UTC)
+    second = await connector.search(SearchRequest(TicketFilter(), position="CAEaAggD"), wanted, UTC)
+
+    for page in (first, second):
+        lefts = [t.values[F.TICKET_BUSINESS_TIME_LEFT] for t in page.tickets]
+        assert lefts == ["1800", "-90", None]  # whole seconds, towards zero
+        assert all(not t.refused for t in page.tickets)
+    assert len(httpx_mock.get_requests(url=FIELDS)) == 1
+
+
+async def test_a_site_without_sla_fields_leaves_the_time_left_empty_saying_why(
+    httpx_mock, connector
+) -> None:
+    """Plain Jira Software: partial data, the rest of the page answered, no error."""
+    httpx_mock.add_response(url=FIELDS, json=[sla_field("customfield_1", "x") | {"custom": False}])
+    httpx_mock.add_response(
+        url=SEARCH,
+        match_params={
+            "jql": 'project = "DESK"' + ORDER,
+            "fields": "project,summary",
+            "maxResults": "20",
+        },
+        json={"issues": [issue(1, summary="Mail down")], "isLast": True},
+    )
+    wanted = {F.TICKET_NUMBER, F.SHORT_DESCRIPTION, F.TICKET_BUSINESS_TIME_LEFT}
+    page = await connector.search(SearchRequest(TicketFilter()), wanted, UTC)
+    (ticket,) = page.tickets
+    assert ticket.values[F.SHORT_DESCRIPTION] == "Mail down"
+    assert ticket.values[F.TICKET_BUSINESS_TIME_LEFT] is None
+    assert "no SLA custom field" in ticket.refused[F.TICKET_BUSINESS_TIME_LEFT]
+
+
+async def test_sla_fields_left_out_of_the_answer_are_a_refused_read(httpx_mock, connector) -> None:
+    """Jira leaves out fields the account may not view: the time left is refused, as a fetch's
+    403 on the service desk SLA call is."""
+    httpx_mock.add_response(url=FIELDS, json=[sla_field("customfield_10030", "Time to resolution")])
+    httpx_mock.add_response(
+        url=SEARCH,
+        match_params={
+            "jql": 'project = "DESK"' + ORDER,
+            "fields": "customfield_10030,project",
+            "maxResults": "20",
+        },
+        json={"issues": [issue(1)], "isLast": True},
+    )
+    page = await connector.search(
+        SearchRequest(TicketFilter()), {F.TICKET_NUMBER, F.TICKET_BUSINESS_TIME_LEFT}, UTC
+    )
+    (ticket,) = page.tickets
+    assert ticket.values[F.TICKET_BUSINESS_TIME_LEFT] is None
+    assert "lacks read access" in ticket.refused[F.TICKET_BUSINESS_TIME_LEFT]

@@ -1,0 +1,136 @@
+"""A field a tool reads but its search cannot list (``Capabilities.unlisted``,
+``resolvers.search.listed_fields``): a search that names it is a 400 naming it, before any ITSM
+call; one that names no field ("every field", REST without ``ticketFields``) answers with it
+empty. No connector has such a field today, so a fake tool declares one."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Set
+from datetime import tzinfo
+
+import pytest
+
+from connectors.capabilities import Operation
+from connectors.connection import Connection
+from connectors.errors import BadInput
+from connectors.fields import DEFAULT_FIELDS, TicketField
+from connectors.model import Ticket, WriteRequest
+from connectors.registry import ConnectorRegistry
+from connectors.search import SearchingConnector, SearchPage, SearchRequest
+from connectors.servicenow.capabilities import SERVICENOW
+from gateway.outbound.guard import AddressGuard
+from gateway.outbound.url_policy import UrlPolicy
+from resolvers.connections import ConnectionDetails, ConnectionResolver
+from resolvers.search import SearchAnswer
+from resolvers.tickets import CallContext, TicketService
+
+F = TicketField
+DETAILS = ConnectionDetails(
+    itsm_type="servicenow",
+    instance_url="https://acme.service-now.com",
+    auth_type="basic",
+    username="gateway.integration",
+    password="correct horse battery staple",
+)
+WHY = "its SLAs are read per ticket"
+
+
+class NarrowSearch:
+    """A tool whose search cannot list the SLA time left; it answers one ticket with every
+    field it was asked for, and keeps what it was asked."""
+
+    itsm_type = "servicenow"
+    default_table = "incident"
+    capabilities = dataclasses.replace(
+        SERVICENOW,
+        operations=SERVICENOW.operations | {Operation.SEARCH},
+        unlisted={F.TICKET_BUSINESS_TIME_LEFT: WHY},
+    )
+
+    def __init__(self) -> None:
+        self.asked: list[frozenset[TicketField]] = []
+
+    def open(
+        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
+    ) -> NarrowSearch:
+        return self
+
+    async def aclose(self) -> None:
+        pass
+
+    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        raise AssertionError("these tests only search")
+
+    async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
+        raise AssertionError("these tests only search")
+
+    async def update(
+        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> Ticket:
+        raise AssertionError("these tests only search")
+
+    async def search(
+        self, request: SearchRequest, fields: Set[TicketField], zone: tzinfo
+    ) -> SearchPage:
+        self.asked.append(frozenset(fields))
+        if F.TICKET_BUSINESS_TIME_LEFT in fields:
+            raise AssertionError("the use case asked for a field this search cannot list")
+        values = {field: f"{field.value} of INC1" for field in fields}
+        return SearchPage(tickets=(Ticket(values),))
+
+
+@pytest.fixture
+def itsm() -> NarrowSearch:
+    return NarrowSearch()
+
+
+@pytest.fixture
+def service(itsm: NarrowSearch) -> TicketService:
+    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
+    resolver = ConnectionResolver(guard, ("servicenow",))
+    return TicketService(ConnectorRegistry([itsm]), resolver, deadline_seconds=5)
+
+
+async def search(service: TicketService, fields: list[str] | None) -> SearchAnswer:
+    return await service.search(
+        connection=DETAILS,
+        filter=None,
+        first=None,
+        after=None,
+        order=None,
+        fields=fields,
+        zone=None,
+        context=CallContext(),
+    )
+
+
+def test_the_fake_searches() -> None:
+    assert isinstance(NarrowSearch(), SearchingConnector)
+
+
+@pytest.mark.parametrize("fields", [None, []])
+async def test_every_field_leaves_the_unlisted_one_empty(
+    service: TicketService, itsm: NarrowSearch, fields: list[str] | None
+) -> None:
+    answer = await search(service, fields)
+    assert F.TICKET_BUSINESS_TIME_LEFT not in itsm.asked[0]
+    assert F.SHORT_DESCRIPTION in itsm.asked[0]
+    assert answer.fields == DEFAULT_FIELDS  # the doors answer it, empty
+    (edge,) = answer.edges
+    assert edge.ticket.values.get(F.TICKET_BUSINESS_TIME_LEFT) is None
+
+
+async def test_naming_it_is_a_400_naming_it_before_any_call(
+    service: TicketService, itsm: NarrowSearch
+) -> None:
+    with pytest.raises(BadInput, match=f"ticketBusinessTimeLeft: {WHY}"):
+        await search(service, ["ticketNumber", "ticketBusinessTimeLeft"])
+    assert itsm.asked == []
+
+
+async def test_naming_only_listable_fields_reads_them(
+    service: TicketService, itsm: NarrowSearch
+) -> None:
+    await search(service, ["ticketNumber", "shortDescription"])
+    assert itsm.asked[0] >= {F.TICKET_NUMBER, F.SHORT_DESCRIPTION}
