@@ -39,6 +39,7 @@ from aiohttp import web
 from prometheus_client import multiprocess
 from prometheus_client import values as prometheus_values
 
+from gateway.http_server import run_app
 from gateway.observability.metrics import MULTIPROCESS_DIR
 from gateway.settings import Settings
 
@@ -65,9 +66,11 @@ def event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
 def run(app: web.Application, settings: Settings, sock: socket.socket | None = None) -> None:
     """Serve ``app`` until SIGTERM or SIGINT, then stop gracefully.
 
-    On either signal aiohttp closes the listening sockets, closes idle keep-alive connections,
-    waits up to the grace period for the handlers in flight (answering them with Connection:
-    close), cancels what is left, then runs the app's cleanup, which closes the HTTP clients.
+    Served by :func:`gateway.http_server.run_app` (aiohttp's loop, unparseable requests answered
+    in JSON). On either signal aiohttp closes the listening sockets, closes idle keep-alive
+    connections, waits up to the grace period for the handlers in flight (answering them with
+    Connection: close), cancels what is left, then runs the app's cleanup, which closes the HTTP
+    clients.
     """
     grace = settings.shutdown_grace_seconds
 
@@ -75,17 +78,16 @@ def run(app: web.Application, settings: Settings, sock: socket.socket | None = N
         log.info("stopping: no new connections; requests in flight have %ss to finish", grace)
 
     app.on_shutdown.append(stopping)
-    listen = {"sock": sock} if sock else {"host": settings.host, "port": settings.port}
-    web.run_app(
+    run_app(
         app,
-        **listen,
+        host=settings.host,
+        port=settings.port,
+        sock=sock,
         shutdown_timeout=grace,
         # Also how long a new connection may take to send a whole request head: aiohttp starts
         # this timer when the connection opens and closes it if no request has arrived.
         keepalive_timeout=settings.http_idle_timeout_seconds,
-        access_log=None,
-        print=None,
-        loop=event_loop(settings),
+        loop_factory=lambda: event_loop(settings),
     )
 
 

@@ -48,6 +48,7 @@ from emulators.servicenow import create_app as create_emulator_app
 from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
 from gateway.app import create_app
+from gateway.http_server import GatewayRunner
 from gateway.observability.logs import configure_logging
 from gateway.profiles import connection_resolver
 from gateway.settings import Settings
@@ -79,7 +80,7 @@ def run_demo(
 
 
 async def _start(app: web.Application, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None)
+    runner = GatewayRunner(app, access_log=None)  # as `serve` runs it
     await runner.setup()
     try:
         await web.TCPSite(runner, HOST, port).start()
