@@ -91,9 +91,9 @@ class GatewayRunner(web.AppRunner):
 def run_app(
     app: web.Application,
     *,
-    host: str,
-    port: int,
-    sock: socket.socket | None,
+    host: str | None = None,
+    port: int | None = None,
+    sock: socket.socket | None = None,
     shutdown_timeout: float,
     keepalive_timeout: float,
     loop_factory: Callable[[], asyncio.AbstractEventLoop],
@@ -108,8 +108,8 @@ def run_app(
 
 async def _serve(
     app: web.Application,
-    host: str,
-    port: int,
+    host: str | None,
+    port: int | None,
     sock: socket.socket | None,
     shutdown_timeout: float,
     keepalive_timeout: float,

@@ -78,11 +78,10 @@ def run(app: web.Application, settings: Settings, sock: socket.socket | None = N
         log.info("stopping: no new connections; requests in flight have %ss to finish", grace)
 
     app.on_shutdown.append(stopping)
+    listen = {"sock": sock} if sock else {"host": settings.host, "port": settings.port}
     run_app(
         app,
-        host=settings.host,
-        port=settings.port,
-        sock=sock,
+        **listen,
         shutdown_timeout=grace,
         # Also how long a new connection may take to send a whole request head: aiohttp starts
         # this timer when the connection opens and closes it if no request has arrived.
