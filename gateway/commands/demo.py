@@ -142,7 +142,7 @@ async def _run(
         connections = connection_resolver(settings, capabilities(), environ=demo_secrets)
         token = issuer.mint("smartops.operator", lifetime=DEMO_TOKEN_LIFETIME)
         app = create_app(settings, connections=connections)
-        app.router.add_routes([_graphiql_greeting(token).route()])
+        app.router.add_routes([graphiql_greeting(token).route()])
         running.push_async_callback((await _start(app, port)).cleanup)
         parts.append(_profiles_part(gateway_url, profiles, rt_ticket=ticket if rt else None))
         offline_token = issuer.mint_offline("smartops.operator")
@@ -203,7 +203,7 @@ async def _seed_rt(rt: RtServer) -> str:
     return ticket
 
 
-def _graphiql_greeting(token: str) -> IdeGreeting:
+def graphiql_greeting(token: str) -> IdeGreeting:
     """GraphiQL opens ready in the demo: the demo's token in its headers (so the schema loads at
     once) and the examples' variables naming the ServiceNow profile (so they answer as they
     are). The demo's own token only: the greeting is readable by anyone reaching the gateway."""

@@ -21,10 +21,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from gateway.app import create_app
+from gateway.commands.demo import graphiql_greeting
+from gateway.settings import Settings
 from graph.ide import GREETING_PATH
 from tests.e2e.conftest import Stack
 from tests.e2e.test_e2e_cli import clean_environment, free_port, read_banner, running
 from tests.support.browser import Browser, Page, chromium
+from tests.support.servers import serving
 
 HEADERS_TAB = 'button[data-name="headers"]'
 HEADERS_EDITOR = (
@@ -71,6 +75,36 @@ def graphql_posts(page: Page) -> list[dict[str, Any]]:
 async def open_docs(page: Page) -> None:
     await page.click(DOCS_BUTTON)
     await page.wait_for(f"!!document.querySelector({json.dumps(DOCS)})")
+
+
+# -- over HTTP (no browser needed) ---------------------------------------------------------------
+
+
+async def test_only_the_demo_greets(stack: Stack) -> None:
+    """A gateway built by the factory has no greeting; the demo's adds one, never cached."""
+    refused = await stack.http.get(f"{stack.gateway_url}{GREETING_PATH}")
+    assert refused.status_code == 404
+    assert stack.issuer is not None
+    settings = Settings(
+        keycloak_issuer=stack.issuer.issuer,
+        keycloak_audience=stack.issuer.audience,
+        itsm_allowed_urls="http://127.0.0.1:*",
+    )
+    app = create_app(settings)
+    token = stack.issuer.mint("smartops.operator")
+    app.router.add_routes([graphiql_greeting(token).route()])  # as the demo does
+    async with serving(app) as url:
+        greeted = await stack.http.get(f"{url}{GREETING_PATH}")  # no token needed: a page load
+    assert greeted.status_code == 200
+    assert greeted.headers["Cache-Control"] == "no-store"
+    assert greeted.json() == {
+        "headers": {"Authorization": f"Bearer {token}"},
+        "connection": {"connectionId": "servicenow"},
+        "ticketNumber": "INC0010001",
+    }
+
+
+# -- in a real browser ---------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
