@@ -16,6 +16,10 @@ files (``$MailCommand = 'mbox'``: no mail ever leaves) all live in the folder. T
 the caller's user, in its own process group, and is stopped (workers included) when the
 ``running_rt`` block ends: a caller killed with SIGKILL leaves it running.
 
+Under a path: with ``web_path`` (``/rt``, as RT is commonly served) RT's ``$WebPath`` is set and
+``rt-server --webpath`` mounts the whole of RT there, REST 2.0 included (``/rt/REST/2.0``);
+``RtServer.url`` then ends with it.
+
 The database is seeded with what the connector's mapping needs: the ``General`` and ``Network``
 queues; the custom fields Category, SubCategory, Urgency, Severity, ClosureNotes and CorrelationId
 on both; a privileged API user for the gateway with a password and an RT auth token; an agent and
@@ -30,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -113,14 +118,15 @@ class RtServer:
     root_password: str = field(repr=False)
     agent_password: str = field(repr=False)
     version: str = "?"
+    web_path: str = ""  # where RT is mounted ("/rt"), or "" for the root
     install_seconds: float | None = None
     setup_seconds: float = 0.0
     ready_seconds: float = 0.0
 
     @property
     def url(self) -> str:
-        """What a caller names as ``instanceUrl``."""
-        return f"http://{HOST}:{self.port}"
+        """What a caller names as ``instanceUrl`` (the path RT is served under included)."""
+        return f"http://{HOST}:{self.port}{self.web_path}"
 
     @property
     def rest2_url(self) -> str:
@@ -149,7 +155,7 @@ class RtServer:
         )
 
 
-def _site_config(workdir: Path, port: int) -> str:
+def _site_config(workdir: Path, port: int, web_path: str) -> str:
     # Paths RT compiles in (RT::Generated) are package variables, not options: set them directly.
     return f"""\
 # Written by emulators/rt_launcher.py for one run; RT_SITE_CONFIG points here.
@@ -157,7 +163,7 @@ Set($rtname, 'rt-test.localhost');
 Set($Organization, 'test.localhost');
 Set($WebDomain, '{HOST}');
 Set($WebPort, {port});
-Set($WebPath, '');
+Set($WebPath, '{web_path}');
 Set($WebBaseURL, 'http://{HOST}:{port}');
 Set($DatabaseType, 'SQLite');
 Set($DatabaseName, '{workdir}/rt.db');
@@ -261,11 +267,11 @@ def _run(command: list[str], workdir: Path, log: Path, **kwargs: Any) -> str:
     return done.stdout.decode() if capture else ""
 
 
-def _initialise(workdir: Path, port: int) -> tuple[str, str, str, str]:
+def _initialise(workdir: Path, port: int, web_path: str) -> tuple[str, str, str, str]:
     """A fresh SQLite database, seeded; ``(root, api, agent passwords, api token)``."""
     for folder in ("RT_SiteConfig.d", "var", "mason_data", "session_data"):
         (workdir / folder).mkdir(mode=0o700)
-    (workdir / "RT_SiteConfig.pm").write_text(_site_config(workdir, port))
+    (workdir / "RT_SiteConfig.pm").write_text(_site_config(workdir, port, web_path))
     root_password, api_password, agent_password = (secrets.token_urlsafe(12) for _ in range(3))
     secret_files = [workdir / "root-password", workdir / "seed.pl"]
     log = workdir / "setup.log"
@@ -333,13 +339,16 @@ async def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextlib.asynccontextmanager
 async def running_rt(
-    workdir: Path, *, port: int | None = None, attempts: int = 3
+    workdir: Path, *, port: int | None = None, attempts: int = 3, web_path: str = ""
 ) -> AsyncIterator[RtServer]:
-    """Initialise a database in ``workdir`` (an empty folder) and serve it until the block ends.
+    """Initialise a database in ``workdir`` (an empty folder) and serve it until the block ends,
+    at the root or under ``web_path`` (one or more plain segments: ``/rt``).
 
     Without ``port`` one is picked free, and could be taken before RT binds it, hence a few
     attempts; a given ``port`` is tried once. Raises ``RtUnavailable`` (not installed here) or
     ``RtFailed`` (broken, or the port taken)."""
+    if web_path and not re.fullmatch(r"(/[A-Za-z0-9_-]+)+", web_path):
+        raise ValueError(f"web_path {web_path!r}: plain segments after a slash, like /rt")
     if not await asyncio.to_thread(is_installed):
         raise RtUnavailable(f"Request Tracker 5 is not installed here ({HOW_TO_INSTALL})")
     if port is not None:
@@ -347,7 +356,7 @@ async def running_rt(
     started = time.monotonic()
     first_port = port or _free_port()
     root_password, api_password, agent_password, token = await asyncio.to_thread(
-        _initialise, workdir, first_port
+        _initialise, workdir, first_port, web_path
     )
     server = RtServer(
         workdir,
@@ -357,15 +366,16 @@ async def running_rt(
         root_password=root_password,
         agent_password=agent_password,
         version=await asyncio.to_thread(rt_version),
+        web_path=web_path,
         setup_seconds=time.monotonic() - started,
     )
     for attempt in range(1, attempts + 1):
         if attempt > 1:
             server.port = _free_port()
-            (workdir / "RT_SiteConfig.pm").write_text(_site_config(workdir, server.port))
+            (workdir / "RT_SiteConfig.pm").write_text(_site_config(workdir, server.port, web_path))
         command = [
             str(RT_SERVER), "--server", "Starlet", "--host", HOST, "--port", str(server.port),
-            "--max-workers", "2",
+            "--max-workers", "2", *(["--webpath", web_path] if web_path else []),
         ]  # fmt: skip
         launched = time.monotonic()
         with server.log_path.open("ab") as log:

@@ -40,6 +40,7 @@ from aiohttp import web
 from prometheus_client import multiprocess
 from prometheus_client import values as prometheus_values
 
+from gateway.http_server import run_app
 from gateway.observability.metrics import MULTIPROCESS_DIR
 from gateway.settings import Settings
 
@@ -84,9 +85,11 @@ def settle_the_heap() -> None:
 def run(app: web.Application, settings: Settings, sock: socket.socket | None = None) -> None:
     """Serve ``app`` until SIGTERM or SIGINT, then stop gracefully.
 
-    On either signal aiohttp closes the listening sockets, closes idle keep-alive connections,
-    waits up to the grace period for the handlers in flight (answering them with Connection:
-    close), cancels what is left, then runs the app's cleanup, which closes the HTTP clients.
+    Served by :func:`gateway.http_server.run_app` (aiohttp's loop, unparseable requests answered
+    in JSON). On either signal aiohttp closes the listening sockets, closes idle keep-alive
+    connections, waits up to the grace period for the handlers in flight (answering them with
+    Connection: close), cancels what is left, then runs the app's cleanup, which closes the HTTP
+    clients.
     """
     grace = settings.shutdown_grace_seconds
 
@@ -96,16 +99,14 @@ def run(app: web.Application, settings: Settings, sock: socket.socket | None = N
     app.on_shutdown.append(stopping)
     settle_the_heap()
     listen = {"sock": sock} if sock else {"host": settings.host, "port": settings.port}
-    web.run_app(
+    run_app(
         app,
         **listen,
         shutdown_timeout=grace,
         # Also how long a new connection may take to send a whole request head: aiohttp starts
         # this timer when the connection opens and closes it if no request has arrived.
         keepalive_timeout=settings.http_idle_timeout_seconds,
-        access_log=None,
-        print=None,
-        loop=event_loop(settings),
+        loop_factory=lambda: event_loop(settings),
     )
 
 

@@ -9,6 +9,14 @@ cached. A request names an entry of a table built when the gateway starts, never
 
 The page carries a strict Content-Security-Policy (scripts, styles and requests from the gateway
 only, no inline script, no framing) and keeps nothing secret: see ``page.js``.
+
+How the page greets a newcomer: it asks for the schema only once its headers hold a credential
+(else GraphiQL's first sight would be a 401 and an empty documentation pane), says on the page
+where to paste one meanwhile, and asks again as soon as one is typed. On start it also asks
+``GREETING_PATH`` once: the demo answers it (:class:`IdeGreeting`: the demo's own short-lived
+token and a connection that works), so its GraphiQL opens with the schema loaded and an example
+that answers; a production gateway has no such route (404), and no token is ever kept by the
+server for the page.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from pathlib import Path
 from aiohttp import web
 
 ASSETS_PATH = "/graphql/assets"
+GREETING_PATH = "/graphql/ide/greeting"  # page.js asks it once, on start
 FILES = Path(__file__).parent / "graphiql"
 
 _CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css"}
@@ -122,3 +131,29 @@ class GraphiQLFiles:
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get(f"{ASSETS_PATH}/{{name}}", self.serve_asset)]
+
+
+@dataclass(frozen=True)
+class IdeGreeting:
+    """What the demo's GraphiQL opens with, answered at ``GREETING_PATH`` to ``page.js``: the
+    ``headers`` of every tab (the demo's token), and the ``connection`` (a ``ConnectionInput``,
+    e.g. ``{"connectionId": "servicenow"}``) and ``ticket_number`` the example tabs' variables
+    use. For the demo only: anyone who can reach the gateway reads it, so it may hold nothing but
+    the demo's own token (``gateway/commands/demo.py``), never a production one."""
+
+    headers: Mapping[str, str]
+    connection: Mapping[str, object]
+    ticket_number: str
+
+    def route(self) -> web.RouteDef:
+        body = {
+            "headers": dict(self.headers),
+            "connection": dict(self.connection),
+            "ticketNumber": self.ticket_number,
+        }
+
+        async def greet(request: web.Request) -> web.Response:
+            # A token in it: never cached by the browser, nor by a proxy.
+            return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+        return web.get(GREETING_PATH, greet)

@@ -48,9 +48,11 @@ from emulators.servicenow import create_app as create_emulator_app
 from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer
 from emulators.token_issuer import create_app as create_issuer_app
 from gateway.app import create_app
+from gateway.http_server import GatewayRunner
 from gateway.observability.logs import configure_logging
 from gateway.profiles import connection_resolver
 from gateway.settings import Settings
+from graph.ide import IdeGreeting
 
 HOST = "127.0.0.1"
 DEMO_TOKEN_LIFETIME = 12 * 3600  # a demo token outlives an afternoon of trying things
@@ -79,7 +81,7 @@ def run_demo(
 
 
 async def _start(app: web.Application, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None)
+    runner = GatewayRunner(app, access_log=None)  # as `serve` runs it
     await runner.setup()
     try:
         await web.TCPSite(runner, HOST, port).start()
@@ -138,10 +140,11 @@ async def _run(
         )
         # The profiles' secrets come from this mapping, not from the demo's environment.
         connections = connection_resolver(settings, capabilities(), environ=demo_secrets)
+        token = issuer.mint("smartops.operator", lifetime=DEMO_TOKEN_LIFETIME)
         app = create_app(settings, connections=connections)
+        app.router.add_routes([graphiql_greeting(token).route()])
         running.push_async_callback((await _start(app, port)).cleanup)
         parts.append(_profiles_part(gateway_url, profiles, rt_ticket=ticket if rt else None))
-        token = issuer.mint("smartops.operator", lifetime=DEMO_TOKEN_LIFETIME)
         offline_token = issuer.mint_offline("smartops.operator")
         print(
             _banner(gateway_url, emulator_url, issuer_url, token, offline_token, parts),
@@ -198,6 +201,17 @@ async def _seed_rt(rt: RtServer) -> str:
             message = {"Content": text, "ContentType": "text/plain"}
             (await agent.post(f"/ticket/{ticket}/{kind}", json=message)).raise_for_status()
     return ticket
+
+
+def graphiql_greeting(token: str) -> IdeGreeting:
+    """GraphiQL opens ready in the demo: the demo's token in its headers (so the schema loads at
+    once) and the examples' variables naming the ServiceNow profile (so they answer as they
+    are). The demo's own token only: the greeting is readable by anyone reaching the gateway."""
+    return IdeGreeting(
+        headers={"Authorization": f"Bearer {token}"},
+        connection={"connectionId": "servicenow"},
+        ticket_number="INC0010001",
+    )
 
 
 @dataclass(frozen=True)
@@ -378,7 +392,7 @@ def _banner(
   on this machine (emulators, and a real RT when installed); every token and password
   below is a demo value.
 {line}
-  gateway            {gateway}   (GraphiQL: {gateway}/graphql)
+  gateway            {gateway}   (GraphiQL, with the token below: {gateway}/graphql)
   ServiceNow emulator {emulator}   (user {EMULATOR_USER} / {EMULATOR_PASSWORD})
 {more_lines}  token issuer       {issuer}   (the token below lasts 12 hours)
 

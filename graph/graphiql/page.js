@@ -6,6 +6,12 @@
 // - nothing is put in the URL: the query may be read from ?q= (to share a link), but the page
 //   never writes the query, the variables or the headers into the address bar or the history;
 // - no WebSocket: the gateway serves GraphQL over HTTP only.
+// And so that a newcomer is greeted ready rather than with a 401:
+// - the schema is asked for only once the headers hold a credential; until then the page says
+//   where to paste one (#token-hint in page.html), and asks as soon as one is typed;
+// - on start the page asks the gateway for a greeting (graph/ide.py, GREETING_PATH): the demo
+//   answers its own token and a working connection, so its GraphiQL opens with the schema
+//   loaded and an example that answers; a production gateway answers 404 and nothing changes.
 "use strict";
 
 const EXAMPLE_QUERY = `# Welcome to GraphiQL, on the ITSM gateway
@@ -126,29 +132,100 @@ const memoryStorage = (() => {
 
 const sharedQuery = new URLSearchParams(window.location.search).get("q");
 const fetchURL = window.location.href.split("?")[0].split("#")[0];
-const fetcher = GraphiQL.createFetcher({ url: fetchURL, headers: {} });
+const greetingURL = fetchURL.replace(/\/+$/, "") + "/ide/greeting";
+const baseFetcher = GraphiQL.createFetcher({ url: fetchURL, headers: {} });
+
+// The headers editor's text as last seen (GraphiQL's onEditHeaders), as an object. GraphiQL asks
+// for the schema with the headers the editor held when it opened, not with the ones typed since:
+// every request, the schema's included, goes out with these instead.
+let editorHeaders = {};
+
+function parsedHeaders(text) {
+  try {
+    const value = JSON.parse(text || "{}");
+    return value && typeof value === "object" && !Array.isArray(value) ? value : null;
+  } catch {
+    return null; // half typed
+  }
+}
+
+// A credential the gateway may accept: a bearer token or an offline token, not a placeholder.
+function holdsCredential(headers) {
+  return Object.entries(headers).some(([name, value]) => {
+    if (typeof value !== "string" || value.includes("<")) return false;
+    const key = name.toLowerCase();
+    if (key === "authorization") return /^bearer\s+\S{8,}/i.test(value.trim());
+    return key === "x-offline-token" && value.trim().length >= 8;
+  });
+}
+
+function fetcher(params, options) {
+  const headers = { ...((options && options.headers) || {}), ...editorHeaders };
+  return baseFetcher(params, { ...options, headers: headers });
+}
 
 // Two tabs: a fetch, then a search (or only the query a shared link carries).
-const defaultTabs = sharedQuery
-  ? [{ query: sharedQuery }]
-  : [
-      { query: EXAMPLE_QUERY, variables: EXAMPLE_VARIABLES },
-      { query: SEARCH_QUERY, variables: SEARCH_VARIABLES },
-    ];
+function defaultTabs(greeting) {
+  const headers = greeting ? JSON.stringify(greeting.headers, null, 2) : undefined;
+  if (sharedQuery) return [{ query: sharedQuery, headers: headers }];
+  const fetchVariables = greeting
+    ? JSON.stringify({ number: greeting.ticketNumber, connection: greeting.connection }, null, 2)
+    : EXAMPLE_VARIABLES;
+  const searchVariables = greeting
+    ? JSON.stringify({ connection: greeting.connection }, null, 2)
+    : SEARCH_VARIABLES;
+  return [
+    { query: EXAMPLE_QUERY, variables: fetchVariables, headers: headers },
+    { query: SEARCH_QUERY, variables: searchVariables, headers: headers },
+  ];
+}
 
-function GraphiQLWithExplorer() {
-  const explorerPlugin = GraphiQLPluginExplorer.explorerPlugin();
+function showHint(shown) {
+  document.getElementById("token-hint").hidden = !shown;
+}
+
+function GatewayGraphiQL({ greeting }) {
+  const explorerPlugin = React.useMemo(() => GraphiQLPluginExplorer.explorerPlugin(), []);
+  const tabs = React.useMemo(() => defaultTabs(greeting), [greeting]);
+  const [ready, setReady] = React.useState(holdsCredential(editorHeaders));
+  React.useEffect(() => showHint(!ready), [ready]);
+  const onEditHeaders = React.useCallback((text) => {
+    const headers = parsedHeaders(text);
+    if (headers === null) return;
+    editorHeaders = headers;
+    setReady(holdsCredential(headers));
+  }, []);
   return React.createElement(GraphiQL, {
     fetcher: fetcher,
+    // null: no schema, nothing asked; undefined: GraphiQL asks for it (again once a credential
+    // arrives, as the prop changes).
+    schema: ready ? undefined : null,
     storage: memoryStorage,
     defaultEditorToolsVisibility: true,
     plugins: [explorerPlugin],
-    defaultTabs: defaultTabs,
+    defaultTabs: tabs,
+    // GraphiQL fills the first tab's editors from these, not from defaultTabs[0] (3.8.3).
+    variables: tabs[0].variables,
+    defaultHeaders: tabs[0].headers,
+    onEditHeaders: onEditHeaders,
     inputValueDeprecation: true,
     isHeadersEditorEnabled: true,
     shouldPersistHeaders: false,
   });
 }
 
-const root = ReactDOM.createRoot(document.getElementById("graphiql"));
-root.render(React.createElement(GraphiQLWithExplorer));
+// The demo's greeting, or null (a production gateway has none: 404).
+async function fetchGreeting() {
+  try {
+    const answer = await fetch(greetingURL, { cache: "no-store", credentials: "same-origin" });
+    return answer.ok ? await answer.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+fetchGreeting().then((greeting) => {
+  if (greeting) editorHeaders = greeting.headers;
+  const root = ReactDOM.createRoot(document.getElementById("graphiql"));
+  root.render(React.createElement(GatewayGraphiQL, { greeting: greeting }));
+});

@@ -64,6 +64,7 @@ __all__ = [
     "RtUnavailable",
     "ensure_installed",
     "installed",
+    "own_rt",
     "rt_server",
     "rt_terminal_summary",
     "rt_version",
@@ -170,12 +171,14 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def running_rt(workdir: Path, *, attempts: int = 3) -> AsyncIterator[RtServer]:
+async def running_rt(
+    workdir: Path, *, attempts: int = 3, web_path: str = ""
+) -> AsyncIterator[RtServer]:
     """Install when needed, then the launcher's ``running_rt``: a database initialised in
-    ``workdir`` and served on a free port until the block ends. Raises ``RtUnavailable`` (cannot
-    be had here) or ``RtFailed`` (broken)."""
+    ``workdir`` and served on a free port (under ``web_path``, ``/rt``, when given) until the
+    block ends. Raises ``RtUnavailable`` (cannot be had here) or ``RtFailed`` (broken)."""
     install_seconds = await asyncio.to_thread(ensure_installed)
-    async with launcher.running_rt(workdir, attempts=attempts) as server:
+    async with launcher.running_rt(workdir, attempts=attempts, web_path=web_path) as server:
         server.install_seconds = install_seconds
         yield server
 
@@ -221,9 +224,29 @@ async def session_rt(
     except RtUnavailable as exc:
         unavailable = exc.reason
     # Outside the except block, so that a failure shows the reason alone, not a chained trace.
+    _skip_or_fail(unavailable)
+
+
+@contextlib.asynccontextmanager
+async def own_rt(workdir: Path, *, web_path: str = "") -> AsyncIterator[RtServer]:
+    """An RT of the caller's own, not the session's: for a test that needs RT set up otherwise
+    (served under ``web_path``, say). Skips or fails as ``rt_server`` does when RT cannot be
+    had; costs a database of its own (about 7 s)."""
+    unavailable = None
+    try:
+        async with running_rt(workdir, web_path=web_path) as server:
+            yield server
+            return
+    except RtUnavailable as exc:
+        unavailable = exc.reason
+    _skip_or_fail(unavailable)
+
+
+def _skip_or_fail(reason: str | None) -> None:
+    reason = reason or "Request Tracker 5 cannot be had here"
     if os.environ.get(REQUIRE_VARIABLE) == "1":
-        pytest.fail(unavailable, pytrace=False)
-    pytest.skip(unavailable)
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,15 @@ from contextlib import asynccontextmanager
 import httpx
 from aiohttp import web
 
+from gateway.http_server import GatewayRunner
+
 HOST = "127.0.0.1"
 
 
 @asynccontextmanager
 async def serving(app: web.Application) -> AsyncIterator[str]:
-    """Serve ``app`` until the block ends; yields its base URL."""
-    runner = web.AppRunner(app, access_log=None)
+    """Serve ``app`` until the block ends, with the runner production uses; yields its base URL."""
+    runner = GatewayRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, HOST, 0)
     await site.start()
