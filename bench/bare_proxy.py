@@ -42,7 +42,7 @@ def create_app(plans: dict[str, list[list[Call]]]) -> web.Application:
 
 async def _session(app: web.Application) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=30)
-    connector = aiohttp.TCPConnector(limit=256)
+    connector = aiohttp.TCPConnector(limit=1024)  # 512 connections at 200 ms
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         app[SESSION] = session
         yield

@@ -118,20 +118,23 @@ def call_url(base: str, call: dict[str, Any]) -> str:
 
 
 async def record_answers(
-    http: aiohttp.ClientSession, emulator: str, calls: Iterable[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Replay each logged call once against the emulator and keep its answer (a call seen in
-    several scenarios is replayed once: the first answer is the one served)."""
-    answers: dict[tuple[str, str, str], dict[str, Any]] = {}
+    http: aiohttp.ClientSession,
+    emulator: str,
+    calls: Iterable[dict[str, Any]],
+    recorded: dict[tuple[str, str, str], dict[str, Any]],
+) -> None:
+    """Replay each logged call once against the emulator and add its answer to ``recorded``
+    (a call already there, from this or another scenario, is not replayed: the first answer
+    is the one served)."""
     for call in calls:
         key = (call["method"], call["path"], urlencode(sorted(call["query"].items())))
-        if key in answers:
+        if key in recorded:
             continue
         headers = {"Authorization": BASIC, "Accept": "application/json"}
         async with http.request(
             call["method"], call_url(emulator, call), headers=headers, json=call["json"]
         ) as response:
-            answers[key] = {
+            recorded[key] = {
                 "method": call["method"],
                 "path": call["path"],
                 "query": call["query"],
@@ -140,4 +143,3 @@ async def record_answers(
                 "headers": {h: response.headers[h] for h in _KEPT_HEADERS if h in response.headers},
                 "body": await response.text(),
             }
-    return list(answers.values())

@@ -372,23 +372,29 @@ class _Bench:
         self.bare_pid = 0
 
     async def discover(self, scenarios: tuple[Scenario, ...], record: bool) -> None:
-        """Send each scenario once through the gateway to the emulator and keep the calls it
-        made; with ``record``, replay them once to record the stand-in's answers."""
-        calls_seen: list[dict[str, Any]] = []
+        """Send each scenario twice through the gateway to the emulator and keep the calls the
+        second one made: the first may also fill the gateway's per-instance caches (choice
+        lists, people), calls a steady run does not make and the baselines must not repeat.
+        With ``record``, both sendings' calls are replayed once for the stand-in's answers
+        (it must answer the cache fills too: the gateway makes them again for its URL)."""
+        recorded: dict[tuple[str, str, str], dict[str, Any]] = {}
         for scenario in scenarios:
             await self.emulator.reset()
-            request = self.request(scenario, "access", self.emulator)
-            status, body = await self._send(self.gateway, request)
-            if not 200 <= status < 300 or (scenario.door == "graphql" and '"errors"' in body):
-                raise RuntimeError(f"{scenario.name}: gateway answered {status}: {body[:500]}")
-            calls = await self.emulator.log()
+            for _ in range(2):  # see above: the second sending is the steady one
+                await self.emulator.clear_log()
+                request = self.request(scenario, "access", self.emulator)
+                status, body = await self._send(self.gateway, request)
+                failed = scenario.door == "graphql" and '"errors"' in body
+                if not 200 <= status < 300 or failed:
+                    raise RuntimeError(f"{scenario.name}: gateway answered {status}: {body[:500]}")
+                calls = await self.emulator.log()
+                if record:
+                    # Now, in the state the gateway saw (a create's row is there, for instance).
+                    await record_answers(self.http, self.emulator.url, calls, recorded)
             if not calls:
                 raise RuntimeError(f"{scenario.name}: the gateway called no ITSM")
             self.plans[scenario] = [calls[:1], calls[1:]] if len(calls) > 1 else [calls]
-            calls_seen += calls
-            if record:
-                # Now, in the state the gateway saw (a create's row is there, for instance).
-                self.answers += await record_answers(self.http, self.emulator.url, calls)
+        self.answers = list(recorded.values())
         await self.emulator.reset()
 
     def bare_plans(self) -> dict[str, list[list[dict[str, Any]]]]:
