@@ -48,7 +48,15 @@ import uvloop
 CONTROL = "/_stand_in/"
 # A request head larger than this is refused (431) rather than buffered without end.
 MAX_HEAD_BYTES = 64 * 1024
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 404: "Not Found"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    404: "Not Found",
+    431: "Request Header Fields Too Large",
+    501: "Not Implemented",
+}
 
 CallKey = tuple[str, str, tuple[tuple[str, str], ...]]
 
