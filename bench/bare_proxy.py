@@ -83,7 +83,15 @@ def main() -> None:
     plans = json.loads(args.plans.read_text())
     loop = uvloop.new_event_loop() if args.loop == "uvloop" else asyncio.new_event_loop()
     web.run_app(
-        create_app(plans), host=args.host, port=args.port, access_log=None, print=None, loop=loop
+        create_app(plans),
+        host=args.host,
+        port=args.port,
+        # aiohttp's default (128) overflows when wrk opens 512 connections at once; 1024 as
+        # `itsm-gateway serve --workers N` listens.
+        backlog=1024,
+        access_log=None,
+        print=None,
+        loop=loop,
     )
 
 

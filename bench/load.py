@@ -424,7 +424,9 @@ class _Bench:
         gateway, parent = self.gateways[scenario.workers]
         await self._send(gateway, request)  # warm-up: an offline exchange, a connection
         pids = _process_tree(parent)
+        overflows = _listen_overflows()
         result, cpu = await self._measured_wrk(gateway, [request], conns, itsm, pids)
+        overflows = _listen_overflows() - overflows
         calls = await itsm.calls()
         requests = max(result.requests, 1)
         exact = await self._calls_per_request(gateway, request, itsm)
@@ -444,6 +446,7 @@ class _Bench:
             direct_calls=sum(len(stage) for stage in stages),
             bare=bare,
             bare_cpu_us=bare_cpu_us,
+            listen_overflows=overflows,
         )
 
     async def unknown_calls(self) -> dict[str, int]:
@@ -614,6 +617,18 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listening socket's accept queue was
+    full (``TcpExt: ListenOverflows``, for the whole network namespace): when wrk opens hundreds
+    of connections at once, a server listening with a short backlog makes some of them wait for
+    a SYN retransmission (1 s, then 3 s), which shows as latency, not as a socket error."""
+    lines = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines()]
+    for names, values in itertools.pairwise(lines):
+        if names[0] == values[0] == "TcpExt:" and "ListenOverflows" in names:
+            return int(values[names.index("ListenOverflows")])
+    return 0
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -28,6 +28,7 @@ class Row:
     direct_calls: int
     bare: WrkResult
     bare_cpu_us: float  # the bare proxy's CPU over B's run / B's requests
+    listen_overflows: int = 0  # accept queue overflows on the machine during the gateway's run
 
     @property
     def direct_rps(self) -> float:
@@ -60,7 +61,7 @@ HEADER = (
     "| scenario | token | ITSM | ITSM ms | conns | req/s | p50 ms | p99 ms "
     "| ITSM calls/req (under load) "
     "| gw CPU us/req | B CPU us/req | gw CPU / B CPU "
-    "| gw peak RSS MB | non-2xx / socket err | A direct req/s | A p50 ms "
+    "| gw peak RSS MB | non-2xx / socket err | listen overflows | A direct req/s | A p50 ms "
     "| B bare req/s | B p50 ms | req/s vs A | req/s vs B | p50 - A p50 ms |"
 )
 
@@ -75,7 +76,7 @@ def table(rows: list[Row]) -> list[str]:
             f"| {row.connections} | {g.rps:.0f} | {g.p50_ms:.1f} | {g.p99_ms:.1f} "
             f"| {row.itsm_calls:.2f} ({row.itsm_calls_under_load:.2f}) "
             f"| {row.cpu_us:.0f} | {row.bare_cpu_us:.0f} | {row.cpu_ratio:.2f} "
-            f"| {row.rss_mb:.0f} | {g.non2xx} / {g.socket_errors} "
+            f"| {row.rss_mb:.0f} | {g.non2xx} / {g.socket_errors} | {row.listen_overflows} "
             f"| {approx}{row.direct_rps:.0f} | {approx}{row.direct_p50_ms:.1f} "
             f"| {b.rps:.0f} | {b.p50_ms:.1f} "
             f"| {approx}{g.rps / row.direct_rps:.2f} | {g.rps / b.rps if b.rps else 0:.2f} "
