@@ -32,9 +32,10 @@ marked ``~`` in the table. With one call per request it is exact.
 Columns (``bench.report``): requests/s, p50, p99 (wrk), ITSM calls per request (ITSM call count
 delta / wrk requests), gateway and bare proxy CPU microseconds per request (``/proc/<pid>/stat``
 utime+stime delta over the run / requests) and their ratio, the gateway's peak RSS so far
-(``VmHWM``), non-2xx answers and socket errors, the baselines, the gateway's throughput as a share
-of each baseline's, and its p50 minus direct p50. A second table (``bench.targets``) says which of
-issue 15's targets each 3-field fetch row met, and by how much it missed the others.
+(``VmHWM``), non-2xx answers and socket errors, accept queue overflows, the baselines, the
+gateway's throughput as a share of each baseline's, and its p50 minus direct p50. A second
+table (``bench.targets``) says which of issue 15's targets each 3-field fetch row met, and by how
+much it missed the others.
 
 The tables are printed and written to ``bench/results/load-<date>.md`` (git-ignored). The run
 fails (exit 1) if the ITSM calls per request are not the scenario's (1 for a 3-field fetch or a
