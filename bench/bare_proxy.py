@@ -42,7 +42,7 @@ def create_app(plans: dict[str, list[list[Call]]]) -> web.Application:
 
 async def _session(app: web.Application) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=30)
-    connector = aiohttp.TCPConnector(limit=256)
+    connector = aiohttp.TCPConnector(limit=1024)  # 512 connections at 200 ms
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         app[SESSION] = session
         yield
@@ -83,7 +83,15 @@ def main() -> None:
     plans = json.loads(args.plans.read_text())
     loop = uvloop.new_event_loop() if args.loop == "uvloop" else asyncio.new_event_loop()
     web.run_app(
-        create_app(plans), host=args.host, port=args.port, access_log=None, print=None, loop=loop
+        create_app(plans),
+        host=args.host,
+        port=args.port,
+        # aiohttp's default (128) overflows when wrk opens 512 connections at once; 1024 as
+        # `itsm-gateway serve --workers N` listens.
+        backlog=1024,
+        access_log=None,
+        print=None,
+        loop=loop,
     )
 
 

@@ -3,36 +3,44 @@
     .venv/bin/python -m bench.load [--seconds 10] [--quick]
 
 Starts, each in its own process group and pinned with ``taskset`` where the machine has 2+ cores:
-the ServiceNow emulator (``python -m emulators.servicenow``), the gateway (``itsm-gateway serve``
-configured through ``ITSM_GATEWAY_*``) and the bare proxy (``bench.bare_proxy``) on one core, the
-emulator, ``wrk`` and this process (which also serves the token issuer) on the others. Then, for
-each emulator latency and connection count, it runs with ``wrk``:
+the ServiceNow emulator (``python -m emulators.servicenow``) and the ITSM stand-in
+(``bench.stand_in``), the gateway (``itsm-gateway serve`` configured through ``ITSM_GATEWAY_*``)
+and the bare proxy (``bench.bare_proxy``) on one core, the ITSMs, ``wrk`` and this process (which
+also serves the token issuer) on the others. Then, for each (ITSM latency, connections) pair and
+each ITSM (the emulator, the stand-in), it runs with ``wrk``:
 
-- every scenario through the gateway (with a plain access token, then an offline token);
-- baseline A, **direct**: the same ServiceNow calls straight at the emulator;
+- every scenario through the gateway (with a plain access token, then an offline token), its
+  connection's ``instanceUrl`` at the ITSM in use;
+- baseline A, **direct**: the same ITSM calls straight at that ITSM;
 - baseline B, **bare proxy**: an aiohttp handler making the same calls with ``ClientSession``.
 
 "The same calls" are not written by hand: before the runs, each scenario is sent once through the
-gateway and the emulator's request log (``GET /_emulator/requests``) records what it called. Those
-calls become baseline A's wrk script and baseline B's plan: the first call, then the others
-together (as the gateway reads journal and SLA concurrently once it has the incident).
+gateway to the emulator and the emulator's request log (``GET /_emulator/requests``) records what
+it called. Those calls become baseline A's wrk script and baseline B's plan (the first call, then
+the others together, as the gateway reads journal and SLA concurrently once it has the incident),
+and, replayed once against the emulator, the stand-in's recorded answers (``bench.itsm``).
 
-Before every wrk run the emulator is reseeded (``POST /_emulator/reset``; the latency is set again),
-so creates do not grow the incident table under later runs. The seeded sys_ids are fixed, so the
-recorded calls stay valid; each reset checks it.
+Before every wrk run the emulator is reseeded (``POST /_emulator/reset``; the latency and the 20
+search incidents are set again), so creates do not grow the incident table under later runs. The
+seeded sys_ids are fixed, so the recorded calls stay valid; each reset checks it.
 
 Baseline A with several calls (all 25 fields: incident, then journal and SLA) cycles through them
 in one wrk script, so its requests/s is calls/s divided by the calls per request and its p50 and
 p99 are one call's times multiplied by the number of sequential stages: an estimate of the floor,
 marked ``~`` in the table. With one call per request it is exact.
 
-Columns: requests/s, p50, p99 (wrk), ITSM calls per request (emulator log delta / wrk requests),
-gateway CPU microseconds per request (``/proc/<pid>/stat`` utime+stime delta / requests), the
-gateway's peak RSS so far (``VmHWM``), non-2xx answers and socket errors, the baselines, and the
-gateway's throughput as a share of each baseline's, and its p50 minus direct p50.
+Columns (``bench.report``): requests/s, p50, p99 (wrk), ITSM calls per request (ITSM call count
+delta / wrk requests), gateway and bare proxy CPU microseconds per request (``/proc/<pid>/stat``
+utime+stime delta over the run / requests) and their ratio, the gateway's peak RSS so far
+(``VmHWM``), non-2xx answers and socket errors, accept queue overflows, the baselines, the
+gateway's throughput as a share of each baseline's, and its p50 minus direct p50. A second
+table (``bench.targets``) says which of issue 15's targets each 3-field fetch row met, and by how
+much it missed the others.
 
-The table is printed and written to ``bench/results/load-<date>.md`` (git-ignored). The run fails
-(exit 1) if the ITSM calls per request are not 1 for a 3-field fetch and 3 for all 25 fields.
+The tables are printed and written to ``bench/results/load-<date>.md`` (git-ignored). The run
+fails (exit 1) if the ITSM calls per request are not the scenario's (1 for a 3-field fetch or a
+search, 3 for all 25 fields), if the gateway answered anything but 2xx, or if the stand-in was
+asked a call it has no recorded answer for.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -57,57 +66,48 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from bench import report, targets
+from bench.itsm import (
+    EMULATOR,
+    ITSMS,
+    STAND_IN,
+    Emulator,
+    Itsm,
+    StandInItsm,
+    call_url,
+    record_answers,
+)
+from bench.report import Row
+from bench.scenarios import SCENARIOS, Scenario, gateway_request
 from bench.wrk import HttpRequest, WrkResult, run_wrk
-from connectors.fields import DEFAULT_FIELD_NAMES
 from emulators.token_issuer import DEFAULT_CLIENT_ID, TokenIssuer, serve
 
 RESULTS = Path(__file__).parent / "results"
-THREE_FIELDS = ("ticketNumber", "ticketStatus", "shortDescription")
-ALL_FIELDS = tuple(DEFAULT_FIELD_NAMES)  # the contract's original 25
-NUMBER = "INC0010001"
-# Sub-selections of the list fields in GraphQL.
-_OBJECT_FIELDS = {
-    "comments": "{ comment commentBy commentTime }",
-    "workNotes": "{ workNote workNoteBy workNoteTime }",
-    "closureNotes": "{ closureNote closureNoteBy closureNoteTime }",
-}
-# The gateway queues calls to one instance beyond this; the default (20) would measure the
-# queue, not the gateway, at 64 connections. Reported in the table's header.
-MAX_CONCURRENCY_PER_INSTANCE = 256
+# The gateway queues calls to one instance beyond this, and keeps at most this many connections
+# open: the defaults (20, 100) would measure the queue, not the gateway, at 64 and 512
+# connections. Reported in the table's header.
+MAX_CONCURRENCY_PER_INSTANCE = 1024
+MAX_ITSM_CONNECTIONS = 1024
 
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    door: str  # "rest" or "graphql"
-    operation: str  # "fetch", "create" or "update"
-    fields: tuple[str, ...]
-    expected_calls: int | None = None  # checked: ITSM calls per gateway request
-    workers: int = 1  # gateway processes (``serve --workers``)
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("REST fetch 3 fields", "rest", "fetch", THREE_FIELDS, expected_calls=1),
-    Scenario("REST fetch all 25", "rest", "fetch", ALL_FIELDS, expected_calls=3),
-    Scenario("GraphQL fetch 3 fields", "graphql", "fetch", THREE_FIELDS, expected_calls=1),
-    Scenario("GraphQL fetch all 25", "graphql", "fetch", ALL_FIELDS, expected_calls=3),
-    Scenario("REST create", "rest", "create", THREE_FIELDS),
-    Scenario("REST update", "rest", "update", THREE_FIELDS),
-    Scenario("GraphQL create", "graphql", "create", THREE_FIELDS),
-    Scenario("GraphQL update", "graphql", "update", THREE_FIELDS),
-    # The same as the first and third, through `serve --workers 2` (not pinned: both cores).
-    Scenario("REST fetch 3 fields (2 workers)", "rest", "fetch", THREE_FIELDS, 1, workers=2),
-    Scenario("GraphQL fetch 3 fields (2 workers)", "graphql", "fetch", THREE_FIELDS, 1, workers=2),
-)
 CREDENTIALS: tuple[str, ...] = ("access", "offline")
+# (ITSM latency ms, connections): an instant ITSM and a realistic one, at 16 and 64 connections,
+# and a slow instance under a busy UI.
+PAIRS: tuple[tuple[int, int], ...] = ((0, 16), (50, 16), (0, 64), (50, 64), (200, 512))
+# In the default matrix the slow pair runs these scenarios on these ITSMs only: at 512
+# connections the emulator, not the gateway, would be what is measured.
+SLOW_PAIR = (200, 512)
+SLOW_PAIR_SCENARIOS = ("REST fetch 3 fields", "GraphQL fetch 3 fields")
+SLOW_PAIR_ITSMS = (STAND_IN,)
+# What --latencies and --connections combine when only one of them is given.
 LATENCIES_MS: tuple[int, ...] = (0, 50)
 CONNECTIONS: tuple[int, ...] = (16, 64)
 
-QUICK_SCENARIOS = ("REST fetch 3 fields", "REST fetch all 25", "GraphQL fetch 3 fields")
+QUICK_SCENARIOS = ("REST fetch 3 fields", "GraphQL fetch 3 fields")
 QUICK_CREDENTIALS: tuple[str, ...] = ("access",)
-QUICK_CONNECTIONS: tuple[int, ...] = (16,)
+QUICK_PAIRS: tuple[tuple[int, int], ...] = ((0, 16), (50, 64))
+QUICK_ITSMS: tuple[str, ...] = (STAND_IN,)
 # Long enough for thousands of requests per run at 50 ms and 16 connections, short enough for
-# the whole matrix to finish in under ten minutes on two cores.
+# the whole matrix to finish in reasonable time on two cores.
 DEFAULT_SECONDS = 3
 
 
@@ -129,48 +129,71 @@ class Cores:
     def describe(self) -> str:
         if self.server is None:
             return "not pinned (one core)"
-        return f"gateway and bare proxy on CPU {self.server}; emulator, wrk, issuer on {self.load}"
+        return (
+            f"gateway and bare proxy on CPU {self.server}; emulator, stand-in, wrk, issuer on "
+            f"{self.load}"
+        )
 
 
-@dataclass
-class Row:
-    scenario: Scenario
-    credential: str
-    latency_ms: int
-    connections: int
-    gateway: WrkResult
-    itsm_calls: float  # exact: from sequential requests after the run
-    itsm_calls_under_load: float  # counts the calls of requests in flight when wrk stopped
-    cpu_us: float
-    rss_mb: float
-    direct: WrkResult
-    direct_stages: int
-    direct_calls: int
-    bare: WrkResult
+@dataclass(frozen=True)
+class Matrix:
+    """What one run measures; ``runs`` is every (pair, ITSM, scenario, credential) in order."""
+
+    scenarios: tuple[Scenario, ...]
+    credentials: tuple[str, ...]
+    pairs: tuple[tuple[int, int], ...]
+    itsms: tuple[str, ...]
+    slow_pair_limited: bool  # the default pairs: the slow pair runs SLOW_PAIR_* only
+
+    def runs(self) -> Iterator[tuple[tuple[int, int], str, Scenario, str]]:
+        for pair in self.pairs:
+            for itsm in self.itsms:
+                if self.slow_pair_limited and pair == SLOW_PAIR and itsm not in SLOW_PAIR_ITSMS:
+                    continue
+                for scenario in self.scenarios:
+                    limited = self.slow_pair_limited and pair == SLOW_PAIR
+                    if limited and scenario.name not in SLOW_PAIR_SCENARIOS:
+                        continue
+                    for credential in self.credentials:
+                        yield pair, itsm, scenario, credential
 
 
-def main() -> int:
-    if shutil.which("wrk") is None:
-        print("bench.load needs wrk (Debian: apt-get install wrk; `make bench` does it as root)")
-        return 2
+def parse_pairs(text: str) -> tuple[tuple[int, int], ...]:
+    """``0:16,50:64`` -> ((0, 16), (50, 64)); ``ValueError`` when malformed."""
+    pairs = []
+    for item in text.split(","):
+        latency, sep, conns = item.strip().partition(":")
+        if not sep:
+            raise ValueError(f"{item!r} is not latency:connections")
+        pairs.append((int(latency), int(conns)))
+    return tuple(pairs)
+
+
+def parse_matrix(argv: list[str] | None = None) -> tuple[Matrix, int]:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--seconds", type=int, default=DEFAULT_SECONDS, help="per wrk run")
-    parser.add_argument("--quick", action="store_true", help="a small subset, about 1.5 minutes")
-    parser.add_argument("--scenarios", help="comma-separated scenario names (default: all)")
-    parser.add_argument("--latencies", help="emulator latencies in ms, e.g. 0,50")
-    parser.add_argument("--connections", help="connection counts, e.g. 16,64")
-    parser.add_argument("--credentials", help="access, offline or both (default: both)")
-    args = parser.parse_args()
-    scenarios, credentials, latencies, connections = (
-        SCENARIOS,
-        CREDENTIALS,
-        LATENCIES_MS,
-        CONNECTIONS,
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="REST and GraphQL fetch 3 fields on the stand-in at 0 ms/16 and 50 ms/64 conns",
     )
-    seconds = args.seconds
+    parser.add_argument("--scenarios", help="comma-separated scenario names (default: all)")
+    parser.add_argument(
+        "--pairs",
+        help="ITSM latency ms:connections pairs, e.g. 0:16,50:64 (default: "
+        + ",".join(f"{lat}:{conns}" for lat, conns in PAIRS)
+        + ")",
+    )
+    parser.add_argument("--latencies", help="ITSM latencies in ms, e.g. 0,50 (x --connections)")
+    parser.add_argument("--connections", help="connection counts, e.g. 16,64 (x --latencies)")
+    parser.add_argument("--itsm", help="emulator, stand-in or both (default: both)")
+    parser.add_argument("--credentials", help="access, offline or both (default: both)")
+    args = parser.parse_args(argv)
+    scenarios, credentials, pairs, itsms = SCENARIOS, CREDENTIALS, PAIRS, ITSMS
+    limited = True
     if args.quick:
         scenarios = tuple(s for s in SCENARIOS if s.name in QUICK_SCENARIOS)
-        credentials, connections = QUICK_CREDENTIALS, QUICK_CONNECTIONS
+        credentials, pairs, itsms, limited = QUICK_CREDENTIALS, QUICK_PAIRS, QUICK_ITSMS, False
     if args.scenarios:
         names = [name.strip() for name in args.scenarios.split(",")]
         unknown = set(names) - {s.name for s in SCENARIOS}
@@ -179,22 +202,39 @@ def main() -> int:
                 f"unknown scenarios {sorted(unknown)}; known: {[s.name for s in SCENARIOS]}"
             )
         scenarios = tuple(s for s in SCENARIOS if s.name in names)
-    if args.latencies:
-        latencies = tuple(int(v) for v in args.latencies.split(","))
-    if args.connections:
-        connections = tuple(int(v) for v in args.connections.split(","))
+    if args.pairs and (args.latencies or args.connections):
+        parser.error("--pairs, or --latencies and --connections, not both")
+    if args.pairs:
+        try:
+            pairs, limited = parse_pairs(args.pairs), False
+        except ValueError as exc:
+            parser.error(f"--pairs: {exc}")
+    elif args.latencies or args.connections:
+        latencies = _ints(args.latencies) or LATENCIES_MS
+        connections = _ints(args.connections) or CONNECTIONS
+        pairs, limited = tuple(itertools.product(latencies, connections)), False
+    if args.itsm:
+        itsms = tuple(v.strip() for v in args.itsm.split(","))
+        if set(itsms) - set(ITSMS):
+            parser.error(f"--itsm: one or more of {', '.join(ITSMS)}")
     if args.credentials:
         credentials = tuple(v.strip() for v in args.credentials.split(","))
-    return asyncio.run(_main(scenarios, credentials, latencies, connections, seconds))
+    return Matrix(scenarios, credentials, pairs, itsms, limited), args.seconds
 
 
-async def _main(
-    scenarios: tuple[Scenario, ...],
-    credentials: tuple[str, ...],
-    latencies: tuple[int, ...],
-    connections: tuple[int, ...],
-    seconds: int,
-) -> int:
+def _ints(text: str | None) -> tuple[int, ...]:
+    return tuple(int(v) for v in text.split(",")) if text else ()
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("bench.load needs wrk (Debian: apt-get install wrk; `make bench` does it as root)")
+        return 2
+    matrix, seconds = parse_matrix()
+    return asyncio.run(_main(matrix, seconds))
+
+
+async def _main(matrix: Matrix, seconds: int) -> int:
     cores = Cores.plan()
     issuer = TokenIssuer()
     issuer_runner = await serve(issuer)
@@ -203,7 +243,8 @@ async def _main(
         if cores.load is not None:
             os.sched_setaffinity(0, {int(c) for c in cores.load.split(",")})
         emulator_port, gateway_port, bare_port = _free_port(), _free_port(), _free_port()
-        emulator = f"http://127.0.0.1:{emulator_port}"
+        stand_in_port, workers_port = _free_port(), _free_port()
+        emulator_url = f"http://127.0.0.1:{emulator_port}"
         gateway = f"http://127.0.0.1:{gateway_port}"
         bare = f"http://127.0.0.1:{bare_port}"
         emulator_pid = start(
@@ -217,7 +258,6 @@ async def _main(
             work / "gateway.log",
             env=_gateway_env(issuer, gateway_port),
         )
-        workers_port = _free_port()
         workers_pid = start(
             [_gateway_command(), "serve", "--workers", "2"],
             None,
@@ -225,51 +265,83 @@ async def _main(
             env=_gateway_env(issuer, workers_port),
         )
         async with aiohttp.ClientSession() as http:
-            await _wait(http, f"{emulator}/_emulator/faults")
+            await _wait(http, f"{emulator_url}/_emulator/faults")
             await _wait(http, f"{gateway}/readyz")
             await _wait(http, f"http://127.0.0.1:{workers_port}/readyz")
+            emulator = Emulator(http, emulator_url, emulator_pid)
             bench = _Bench(http, issuer, emulator, gateway, bare, work, seconds, cores)
-            await bench.discover(scenarios)
+            await bench.discover(matrix.scenarios, record=STAND_IN in matrix.itsms)
+            if STAND_IN in matrix.itsms:
+                (work / "answers.json").write_text(json.dumps(bench.answers))
+                stand_in_url = f"http://127.0.0.1:{stand_in_port}"
+                stand_in_pid = start(
+                    [
+                        *(sys.executable, "-m", "bench.stand_in", "--port", str(stand_in_port)),
+                        *("--answers", str(work / "answers.json")),
+                    ],
+                    cores.load,
+                    work / "stand-in.log",
+                )
+                await _wait(http, f"{stand_in_url}/_stand_in/calls")
+                bench.itsms[STAND_IN] = StandInItsm(http, stand_in_url, stand_in_pid)
             (work / "plans.json").write_text(json.dumps(bench.bare_plans()))
             bare_pid = start(
                 [
-                    sys.executable,
-                    "-m",
-                    "bench.bare_proxy",
-                    "--port",
-                    str(bare_port),
-                    "--plans",
-                    str(work / "plans.json"),
+                    *(sys.executable, "-m", "bench.bare_proxy", "--port", str(bare_port)),
+                    *("--plans", str(work / "plans.json")),
                 ],
                 cores.server,
                 work / "bare.log",
             )
             await _wait(http, f"{bare}/plan/-", ok=(405,))  # up: GET is not its method
+            bench.bare_pid = bare_pid
             bench.gateways = {
                 1: (gateway, gateway_pid),
                 2: (f"http://127.0.0.1:{workers_port}", workers_pid),
             }
-            bench.servers = [emulator_pid, gateway_pid, bare_pid, workers_pid]
+            bench.servers = [gateway_pid, bare_pid, workers_pid]
+            bench.servers += [itsm.pid for itsm in bench.itsms.values()]
             rows: list[Row] = []
-            for latency in latencies:
-                await bench.set_latency(latency)
-                for conns in connections:
-                    for scenario in scenarios:
-                        for credential in credentials:
-                            row = await bench.row(scenario, credential, latency, conns)
-                            rows.append(row)
-                            print(_line(row), flush=True)
+            latency = None
+            for pair, itsm, scenario, credential in matrix.runs():
+                if pair[0] != latency:
+                    latency = pair[0]
+                    for each in bench.itsms.values():
+                        await each.set_latency(latency)
+                row = await bench.row(scenario, credential, bench.itsms[itsm], *pair)
+                rows.append(row)
+                print(report.line(row), flush=True)
+            unknown = await bench.unknown_calls()
     await issuer_runner.cleanup()
-    report = _report(rows, seconds, cores)
-    print(report)
+    text = _report(rows, seconds, cores, bench.stand_in_cpu)
+    print(text)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"load-{dt.datetime.now(dt.UTC):%Y-%m-%dT%H%M}.md"
-    path.write_text(report)
+    path.write_text(text)
     print(f"written to {path}")
-    failures = _check(rows)
+    failures = report.check(rows)
+    failures += [f"the stand-in had no answer for {n} x {call}" for call, n in unknown.items()]
     for failure in failures:
         print(f"CHECK FAILED: {failure}")
     return 1 if failures else 0
+
+
+def _report(rows: list[Row], seconds: float, cores: Cores, stand_in_cpu: list[float]) -> str:
+    cpu = f"{min(stand_in_cpu):.0f}-{max(stand_in_cpu):.0f} us" if stand_in_cpu else "not measured"
+    lines = [
+        report.title(),
+        "",
+        report.header_line(
+            seconds, cores.describe(), MAX_CONCURRENCY_PER_INSTANCE, MAX_ITSM_CONNECTIONS, cpu
+        ),
+        "",
+        *report.table(rows),
+    ]
+    target_lines = targets.table(rows)
+    if target_lines:
+        lines += ["", "### Issue 15's targets (informative: they do not change the exit code)", ""]
+        lines += target_lines
+    return "\n".join(lines) + "\n"
 
 
 class _Bench:
@@ -277,88 +349,92 @@ class _Bench:
         self,
         http: aiohttp.ClientSession,
         issuer: TokenIssuer,
-        emulator: str,
+        emulator: Emulator,
         gateway: str,
         bare: str,
         work: Path,
         seconds: int,
         cores: Cores,
     ) -> None:
-        self.http, self.issuer = http, issuer
-        self.emulator, self.gateway, self.bare = emulator, gateway, bare
+        self.http, self.issuer, self.emulator = http, issuer, emulator
+        self.gateway, self.bare = gateway, bare
         self.work, self.seconds, self.cores = work, seconds, cores
         self.access_token = issuer.mint("bench", lifetime=24 * 3600)
         self.offline_token = issuer.mint_offline("bench")
-        self.sys_id = ""
-        self.latency_ms = 0  # re-applied after each reset (a reset clears the faults)
-        self.plans: dict[Scenario, list[list[dict[str, Any]]]] = {}
-        self._baselines: dict[tuple[str, int, int], tuple[WrkResult, WrkResult]] = {}
+        self.itsms: dict[str, Itsm] = {EMULATOR: emulator}
+        self.plans: dict[Scenario, list[list[dict[str, Any]]]] = {}  # logged calls, by stage
+        self.answers: list[dict[str, Any]] = []  # the stand-in's
+        # (plan, latency, conns, ITSM) -> (A's result, B's result, B's CPU us per request)
+        self._baselines: dict[tuple[str, int, int, str], tuple[WrkResult, WrkResult, float]] = {}
+        self.stand_in_cpu: list[float] = []  # the stand-in's CPU us per call, per A run on it
         self._runs = 0
         self.servers: list[int] = []  # pids to wait for before each run (see _settle)
         self.gateways: dict[int, tuple[str, int]] = {}  # workers -> (URL, pid)
+        self.bare_pid = 0
 
-    async def discover(self, scenarios: tuple[Scenario, ...]) -> None:
-        """Send each scenario once and keep the emulator calls it made."""
-        self.sys_id = await self._seeded_sys_id()
+    async def discover(self, scenarios: tuple[Scenario, ...], record: bool) -> None:
+        """Send each scenario twice through the gateway to the emulator and keep the calls the
+        second one made: the first may also fill the gateway's per-instance caches (choice
+        lists, people), calls a steady run does not make and the baselines must not repeat.
+        With ``record``, both sendings' calls are replayed once for the stand-in's answers
+        (it must answer the cache fills too: the gateway makes them again for its URL)."""
+        recorded: dict[tuple[str, str, str], dict[str, Any]] = {}
         for scenario in scenarios:
-            await self.reset()
-            request = self.gateway_request(scenario, "access")
-            status, body = await self._send(self.gateway, request)
-            if not 200 <= status < 300 or (scenario.door == "graphql" and '"errors"' in body):
-                raise RuntimeError(f"{scenario.name}: gateway answered {status}: {body[:500]}")
-            calls = [
-                {
-                    "method": r["method"],
-                    "url": f"{self.emulator}{r['path']}?{urlencode(r['query'])}",
-                    "body": r["json"],
-                }
-                for r in await self._log()
-            ]
+            await self.emulator.reset()
+            for _ in range(2):  # see above: the second sending is the steady one
+                await self.emulator.clear_log()
+                request = self.request(scenario, "access", self.emulator)
+                status, body = await self._send(self.gateway, request)
+                failed = scenario.door == "graphql" and '"errors"' in body
+                if not 200 <= status < 300 or failed:
+                    raise RuntimeError(f"{scenario.name}: gateway answered {status}: {body[:500]}")
+                calls = await self.emulator.log()
+                if record:
+                    # Now, in the state the gateway saw (a create's row is there, for instance).
+                    await record_answers(self.http, self.emulator.url, calls, recorded)
             if not calls:
                 raise RuntimeError(f"{scenario.name}: the gateway called no ITSM")
             self.plans[scenario] = [calls[:1], calls[1:]] if len(calls) > 1 else [calls]
+        self.answers = list(recorded.values())
+        await self.emulator.reset()
 
     def bare_plans(self) -> dict[str, list[list[dict[str, Any]]]]:
-        return {_plan_name(stages): stages for stages in self.plans.values()}
+        """B's plans, one per scenario's calls and ITSM, each at that ITSM's URL."""
+        plans = {}
+        for stages in self.plans.values():
+            for itsm in self.itsms.values():
+                plans[_plan_name(stages, itsm.name)] = [
+                    [
+                        {"method": c["method"], "url": call_url(itsm.url, c), "body": c["json"]}
+                        for c in stage
+                    ]
+                    for stage in stages
+                ]
+        return plans
 
-    async def set_latency(self, latency_ms: int) -> None:
-        self.latency_ms = latency_ms
-        url = f"{self.emulator}/_emulator/faults"
-        async with self.http.post(url, json={"latency_ms": latency_ms}) as response:
-            response.raise_for_status()
+    def request(self, scenario: Scenario, credential: str, itsm: Itsm) -> HttpRequest:
+        token = self.access_token if credential == "access" else self.offline_token
+        return gateway_request(scenario, credential, token, itsm.url, self.emulator.sys_id)
 
-    async def reset(self) -> None:
-        """Reseed the emulator before a run: creates grow its incident table and it scans its
-        tables per query, so without this every later fetch would be measured against a larger
-        table. The recorded calls stay valid, since the seeded sys_ids are fixed (checked)."""
-        async with self.http.post(f"{self.emulator}/_emulator/reset") as response:
-            response.raise_for_status()
-        await self.set_latency(self.latency_ms)
-        if await self._seeded_sys_id() != self.sys_id:
-            raise RuntimeError(f"{NUMBER} has a new sys_id after a reset: the plans are stale")
-
-    async def _seeded_sys_id(self) -> str:
-        async with self.http.get(f"{self.emulator}/_emulator/records/incident") as response:
-            records = await response.json()
-        return str(next(r["sys_id"] for r in records if r.get("number") == NUMBER))
-
-    async def row(self, scenario: Scenario, credential: str, latency: int, conns: int) -> Row:
+    async def row(
+        self, scenario: Scenario, credential: str, itsm: Itsm, latency: int, conns: int
+    ) -> Row:
         stages = self.plans[scenario]
-        direct, bare = await self._baseline(stages, latency, conns)
-        request = self.gateway_request(scenario, credential)
+        direct, bare, bare_cpu_us = await self._baseline(stages, itsm, latency, conns)
+        request = self.request(scenario, credential, itsm)
         gateway, parent = self.gateways[scenario.workers]
         await self._send(gateway, request)  # warm-up: an offline exchange, a connection
-        await self._clear_log()
         pids = _process_tree(parent)
-        cpu_before = sum(_cpu_seconds(pid) for pid in pids)
-        result = await self._wrk(gateway, [request], conns)
-        cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu_before
-        calls = len(await self._log())
+        overflows = _listen_overflows()
+        result, cpu = await self._measured_wrk(gateway, [request], conns, itsm, pids)
+        overflows = _listen_overflows() - overflows
+        calls = await itsm.calls()
         requests = max(result.requests, 1)
-        exact = await self._calls_per_request(gateway, request)
+        exact = await self._calls_per_request(gateway, request, itsm)
         return Row(
             scenario=scenario,
             credential=credential,
+            itsm=itsm.name,
             latency_ms=latency,
             connections=conns,
             gateway=result,
@@ -370,7 +446,13 @@ class _Bench:
             direct_stages=len(stages),
             direct_calls=sum(len(stage) for stage in stages),
             bare=bare,
+            bare_cpu_us=bare_cpu_us,
+            listen_overflows=overflows,
         )
+
+    async def unknown_calls(self) -> dict[str, int]:
+        stand_in = self.itsms.get(STAND_IN)
+        return await stand_in.unknown() if isinstance(stand_in, StandInItsm) else {}
 
     async def _settle(self, idle: float = 0.05, limit_s: float = 60) -> None:
         """Wait until the servers are idle (under ``idle`` of a core over 0.5 s): when wrk stops,
@@ -387,63 +469,40 @@ class _Bench:
         print(f"warning: servers still busy after {limit_s:g} s", flush=True)
 
     async def _calls_per_request(
-        self, gateway: str, request: HttpRequest, samples: int = 20
+        self, gateway: str, request: HttpRequest, itsm: Itsm, samples: int = 20
     ) -> float:
         """Calls per request without the error of the requests wrk left in flight (their calls
-        reach the emulator's log, but wrk does not count them): a few requests, one at a time."""
+        reach the ITSM's count, but wrk does not count them): a few requests, one at a time."""
         await self._settle()
-        await self._clear_log()
+        await itsm.clear_log()
         for _ in range(samples):
             await self._send(gateway, request)
-        return len(await self._log()) / samples
+        return await itsm.calls() / samples
 
     async def _baseline(
-        self, stages: list[list[dict[str, Any]]], latency: int, conns: int
-    ) -> tuple[WrkResult, WrkResult]:
-        name = _plan_name(stages)
-        key = (name, latency, conns)
+        self, stages: list[list[dict[str, Any]]], itsm: Itsm, latency: int, conns: int
+    ) -> tuple[WrkResult, WrkResult, float]:
+        name = _plan_name(stages, itsm.name)
+        key = (name, latency, conns, itsm.name)
         if key not in self._baselines:
-            calls = [call for stage in stages for call in stage]
-            direct = await self._wrk(self.emulator, [_direct_request(c) for c in calls], conns)
-            bare = await self._wrk(self.bare, [HttpRequest("POST", f"/plan/{name}")], conns)
-            self._baselines[key] = (direct, bare)
-            await self._clear_log()  # the direct calls are not the gateway's
+            calls = [_direct_request(call) for stage in stages for call in stage]
+            direct, itsm_cpu = await self._measured_wrk(itsm.url, calls, conns, itsm, [itsm.pid])
+            if isinstance(itsm, StandInItsm) and direct.requests:
+                self.stand_in_cpu.append(itsm_cpu * 1e6 / direct.requests)
+            plan = [HttpRequest("POST", f"/plan/{name}")]
+            bare, cpu = await self._measured_wrk(self.bare, plan, conns, itsm, [self.bare_pid])
+            self._baselines[key] = (direct, bare, cpu * 1e6 / max(bare.requests, 1))
         return self._baselines[key]
 
-    def gateway_request(self, scenario: Scenario, credential: str) -> HttpRequest:
-        headers = {"Content-Type": "application/json"}
-        if credential == "access":
-            headers["Authorization"] = f"Bearer {self.access_token}"
-        else:
-            headers["X-Offline-Token"] = self.offline_token
-        connection = {
-            "itsmType": "servicenow",
-            "instanceUrl": self.emulator,
-            "authType": "basic",
-            "username": "gateway.integration",
-            "password": "integration-password",
-        }
-        if scenario.door == "rest":
-            body: dict[str, Any] = {"connectionDetails": connection}
-            body["ticketFields"] = list(scenario.fields)
-            if scenario.operation == "fetch":
-                body["ticketNumber"] = NUMBER
-            else:
-                body["ticketJSON"] = _ticket_json(scenario.operation)
-            if scenario.operation == "update":
-                body["sysId"] = self.sys_id
-            path = f"/itsm/v1/ticket/{scenario.operation}"
-        else:
-            body = _graphql(scenario, connection, self.sys_id)
-            path = "/graphql"
-        return HttpRequest("POST", path, headers, json.dumps(body))
-
-    async def _wrk(self, base: str, requests: list[HttpRequest], conns: int) -> WrkResult:
-        """One wrk run on a freshly reseeded emulator (which also empties its request log)."""
+    async def _measured_wrk(
+        self, base: str, requests: list[HttpRequest], conns: int, itsm: Itsm, pids: list[int]
+    ) -> tuple[WrkResult, float]:
+        """One wrk run on a freshly reset ITSM, and the CPU seconds ``pids`` spent during it."""
         await self._settle()
-        await self.reset()
+        await itsm.reset()
         self._runs += 1
-        return await run_wrk(
+        before = sum(_cpu_seconds(pid) for pid in pids)
+        result = await run_wrk(
             base,
             requests,
             connections=conns,
@@ -452,6 +511,7 @@ class _Bench:
             name=f"run{self._runs}",
             cpus=self.cores.load,
         )
+        return result, sum(_cpu_seconds(pid) for pid in pids) - before
 
     async def _send(self, base: str, request: HttpRequest) -> tuple[int, str]:
         async with self.http.request(
@@ -459,64 +519,20 @@ class _Bench:
         ) as response:
             return response.status, await response.text()
 
-    async def _clear_log(self) -> None:
-        async with self.http.delete(f"{self.emulator}/_emulator/requests") as response:
-            response.raise_for_status()
-
-    async def _log(self) -> list[dict[str, Any]]:
-        async with self.http.get(f"{self.emulator}/_emulator/requests") as response:
-            return await response.json()
-
-
-def _ticket_json(operation: str) -> dict[str, str]:
-    if operation == "create":
-        return {"short_description": "bench.load create", "urgency": "3", "impact": "3"}
-    return {"short_description": "bench.load update"}
-
-
-def _graphql(scenario: Scenario, connection: dict[str, str], sys_id: str) -> dict[str, Any]:
-    """Variables, never literals: a cached parse and validation can then hit."""
-    selection = " ".join(f"{f} {_OBJECT_FIELDS.get(f, '')}".strip() for f in scenario.fields)
-    variables: dict[str, Any] = {"connection": connection}
-    if scenario.operation == "fetch":
-        query = (
-            "query Fetch($number: String!, $connection: ConnectionInput!) "
-            f"{{ ticket(number: $number, connection: $connection) {{ {selection} }} }}"
-        )
-        variables["number"] = NUMBER
-    elif scenario.operation == "create":
-        query = (
-            "mutation Create($connection: ConnectionInput!, $ticketJSON: JSON) "
-            "{ createTicket(connection: $connection, ticketJSON: $ticketJSON) "
-            f"{{ {selection} }} }}"
-        )
-        variables["ticketJSON"] = _ticket_json("create")
-    else:
-        query = (
-            "mutation Update($sysId: String!, $connection: ConnectionInput!, $ticketJSON: JSON) "
-            "{ updateTicket(sysId: $sysId, connection: $connection, ticketJSON: $ticketJSON) "
-            f"{{ {selection} }} }}"
-        )
-        variables["ticketJSON"] = _ticket_json("update")
-        variables["sysId"] = sys_id
-    return {"query": query, "variables": variables}
-
 
 def _direct_request(call: dict[str, Any]) -> HttpRequest:
     from bench.bare_proxy import BASIC
 
-    url = call["url"]
-    path = url[url.index("/", len("http://")) :]
     headers = {"Authorization": BASIC, "Accept": "application/json"}
     body = None
-    if call["body"] is not None:
+    if call["json"] is not None:
         headers["Content-Type"] = "application/json"
-        body = json.dumps(call["body"])
-    return HttpRequest(call["method"], path, headers, body)
+        body = json.dumps(call["json"])
+    return HttpRequest(call["method"], f"{call['path']}?{urlencode(call['query'])}", headers, body)
 
 
-def _plan_name(stages: list[list[dict[str, Any]]]) -> str:
-    return f"p{abs(hash(json.dumps(stages, sort_keys=True))) % 10**8}"
+def _plan_name(stages: list[list[dict[str, Any]]], itsm: str) -> str:
+    return f"{itsm}-{abs(hash(json.dumps(stages, sort_keys=True))) % 10**8}"
 
 
 @contextmanager
@@ -577,6 +593,7 @@ def _gateway_env(issuer: TokenIssuer, port: int) -> dict[str, str]:
             "ITSM_GATEWAY_ITSM_ALLOWED_URLS": "http://127.0.0.1:*",
             "ITSM_GATEWAY_LOG_LEVEL": "WARNING",
             "ITSM_GATEWAY_ITSM_MAX_CONCURRENCY_PER_INSTANCE": str(MAX_CONCURRENCY_PER_INSTANCE),
+            "ITSM_GATEWAY_ITSM_MAX_CONNECTIONS": str(MAX_ITSM_CONNECTIONS),
             # One token drives thousands of requests a second here: the per-caller rate
             # (100 a second by default) would answer most of them 429.
             "ITSM_GATEWAY_CALLER_REQUESTS_PER_MINUTE": "0",
@@ -603,6 +620,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listening socket's accept queue was
+    full (``TcpExt: ListenOverflows``, for the whole network namespace): when wrk opens hundreds
+    of connections at once, a server listening with a short backlog makes some of them wait for
+    a SYN retransmission (1 s, then 3 s), which shows as latency, not as a socket error."""
+    lines = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines()]
+    for names, values in itertools.pairwise(lines):
+        if names[0] == values[0] == "TcpExt:" and "ListenOverflows" in names:
+            return int(values[names.index("ListenOverflows")])
+    return 0
+
+
 def _cpu_seconds(pid: int) -> float:
     # Fields after the command name (which may hold spaces): utime and stime are the 12th, 13th.
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -620,84 +649,6 @@ def _peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _direct_rps(row: Row) -> float:
-    return row.direct.rps / row.direct_calls
-
-
-def _direct_p(row: Row, p_ms: float) -> float:
-    return p_ms * row.direct_stages
-
-
-def _line(row: Row) -> str:
-    return (
-        f"{row.scenario.name} [{row.credential}, {row.latency_ms} ms, {row.connections} conns]: "
-        f"{row.gateway.rps:.0f} req/s, p50 {row.gateway.p50_ms:.1f} ms, "
-        f"ITSM calls/req {row.itsm_calls:.2f}, CPU {row.cpu_us:.0f} us/req"
-    )
-
-
-HEADER = (
-    "| scenario | token | ITSM ms | conns | req/s | p50 ms | p99 ms "
-    "| ITSM calls/req (under load) "
-    "| gw CPU us/req | gw peak RSS MB | non-2xx / socket err | A direct req/s | A p50 ms "
-    "| B bare req/s | B p50 ms | req/s vs A | req/s vs B | p50 - A p50 ms |"
-)
-
-
-def _report(rows: list[Row], seconds: float, cores: Cores) -> str:
-    now = dt.datetime.now(dt.UTC)
-    lines = [
-        f"## itsm-gateway load, {now:%Y-%m-%d %H:%M} UTC",
-        "",
-        f"os.cpu_count() = {os.cpu_count()}; {cores.describe()}; wrk 1 thread, {seconds:g} s "
-        "per run; gateway: one process on uvloop (`(2 workers)`: `serve --workers 2`, not pinned, "
-        "CPU summed over its processes, RSS of the largest), "
-        f"ITSM_GATEWAY_ITSM_MAX_CONCURRENCY_PER_INSTANCE={MAX_CONCURRENCY_PER_INSTANCE}, "
-        "ITSM_GATEWAY_CALLER_REQUESTS_PER_MINUTE=0 (one token drives the whole load). "
-        "A = same ITSM calls straight to the emulator "
-        "(`~`: several calls, estimated from one wrk script cycling them); B = bare aiohttp "
-        "proxy making the same calls. ITSM calls/req: from 20 sequential requests after the "
-        "run; in brackets, emulator calls during the run / wrk requests, which also counts the "
-        "calls of requests still in flight when wrk stopped.",
-        "",
-        HEADER,
-        "|" + "---|" * HEADER.count(" | ") + "---|",
-    ]
-    for row in rows:
-        approx = "~" if row.direct_calls > 1 else ""
-        g, b = row.gateway, row.bare
-        direct_rps = _direct_rps(row)
-        lines.append(
-            f"| {row.scenario.name} | {row.credential} | {row.latency_ms} | {row.connections} "
-            f"| {g.rps:.0f} | {g.p50_ms:.1f} | {g.p99_ms:.1f} "
-            f"| {row.itsm_calls:.2f} ({row.itsm_calls_under_load:.2f}) "
-            f"| {row.cpu_us:.0f} | {row.rss_mb:.0f} | {g.non2xx} / {g.socket_errors} "
-            f"| {approx}{direct_rps:.0f} | {approx}{_direct_p(row, row.direct.p50_ms):.1f} "
-            f"| {b.rps:.0f} | {b.p50_ms:.1f} "
-            f"| {approx}{g.rps / direct_rps:.2f} | {g.rps / b.rps if b.rps else 0:.2f} "
-            f"| {approx}{g.p50_ms - _direct_p(row, row.direct.p50_ms):+.1f} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _check(rows: list[Row]) -> list[str]:
-    failures = []
-    for row in rows:
-        expected = row.scenario.expected_calls
-        if expected is not None and abs(row.itsm_calls - expected) > 0.02:
-            failures.append(
-                f"{row.scenario.name} ({row.credential}, {row.latency_ms} ms, "
-                f"{row.connections} conns): {row.itsm_calls:.3f} ITSM calls per request, "
-                f"expected {expected}"
-            )
-        if row.gateway.non2xx or row.gateway.socket_errors:
-            failures.append(
-                f"{row.scenario.name} ({row.credential}, {row.latency_ms} ms): "
-                f"{row.gateway.non2xx} non-2xx, {row.gateway.socket_errors} socket errors"
-            )
-    return failures
 
 
 if __name__ == "__main__":
