@@ -32,6 +32,10 @@ from aiohttp.web_request import BaseRequest
 from gateway.errors import error_response
 
 HEADER_LIMIT_SETTING = "ITSM_GATEWAY_HTTP_MAX_HEADER_BYTES"
+# Connections the kernel queues before the loop accepts them. aiohttp's default, 128, overflowed
+# at 512 connections arriving together (a busy UI on a slow instance): each one dropped waits for
+# TCP's 1 s then 3 s retransmit, which reads as latency, not as an error.
+LISTEN_BACKLOG = 1024
 
 
 class JsonErrorsRequestHandler(web.RequestHandler):
@@ -128,7 +132,11 @@ async def _serve(
     )
     await runner.setup()
     try:
-        site = web.SockSite(runner, sock) if sock else web.TCPSite(runner, host, port)
+        site = (
+            web.SockSite(runner, sock)
+            if sock  # the workers' socket, already listening with this backlog
+            else web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG)
+        )
         await site.start()
         await stop.wait()
     finally:

@@ -40,7 +40,7 @@ from aiohttp import web
 from prometheus_client import multiprocess
 from prometheus_client import values as prometheus_values
 
-from gateway.http_server import run_app
+from gateway.http_server import LISTEN_BACKLOG, run_app
 from gateway.observability.metrics import MULTIPROCESS_DIR
 from gateway.settings import Settings
 
@@ -49,7 +49,6 @@ log = logging.getLogger("itsm_gateway")
 _RESTART_LIMIT = 5
 _RESTART_WINDOW_SECONDS = 60.0
 _PR_SET_PDEATHSIG = 1
-_BACKLOG = 1024
 # gen0, gen1, gen2 (Python's default: 700, 10, 10). Measured with bench.load's harness at 64
 # connections and a 50 ms ITSM: GraphQL fetch 1,367-1,377 -> 1,198-1,222 us of CPU per request.
 _GC_THRESHOLDS = (20_000, 50, 20)
@@ -112,7 +111,7 @@ def run(app: web.Application, settings: Settings, sock: socket.socket | None = N
 
 def run_workers(settings: Settings, build: Callable[[], web.Application]) -> int:
     """Fork ``settings.workers`` processes serving ``build()`` on one socket; supervise them."""
-    sock = socket.create_server((settings.host, settings.port), backlog=_BACKLOG)
+    sock = socket.create_server((settings.host, settings.port), backlog=LISTEN_BACKLOG)
     sock.set_inheritable(True)
     with _shared_metrics():
         supervisor = _Supervisor(settings, sock, build)
