@@ -55,6 +55,7 @@ class Metrics(ResilienceObserver):
         # (callers choose instances), so that map is emptied when it grows past _CHILDREN_KEPT.
         self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._itsm_children: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
+        self._breaker_children: dict[tuple[str, str], Any] = {}
         self.requests = Counter(
             "itsm_gateway_requests",
             "Requests answered, by door (rest, graphql, ...), operation and HTTP status",
@@ -209,9 +210,15 @@ class Metrics(ResilienceObserver):
         self.rate_limit_seconds.labels(target.itsm_type, host).inc(seconds)
 
     def itsm_breaker(self, target: Target, state: str) -> None:
-        self.breaker_state.labels(target.itsm_type, self._host(target.host)).set(
-            _BREAKER_STATES.get(state, 0)
-        )
+        key = (target.itsm_type, target.host)
+        child = self._breaker_children.get(key)
+        if child is None:  # told after every call: labels() each time cost ~1% of a fetch
+            if len(self._breaker_children) >= _CHILDREN_KEPT:
+                self._breaker_children.clear()
+            child = self._breaker_children[key] = self.breaker_state.labels(
+                target.itsm_type, self._host(target.host)
+            )
+        child.set(_BREAKER_STATES.get(state, 0))
 
     def itsm_breaker_refusal(self, target: Target, operation: str) -> None:
         self.breaker_refusals.labels(target.itsm_type, self._host(target.host), operation).inc()
