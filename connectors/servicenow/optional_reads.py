@@ -1,4 +1,4 @@
-"""Journals and SLAs under ACLs: what a refused or filtered optional read becomes.
+"""Journals, SLAs and columns under ACLs: what a refused or filtered optional read becomes.
 
 ServiceNow enforces read ACLs on ``sys_journal_field`` and ``task_sla`` in two ways: a 403 for the
 whole table, or, far more often, a 200 with the rows the account may not read filtered out. A
@@ -18,6 +18,14 @@ JOURNAL_REFUSED = (
     "sys_journal_field: the account lacks read access (role itil or an ACL on "
     "sys_journal_field), and the record's own comments and work_notes are not readable either"
 )
+
+
+def column_refused(table: str, column: str) -> str:
+    """Why a field is empty when a field-level ACL kept its column out of the answer."""
+    return (
+        f"{table}.{column}: the account lacks read access (a field ACL on {table}.{column}; "
+        "ServiceNow left the column out of its answer)"
+    )
 
 
 class Stream(NamedTuple):
