@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import Stack
-from tests.e2e.doors import DOOR_IDS, DOORS, Door, Outcome
+from tests.e2e.doors import DOOR_IDS, DOORS, GraphQLDoor, Outcome, RestDoor
 
 doors = pytest.mark.parametrize("door", DOORS, ids=DOOR_IDS)
+Door = RestDoor | GraphQLDoor
 AUTH_TYPES = ("basic", "oauth_password", "oauth_client_credentials", "api_key", "bearer")
 
 
