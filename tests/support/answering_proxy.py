@@ -39,6 +39,7 @@ class AnsweringProxy:
     target: str
     scripts: dict[str, Scripted] = field(default_factory=dict)
     answered: list[tuple[str, str]] = field(default_factory=list)
+    url: str = ""  # the stand-in's base URL, while it runs
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[str]:
@@ -68,4 +69,5 @@ class AnsweringProxy:
             app = web.Application()
             app.router.add_route("*", "/{tail:.*}", handle)
             async with serving(app) as url:
+                self.url = url
                 yield url
