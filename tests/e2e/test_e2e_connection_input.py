@@ -80,3 +80,14 @@ async def test_rest_reads_an_auth_type_without_regard_to_case_or_padding(
     )
     assert outcome.status == 200, outcome.message
     assert outcome.details == {"ticketNumber": "INC0010001"}
+
+
+@doors
+async def test_an_instance_url_in_capitals_is_the_same_instance(stack: Stack, door: Door) -> None:
+    """Issue 18, item 8, over HTTP: a valid spelling of an allowed URL is accepted, not refused."""
+    shouted = stack.emulator_url.replace("http://", "HTTP://") + "/"
+    outcome = await door.fetch(
+        stack, "INC0010001", ["ticketNumber"], connection=stack.connection(instanceUrl=shouted)
+    )
+    assert outcome.status == 200, outcome.message
+    assert outcome.details == {"ticketNumber": "INC0010001"}
