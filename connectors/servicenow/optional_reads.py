@@ -21,10 +21,17 @@ JOURNAL_REFUSED = (
 
 
 def column_refused(table: str, column: str) -> str:
-    """Why a field is empty when a field-level ACL kept its column out of the answer."""
+    """Why a field is empty when a field-level ACL kept its column out of the answer.
+
+    Every column the gateway maps exists on ``incident``; another table (``connectionDetails
+    .table``) may lack one (``severity`` is the incident's own), which ServiceNow answers the
+    same way, so the message then names both causes."""
+    cause = f"a field ACL on {table}.{column}"
+    if table != "incident":
+        cause += f", or {table} has no such column"
     return (
-        f"{table}.{column}: the account lacks read access (a field ACL on {table}.{column}; "
-        "ServiceNow left the column out of its answer)"
+        f"{table}.{column}: the account lacks read access ({cause}; ServiceNow left the column "
+        "out of its answer)"
     )
 
 

@@ -16,6 +16,7 @@ from connectors.servicenow.mapping import (
     unreadable_columns,
     values_from_row,
 )
+from connectors.servicenow.optional_reads import column_refused
 
 SYS_ID = "af96b75ac304b7346d9e754e7290d81c"
 OTHER = "967243fd7319215248b7fd79be1743b9"
@@ -180,3 +181,14 @@ def test_a_journal_row_without_a_timestamp_is_kept_first_with_no_time() -> None:
         ("timed", datetime(2026, 3, 5, 10, tzinfo=UTC)),
     ]
     assert comments[2].author == "beth.anglin" and comments[1].author is None
+
+
+def test_a_missing_column_of_another_table_may_also_be_no_column_at_all() -> None:
+    assert column_refused("incident", "assigned_to") == (
+        "incident.assigned_to: the account lacks read access (a field ACL on "
+        "incident.assigned_to; ServiceNow left the column out of its answer)"
+    )
+    assert column_refused("sc_task", "severity") == (
+        "sc_task.severity: the account lacks read access (a field ACL on sc_task.severity, or "
+        "sc_task has no such column; ServiceNow left the column out of its answer)"
+    )
