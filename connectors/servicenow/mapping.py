@@ -91,14 +91,17 @@ def unreadable_columns(
     notes; the attribution columns then only leave the note's author or time empty). Journals and
     SLAs come from tables of their own and are judged there.
     """
-    return {  # in the fields' declared order, so that messages naming them are stable
-        field: COLUMNS[field][0]
-        for field in TicketField
-        if field in fields
-        and field not in JOURNAL_FIELDS
+    missing = {
+        field
+        for field in fields
+        if field not in JOURNAL_FIELDS
         and field not in SLA_FIELDS
         and COLUMNS[field][0] not in row
     }
+    if not missing:  # the usual answer: no walk over every field
+        return {}
+    # In the fields' declared order, so that messages naming them are stable.
+    return {field: COLUMNS[field][0] for field in TicketField if field in missing}
 
 
 def cell(row: Mapping[str, object], column: str) -> tuple[str, str]:
