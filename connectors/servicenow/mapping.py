@@ -94,9 +94,7 @@ def unreadable_columns(
     missing = {
         field
         for field in fields
-        if field not in JOURNAL_FIELDS
-        and field not in SLA_FIELDS
-        and COLUMNS[field][0] not in row
+        if field not in JOURNAL_FIELDS and field not in SLA_FIELDS and COLUMNS[field][0] not in row
     }
     if not missing:  # the usual answer: no walk over every field
         return {}
