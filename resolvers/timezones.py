@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from connectors.errors import BadInput
 from connectors.zones import ACCOUNT_ZONE
 
-_OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>\d{2})(?::?(?P<minutes>\d{2}))?")
-# Real offsets run from -12:00 to +14:00; anything past that is a typo, not a zone.
+# ASCII digits only: ``\d`` would also take other scripts' digits, which no zone is written in.
+_OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>[0-9]{2})(?::?(?P<minutes>[0-9]{2}))?")
+# The zones in use run from UTC-12:00 (Baker Island) to UTC+14:00 (Kiribati's Line Islands); no
+# zone has -13 or -14, so anything past either end is a typo, not a zone.
+_MIN_OFFSET = timedelta(hours=-12)
 _MAX_OFFSET = timedelta(hours=14)
 _LONGEST_ZONE_NAME = 64  # the longest IANA name is about 30 characters
 # Names of the zone database that are no zone of an ITSM: the gateway host's own setting, and
@@ -55,9 +58,11 @@ def parse_zone(text: str | None) -> tzinfo:
     if match:
         hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
         offset = timedelta(hours=hours, minutes=minutes)
-        if minutes >= 60 or offset > _MAX_OFFSET:
+        if match["sign"] == "-":
+            offset = -offset
+        if minutes >= 60 or not _MIN_OFFSET <= offset <= _MAX_OFFSET:
             raise BadInput(f"itsmTimeZoneOffset is out of range (-12:00 to +14:00); {_HELP}")
-        return timezone(-offset if match["sign"] == "-" else offset)
+        return timezone(offset)
     if value.casefold() in _HOST_ZONES:
         raise BadInput(
             f"itsmTimeZoneOffset {value!r} means the gateway host's own zone, which no caller "

@@ -55,9 +55,15 @@ from connectors.servicenow.mapping import (
     cell,
     incident_columns,
     notes_from_journal,
+    unreadable_columns,
     values_from_row,
 )
-from connectors.servicenow.optional_reads import JOURNAL_REFUSED, Stream, whole
+from connectors.servicenow.optional_reads import (
+    JOURNAL_REFUSED,
+    Stream,
+    column_refused,
+    whole,
+)
 from connectors.servicenow.page_reads import (
     DENIED,
     Denied,
@@ -462,7 +468,11 @@ class ServiceNowConnector:
         """The ticket of ``row``, its journal and SLA read for it alone, or taken from the
         ``page``'s reads when it is one of a search's tickets."""
         values = values_from_row(row, fields)
-        refused: dict[TicketField, str] = {}
+        # A column a field ACL hides is absent from the row (answered empty above): say why.
+        refused: dict[TicketField, str] = {
+            field: column_refused(self._table, column)
+            for field, column in unreadable_columns(row, fields).items()
+        }
         streams: dict[TicketField, Stream] = {}
         wants_journal = bool(fields & JOURNAL_FIELDS)
         wants_sla = TicketField.TICKET_BUSINESS_TIME_LEFT in fields

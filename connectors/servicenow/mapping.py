@@ -79,6 +79,29 @@ def incident_columns(fields: Set[TicketField]) -> str:
     return ",".join(sorted(columns))
 
 
+def unreadable_columns(
+    row: Mapping[str, object], fields: Set[TicketField]
+) -> dict[TicketField, str]:
+    """The asked fields whose column the row leaves out, each with that column.
+
+    ServiceNow answers every column ``sysparm_fields`` names, ``""`` when unset, except those a
+    field-level read ACL keeps from the account: those keys are absent. Such a field is not
+    "no value", it is "not readable", and the doors say so (``connectors.model.Ticket.refused``).
+    A field read from several columns is judged by its first (``close_notes`` for the closure
+    notes; the attribution columns then only leave the note's author or time empty). Journals and
+    SLAs come from tables of their own and are judged there.
+    """
+    missing = {
+        field
+        for field in fields
+        if field not in JOURNAL_FIELDS and field not in SLA_FIELDS and COLUMNS[field][0] not in row
+    }
+    if not missing:  # the usual answer: no walk over every field
+        return {}
+    # In the fields' declared order, so that messages naming them are stable.
+    return {field: COLUMNS[field][0] for field in TicketField if field in missing}
+
+
 def cell(row: Mapping[str, object], column: str) -> tuple[str, str]:
     """``(display_value, value)`` of one column, ``("", "")`` when absent.
 

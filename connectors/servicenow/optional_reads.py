@@ -1,4 +1,4 @@
-"""Journals and SLAs under ACLs: what a refused or filtered optional read becomes.
+"""Journals, SLAs and columns under ACLs: what a refused or filtered optional read becomes.
 
 ServiceNow enforces read ACLs on ``sys_journal_field`` and ``task_sla`` in two ways: a 403 for the
 whole table, or, far more often, a 200 with the rows the account may not read filtered out. A
@@ -18,6 +18,21 @@ JOURNAL_REFUSED = (
     "sys_journal_field: the account lacks read access (role itil or an ACL on "
     "sys_journal_field), and the record's own comments and work_notes are not readable either"
 )
+
+
+def column_refused(table: str, column: str) -> str:
+    """Why a field is empty when a field-level ACL kept its column out of the answer.
+
+    Every column the gateway maps exists on ``incident``; another table (``connectionDetails
+    .table``) may lack one (``severity`` is the incident's own), which ServiceNow answers the
+    same way, so the message then names both causes."""
+    cause = f"a field ACL on {table}.{column}"
+    if table != "incident":
+        cause += f", or {table} has no such column"
+    return (
+        f"{table}.{column}: the account lacks read access ({cause}; ServiceNow left the column "
+        "out of its answer)"
+    )
 
 
 class Stream(NamedTuple):

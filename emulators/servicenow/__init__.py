@@ -24,8 +24,9 @@ hibernation (200 with HTML), forced 5xx (``fail_status``, ``fail_next``, ``fail_
 connections (``drop_next``, ``drop_rate``; ``drop_after_write`` applies a write before dropping)
 and journal and SLA tables under ACLs, refused with 403 (``journal_forbidden``,
 ``sla_forbidden``) or answered 200 with the rows filtered out (``journal_filtered``,
-``sla_filtered``). The ``*_rate``
-draws are seeded by ``seed`` for reproducible runs::
+``sla_filtered``), and field-level ACLs that leave columns out of every answer
+(``unreadable_columns``, ``["incident.assigned_to"]``). The ``*_rate`` draws are seeded by
+``seed`` for reproducible runs::
 
     state.faults.merge({"seed": 7, "drop_rate": 0.05, "fail_rate": 0.05, "throttle_rate": 0.1,
                         "drop_after_write": True})

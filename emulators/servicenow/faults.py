@@ -13,6 +13,7 @@ run that sends the same requests in the same order meets the same faults. Settin
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,12 @@ class Faults:
       account with no read role on them). Only Table API reads of those tables are affected: the
       display values of references on other tables, and the instance's own use of them (who
       writes, the session zone, ``sysparm_input_display_value``), are not.
+    - ``unreadable_columns``: field-level read ACLs the account fails, as ``table.column``
+      names (``incident.assigned_to``, the name the ACL record itself has). Table API answers on
+      that table, reads and writes alike, leave the column out: the key is absent, not ``""``,
+      whatever ``sysparm_fields`` and ``sysparm_display_value`` say, as real instances answer
+      an account that passes the table's ACL but not the field's. Dot-walks through such a
+      column (``assigned_to.name``) are left out too.
     - ``hibernating``: every Table API path answers 200 with an HTML page.
     - ``fail_status``: answer every Table API request with this 5xx status.
     - ``fail_next``: only the next N requests fail, with ``fail_status`` or else 500.
@@ -66,6 +73,7 @@ class Faults:
     sla_filtered: bool = False
     lookups_forbidden: bool = False
     lookups_filtered: bool = False
+    unreadable_columns: tuple[str, ...] = ()
     hibernating: bool = False
     fail_status: int | None = None
     fail_next: int = 0
@@ -116,6 +124,11 @@ class Faults:
             or (table == "task_sla" and self.sla_filtered)
             or (table in LOOKUP_TABLES and self.lookups_filtered)
         )
+
+    def hides(self, table: str, path: str) -> bool:
+        """Whether a field-level ACL keeps ``path`` (a column, or a dot-walk starting with one)
+        of ``table`` out of answers."""
+        return f"{table}.{path.split('.', 1)[0]}" in self.unreadable_columns
 
     def take_failure(self) -> int | None:
         """The status this request must fail with, consuming one of ``fail_next``."""
@@ -179,6 +192,7 @@ _BOOLEANS = {
 }
 _RATES = {"fail_rate", "throttle_rate", "drop_rate"}
 _NULLABLE = {"hourly_limit", "fail_status", "seed"}
+_ACL_NAME = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 
 
 def _check(name: str, value: Any) -> Any:
@@ -188,6 +202,12 @@ def _check(name: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be a boolean")
         return value
+    if name == "unreadable_columns":
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(item, str) and _ACL_NAME.fullmatch(item) for item in value
+        ):
+            raise ValueError(f"{name} must be a list of table.column names")
+        return tuple(value)
     if name in _RATES:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ValueError(f"{name} must be a probability from 0 to 1")

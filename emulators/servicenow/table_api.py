@@ -157,10 +157,14 @@ class _Shaper:
     def shape(self, row: Mapping[str, str]) -> dict[str, Any]:
         """The rendered row. Unknown names in ``sysparm_fields`` are dropped; if none is
         known, the record renders as ``{}`` (plausible; the notes only say unknown names are
-        ignored)."""
+        ignored). Columns under a field ACL the account fails (``Faults.unreadable_columns``)
+        are dropped the same way."""
         names = self._fields or [c.name for c in self._state.columns(self._table)]
         shaped: dict[str, Any] = {}
+        hides = self._state.faults.hides
         for name in names:
+            if hides(self._table, name):
+                continue  # a field ACL the account fails: the key is absent, not empty
             field = self._state.field_at(self._table, row, name)
             if field is not None:
                 shaped[name] = render(field, self._options, self._lookups)

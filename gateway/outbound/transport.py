@@ -14,7 +14,8 @@ it is handed over. A refused address raises ``AddressRefused`` (400, like the re
 call). Nothing is sent. aiohttp's errors become httpx's (``_httpx_error``), so the connectors'
 judgement of what was sent (``connectors.http.outcomes.judge``) reads them as before: a failure to
 connect is ``httpx.ConnectError``/``ConnectTimeout`` (not sent), one after sending is a read
-error, timeout or protocol error (maybe applied).
+error, timeout or protocol error (maybe applied). aiohttp's own resend of an idempotent method
+after a reset is switched off: every request leaves once per attempt the connectors make.
 
 Neither layer keeps cookies (``client.CookielessClient`` above, ``DummyCookieJar`` below): the
 one session serves every caller and every instance, and a cookie an ITSM set for one caller must
@@ -100,6 +101,14 @@ class GuardedTransport(httpx.AsyncBaseTransport):
                 timeout=aiohttp.ClientTimeout(total=None),
                 skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
             )
+            # aiohttp sends a GET, HEAD, OPTIONS, PUT or DELETE once more, unseen, when the
+            # connection resets or closes after the request went out (RFC 9112 allows it for
+            # idempotent methods). Retrying is the connectors' decision (``connectors.http``):
+            # a PUT is a write there (RT's update), and a hidden resend would double every read
+            # retry past ITSM_GATEWAY_ITSM_RETRIES. No public switch exists; the attribute is
+            # aiohttp's own (3.9+), and tests/gateway/outbound/test_transport_outcomes.py fails
+            # if a request is ever sent twice.
+            self._session._retry_connection = False
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

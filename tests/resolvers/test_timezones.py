@@ -88,3 +88,48 @@ def test_iana_names_are_read_without_regard_to_case(text: str, name: str) -> Non
 def test_the_gateway_hosts_own_zone_is_refused(text: str) -> None:
     with pytest.raises(BadInput, match="gateway host's own zone"):
         parse_zone(text)
+
+
+# --- issue 18, item 10: the edges of the offset forms ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("z", timedelta(0)),
+        (" z ", timedelta(0)),
+        ("+05:59", timedelta(hours=5, minutes=59)),
+        ("-11:59", timedelta(hours=-11, minutes=-59)),
+        ("-12", timedelta(hours=-12)),
+        ("-1200", timedelta(hours=-12)),
+        ("+1400", timedelta(hours=14)),
+        ("-00:30", timedelta(minutes=-30)),
+    ],
+)
+def test_edge_offsets_are_read_exactly(text: str, offset: timedelta) -> None:
+    assert parse_zone(text).utcoffset(None) == offset
+
+
+@pytest.mark.parametrize("text", ["+05:3", "+05:", "+0:30", "+053", "+05:300", "+05-30", "+5"])
+def test_an_offset_with_a_missing_digit_is_not_a_zone(text: str) -> None:
+    """``+05:3`` is no zone: neither +05:03 nor +05:30, and never +05 with the rest dropped."""
+    with pytest.raises(BadInput, match="itsmTimeZoneOffset is not a time zone"):
+        parse_zone(text)
+
+
+@pytest.mark.parametrize("text", ["-13:00", "-14:00", "-12:01", "-1300", "-13", "+14:01", "+15"])
+def test_offsets_outside_the_zones_in_use_are_refused_naming_the_range(text: str) -> None:
+    """The zones in use run from UTC-12:00 to UTC+14:00; the message gives that range, and the
+    gateway accepts exactly what its message says."""
+    with pytest.raises(BadInput) as error:
+        parse_zone(text)
+    assert "out of range (-12:00 to +14:00)" in error.value.message
+
+
+@pytest.mark.parametrize(
+    "text", ["+\u0660\u0665:\u0663\u0660", "+\uff10\uff15:30", "+05:\u0663\u0660"]
+)
+def test_offsets_are_written_in_ascii_digits(text: str) -> None:
+    """Arabic-Indic or full-width digits are no offset (``\\d`` and ``int`` would take them)."""
+    with pytest.raises(BadInput, match="itsmTimeZoneOffset is not a time zone"):
+        parse_zone(text)
