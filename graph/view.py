@@ -170,6 +170,11 @@ class GraphQLView(StrawberryView[GraphContext, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson, as the REST door reads; its errors are json.JSONDecodeError, which strawberry
+        # answers as a 400.
+        return orjson.loads(data)
+
 
 def _refuse_websocket(media_type: str) -> web.Response:
     """Any WebSocket handshake (graphql-transport-ws, graphql-ws, or none), refused before it is

@@ -119,6 +119,22 @@ async def test_the_views_own_refusal_is_in_the_media_type_asked_for(stack: Stack
     assert "data" not in response.json()
 
 
+@pytest.mark.parametrize("body", [b'{"query": ', b"\xff\xfe", b'{"query": "{ a }",}'])
+async def test_a_body_that_is_not_json_is_a_400_in_the_views_shape(
+    stack: Stack, body: bytes
+) -> None:
+    response = await stack.http.post(
+        f"{stack.gateway_url}/graphql",
+        content=body,
+        headers={**stack.headers(), "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400, response.text
+    payload = response.json()
+    assert "data" not in payload
+    assert payload["errors"][0]["message"] == "Unable to parse request body as JSON"
+
+
 @pytest.fixture(scope="module")
 async def guarded(stack: Stack) -> AsyncIterator[Stack]:
     """The same stack, behind a gateway whose writes need the role itsm-writer."""
