@@ -39,18 +39,8 @@ class TicketLoader:
         self._service = service
         self._loader: DataLoader[TicketKey, TicketAnswer] = DataLoader(self._load, cache=False)
 
-    async def load(self, key: TicketKey, *, alone: bool = False) -> TicketAnswer:
-        """The ticket, or its own error raised (only this field fails). ``alone``: the field is
-        the operation's only root field, so nothing can join its batch: it is fetched at once,
-        without the loader's future, task and batch (``graph.selection.alone_in_operation``)."""
-        if alone:
-            return await self._service.fetch(
-                number=key.number,
-                connection=key.connection,
-                fields=key.fields,
-                zone=key.zone,
-                context=key.call,
-            )
+    async def load(self, key: TicketKey) -> TicketAnswer:
+        """The ticket, or its own error raised (only this field fails)."""
         return await self._loader.load(key)
 
     async def _load(self, keys: list[TicketKey]) -> Sequence[TicketAnswer | BaseException]:

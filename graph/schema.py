@@ -28,7 +28,7 @@ from graph.errors import translate_errors
 from graph.limits import DEFAULT_LIMITS, GraphQLLimits, limit_rules
 from graph.loaders import TicketKey
 from graph.search_types import TicketConnection, TicketFilterInput, TicketOrder, node_fields
-from graph.selection import alone_in_operation, selected_names
+from graph.selection import selected_names
 from graph.spans import execution_spans
 from graph.types import (
     SCALARS,
@@ -153,8 +153,7 @@ class Query:
                 connection=connection.to_details(),
                 zone=itsm_time_zone_offset,
                 call=call,
-            ),
-            alone=alone_in_operation(info),
+            )
         )
         return TicketType.from_canonical(answer.ticket)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from graphql import FieldNode
-from strawberry import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 
@@ -27,14 +25,3 @@ def _included(directives: dict[str, dict[str, object]]) -> bool:
     if "skip" in directives and directives["skip"].get("if") is True:
         return False
     return not ("include" in directives and directives["include"].get("if") is False)
-
-
-def alone_in_operation(info: Info) -> bool:
-    """Whether the field being resolved is its operation's only root field, written plainly (no
-    fragment, no directive): then no sibling can share its work."""
-    selections = info.operation.selection_set.selections
-    return (
-        len(selections) == 1
-        and isinstance(selections[0], FieldNode)
-        and not selections[0].directives
-    )
