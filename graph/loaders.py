@@ -67,16 +67,9 @@ class TicketLoader:
                     else replace(answer, fields=parse_ticket_fields(keys[index].fields))
                 )
 
-        if len(groups) == 1:  # one connection, the common document: no task to gather
-            results: list[BaseException | None] = [None]
-            try:
-                await fetch(next(iter(groups.values())))
-            except Exception as error:  # as gather's return_exceptions would give it
-                results = [error]
-        else:
-            results = await asyncio.gather(
-                *(fetch(indexes) for indexes in groups.values()), return_exceptions=True
-            )
+        results = await asyncio.gather(
+            *(fetch(indexes) for indexes in groups.values()), return_exceptions=True
+        )
         for indexes, result in zip(groups.values(), results, strict=True):
             if isinstance(result, BaseException):
                 for index in indexes:

@@ -211,8 +211,6 @@ class TicketService:
             except GatewayError as error:
                 return error
 
-        if len(numbers) == 1:  # the common document: no task to schedule and gather
-            return [await one(numbers[0])]
         return list(await asyncio.gather(*(one(number) for number in numbers)))
 
     async def create(
