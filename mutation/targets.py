@@ -1,0 +1,50 @@
+"""The modules ``make mutate`` covers and, for each, the fast unit tests that judge its mutants.
+
+Only tests that start no server and reach the module in process belong here (never tests/e2e,
+tests/keycloak, tests/redis, tests/rt or tests/contract): every mutant runs them, so their run
+time is multiplied by the number of mutants. A test file named ``test_<module>_mutants.py``
+holds the tests written to kill this module's survivors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    """A module under the check: ``path`` from the repository root, ``tests`` run per mutant."""
+
+    path: str
+    tests: tuple[str, ...]
+
+    @property
+    def module_name(self) -> str:
+        return self.path.removesuffix(".py").replace("/", ".")
+
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "resolvers/timezones.py",
+        (
+            "tests/resolvers/test_timezones.py",
+            "tests/resolvers/test_properties_timezones.py",
+            "tests/resolvers/test_timezones_mutants.py",
+        ),
+    ),
+    Target(
+        "resolvers/field_sets.py",
+        (
+            "tests/resolvers/test_field_sets.py",
+            "tests/resolvers/test_field_sets_mutants.py",
+        ),
+    ),
+)
+
+
+def target_for(path: str) -> Target:
+    for target in TARGETS:
+        if target.path == path:
+            return target
+    known = ", ".join(target.path for target in TARGETS)
+    raise SystemExit(f"{path} is not covered by the mutation check (covered: {known})")
