@@ -2,8 +2,9 @@
 
 Only tests that start no server and reach the module in process belong here (never tests/e2e,
 tests/keycloak, tests/redis, tests/rt or tests/contract): every mutant runs them, so their run
-time is multiplied by the number of mutants. A test file named ``test_<module>_mutants.py``
-holds the tests written to kill this module's survivors.
+time is multiplied by the number of mutants. They run in the order given and stop at the first
+failure, so the quick files come first and the property tests (hypothesis) last. A test file
+named ``test_<module>_mutants.py`` holds the tests written to kill this module's survivors.
 """
 
 from __future__ import annotations
@@ -27,16 +28,16 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "resolvers/timezones.py",
         (
+            "tests/resolvers/test_timezones_mutants.py",
             "tests/resolvers/test_timezones.py",
             "tests/resolvers/test_properties_timezones.py",
-            "tests/resolvers/test_timezones_mutants.py",
         ),
     ),
     Target(
         "resolvers/field_sets.py",
         (
-            "tests/resolvers/test_field_sets.py",
             "tests/resolvers/test_field_sets_mutants.py",
+            "tests/resolvers/test_field_sets.py",
         ),
     ),
 )
