@@ -40,6 +40,67 @@ TARGETS: tuple[Target, ...] = (
             "tests/resolvers/test_field_sets.py",
         ),
     ),
+    Target(
+        "gateway/outbound/url_policy.py",
+        (
+            "tests/gateway/outbound/test_url_policy_mutants.py",
+            "tests/gateway/outbound/test_url_policy.py",
+            "tests/resolvers/test_ssrf.py",
+        ),
+    ),
+    Target(
+        "connectors/servicenow/mapping.py",
+        (
+            "tests/connectors/servicenow_connector/test_mapping_mutants.py",
+            "tests/connectors/servicenow_connector/test_sn_mapping.py",
+            "tests/connectors/servicenow_connector/test_sn_display_journal.py",
+            "tests/connectors/servicenow_connector/test_sn_acl_reads.py",
+        ),
+    ),
+    Target(
+        "connectors/jira/mapping.py",
+        (
+            "tests/connectors/jira/test_mapping_mutants.py",
+            "tests/connectors/jira/test_jira_mapping.py",
+        ),
+    ),
+    Target(
+        "connectors/rt/mapping.py",
+        (
+            "tests/connectors/rt/test_mapping_mutants.py",
+            "tests/connectors/rt/test_rt_mapping.py",
+        ),
+    ),
+    Target(
+        "connectors/http/outcomes.py",
+        (
+            "tests/connectors/http/test_outcomes_mutants.py",
+            "tests/connectors/http/test_resilience.py",
+            "tests/connectors/http/test_client.py",
+        ),
+    ),
+    Target(
+        "resolvers/idempotency.py",
+        (
+            "tests/resolvers/test_idempotency_mutants.py",
+            "tests/resolvers/test_idempotency.py",
+        ),
+    ),
+    Target(
+        "gateway/auth/access_tokens.py",
+        (
+            "tests/auth/test_access_tokens_mutants.py",
+            "tests/auth/test_auth_access_tokens.py",
+        ),
+    ),
+    Target(
+        "gateway/auth/offline_tokens.py",
+        (
+            "tests/auth/test_offline_tokens_mutants.py",
+            "tests/auth/test_auth_offline_tokens.py",
+            "tests/auth/test_auth_offline_abuse.py",
+        ),
+    ),
 )
 
 
