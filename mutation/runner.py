@@ -7,8 +7,9 @@ imports the project again, the mutated module included, and pays only for that. 
 tree is never written, so a run that is interrupted (Ctrl-C, a timeout, a crash) leaves the
 module as it was, and two runs can share a tree.
 
-A child's outcome: pytest's exit code 1 or 2 (a test failed, or the mutant did not import) is a
-kill; 0 a survivor; a child still running after the timeout (a few times the unmutated run) is
+A child's outcome: pytest's exit code 1, 2 or 4 (a test failed, a test module or a conftest did
+not import with the mutant; the baseline run, with the same arguments, rules out a usage error)
+is a kill; 0 a survivor; a child still running after the timeout (a few times the unmutated run) is
 killed and counted as killed (the mutant hangs, which a caller would notice); any other exit
 code is an error, reported, never counted as a kill.
 """
@@ -150,6 +151,6 @@ def run_child(
     code = os.WEXITSTATUS(status)
     if code == 0:
         return Outcome("survived", seconds, code)
-    if code in (1, 2):
+    if code in (1, 2, 4):
         return Outcome("killed", seconds, code)
     return Outcome("error", seconds, code)
