@@ -69,6 +69,8 @@ TARGETS: tuple[Target, ...] = (
         (
             "tests/connectors/rt/test_mapping_mutants.py",
             "tests/connectors/rt/test_rt_mapping.py",
+            "tests/connectors/rt/test_rt_requests.py",
+            "tests/connectors/rt/test_rt_correlation.py",
         ),
     ),
     Target(
