@@ -32,8 +32,8 @@ def _run_target(
     target: Target, mutants: list[Mutant], listed: dict[tuple[str, str], equivalents.Excluded]
 ) -> tuple[dict[str, Outcome], float]:
     path = ROOT / target.path
-    warm_up(target.tests)
-    baseline = run_child(target.module_name, path, path.read_text("utf-8"), target.tests, 600)
+    warm_up(target.pytest_args)
+    baseline = run_child(target.module_name, path, path.read_text("utf-8"), target.pytest_args, 600)
     if baseline.status != "survived":
         raise SystemExit(
             f"{target.path}: its tests fail without any mutant (pytest exit {baseline.exit_code})"
@@ -41,7 +41,7 @@ def _run_target(
     timeout = max(15.0, baseline.seconds * 4)
     outcomes: dict[str, Outcome] = {}
     for number, mutant in enumerate(mutants, 1):
-        outcome = run_child(target.module_name, path, mutant.source, target.tests, timeout)
+        outcome = run_child(target.module_name, path, mutant.source, target.pytest_args, timeout)
         outcomes[mutant.id] = outcome
         mark = {"killed": ".", "timeout": "T", "survived": "S", "error": "E"}[outcome.status]
         print(mark, end="" if number % 80 else "\n", flush=True)
@@ -63,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             for mutant in mutants:
                 print(f"{target.path} {mutant.id}  {mutant.description}")
             continue
-        print(f"{target.path}: {len(mutants)} mutants, tests: {' '.join(target.tests)}", flush=True)
+        print(
+            f"{target.path}: {len(mutants)} mutants, tests: {' '.join(target.pytest_args)}",
+            flush=True,
+        )
         started = time.monotonic()
         outcomes, baseline = _run_target(target, mutants, listed)
         killed = survived = excluded = errors = 0

@@ -1,1 +1,0 @@
-"""Placeholder: filled with the tests that kill this module's survivors (docs/mutation.md)."""
