@@ -88,14 +88,10 @@ TARGETS: tuple[Target, ...] = (
             "tests/connectors/http/test_client.py",
         ),
     ),
-)
-
-# Measured, not yet brought to 95% (docs/mutation.md#not-covered-yet): `python -m mutation
-# <path>` runs them; `make mutate` does not, so that it stays a check that passes.
-NOT_COVERED: tuple[Target, ...] = (
     Target(
         "resolvers/idempotency.py",
         (
+            "tests/resolvers/test_idempotency_mutants.py",
             "tests/resolvers/test_idempotency.py",
             "tests/resolvers/test_correlation.py",
             # The store contract's in-process half: the Redis half starts a server.
@@ -103,6 +99,11 @@ NOT_COVERED: tuple[Target, ...] = (
         ),
         select="memory or not stores",
     ),
+)
+
+# Measured, not yet brought to 95% (docs/mutation.md#not-covered-yet): `python -m mutation
+# <path>` runs them; `make mutate` does not, so that it stays a check that passes.
+NOT_COVERED: tuple[Target, ...] = (
     Target(
         "gateway/auth/access_tokens.py",
         ("tests/auth/test_auth_access_tokens.py",),
