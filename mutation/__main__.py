@@ -28,9 +28,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _run_target(
-    target: Target, mutants: list[Mutant], listed: dict[tuple[str, str], equivalents.Excluded]
-) -> tuple[dict[str, Outcome], float]:
+def _run_target(target: Target, mutants: list[Mutant]) -> tuple[dict[str, Outcome], float]:
     path = ROOT / target.path
     warm_up(target.pytest_args)
     baseline = run_child(target.module_name, path, path.read_text("utf-8"), target.pytest_args, 600)
@@ -68,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         started = time.monotonic()
-        outcomes, baseline = _run_target(target, mutants, listed)
+        outcomes, baseline = _run_target(target, mutants)
         killed = survived = excluded = errors = 0
         for mutant in mutants:
             outcome = outcomes[mutant.id]
@@ -87,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  SURVIVED {mutant.id}  {mutant.description}")
             else:
                 killed += 1
+        if not options.only:
+            ids = {mutant.id for mutant in mutants}
+            for module, mutant_id in listed:
+                if module == target.path and mutant_id not in ids:
+                    print(f"  STALE (listed, but the module has no such mutant) {mutant_id}")
         meaningful = killed + survived
         score = 100.0 * killed / meaningful if meaningful else 100.0
         failed |= score < options.minimum or errors > 0
