@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-tools lint typecheck schema clean bench
+.PHONY: demo test test-tools lint typecheck schema clean bench mutate
 
 # The gateway and, beside it, the emulators' own distribution (emulators/pyproject.toml: the demo
 # and the tests need them; a production install does not have them).
@@ -66,6 +66,11 @@ bench: $(STAMP)
 		fi; \
 	}
 	$(BIN)/python -m bench.load
+
+# The standing mutation check (docs/mutation.md): slow, so neither `make test` nor CI runs it.
+# `make mutate MODULES=resolvers/timezones.py` checks one module.
+mutate: $(STAMP)
+	$(BIN)/python -m mutation $(MODULES)
 
 # The type checker alone (its settings are in pyproject.toml).
 typecheck: $(STAMP)
