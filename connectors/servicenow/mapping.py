@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Set
 from datetime import UTC, datetime
 
 from connectors.errors import ItsmError
-from connectors.fields import TicketField
+from connectors.fields import ORDERED_FIELDS, TicketField
 from connectors.model import FieldValue, Note
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -99,7 +99,7 @@ def unreadable_columns(
     if not missing:  # the usual answer: no walk over every field
         return {}
     # In the fields' declared order, so that messages naming them are stable.
-    return {field: COLUMNS[field][0] for field in TicketField if field in missing}
+    return {field: COLUMNS[field][0] for field in ORDERED_FIELDS if field in missing}
 
 
 def cell(row: Mapping[str, object], column: str) -> tuple[str, str]:

@@ -52,3 +52,11 @@ def test_an_empty_date_time_is_no_value() -> None:
 def test_an_unreadable_comment_time_is_an_itsm_error_naming_it() -> None:
     with pytest.raises(ItsmError, match="Jira answered comment created 'yesterday'"):
         notes_from_comments([{"created": "yesterday", "body": None}])
+
+
+def test_the_sla_fields_are_asked_for_only_when_the_time_left_is() -> None:
+    slas = ("customfield_10030", "customfield_10031")
+    assert issue_fields({F.TICKET_BUSINESS_TIME_LEFT}, slas=slas) == (
+        "customfield_10030,customfield_10031,project"
+    )
+    assert issue_fields({F.SHORT_DESCRIPTION}, slas=slas) == "project,summary"

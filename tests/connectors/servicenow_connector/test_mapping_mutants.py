@@ -18,6 +18,7 @@ from connectors.servicenow.mapping import (
     closure_notes,
     incident_columns,
     notes_from_journal,
+    unreadable_columns,
     values_from_row,
 )
 
@@ -178,3 +179,22 @@ def test_a_journal_row_without_a_value_or_a_timestamp_is_an_empty_undated_note()
 def test_an_unreadable_value_is_an_itsm_error_naming_its_column(read, column: str) -> None:
     with pytest.raises(ItsmError, match=f"ServiceNow answered {column} "):
         read()
+
+
+def test_a_column_left_out_of_the_answer_is_named_as_unreadable() -> None:
+    """A field-level ACL leaves the column's key out: the field is refused, by its column."""
+    row = {"number": {"display_value": "INC0010001", "value": "INC0010001"}}
+    asked = {F.TICKET_NUMBER, F.SHORT_DESCRIPTION, F.TICKET_STATUS, F.COMMENTS}
+    assert unreadable_columns(row, asked) == {
+        F.TICKET_STATUS: "state",
+        F.SHORT_DESCRIPTION: "short_description",
+    }
+    # In the fields' declared order, so that the message naming them is stable.
+    refused = {F.TICKET_STATUS, F.SHORT_DESCRIPTION}
+    assert list(unreadable_columns(row, asked)) == [f for f in TicketField if f in refused]
+
+
+def test_journals_and_slas_are_never_judged_from_the_incident_row() -> None:
+    row = {"number": {"display_value": "INC0010001", "value": "INC0010001"}}
+    asked = {F.TICKET_NUMBER, F.COMMENTS, F.WORK_NOTES, F.TICKET_BUSINESS_TIME_LEFT}
+    assert unreadable_columns(row, asked) == {}
