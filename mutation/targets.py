@@ -99,15 +99,19 @@ TARGETS: tuple[Target, ...] = (
         ),
         select="memory or not stores",
     ),
+    Target(
+        "gateway/auth/access_tokens.py",
+        (
+            "tests/auth/test_access_tokens_mutants.py",
+            "tests/auth/test_auth_access_tokens.py",
+            "tests/auth/test_auth_claims_cache.py",
+        ),
+    ),
 )
 
 # Measured, not yet brought to 95% (docs/mutation.md#not-covered-yet): `python -m mutation
 # <path>` runs them; `make mutate` does not, so that it stays a check that passes.
 NOT_COVERED: tuple[Target, ...] = (
-    Target(
-        "gateway/auth/access_tokens.py",
-        ("tests/auth/test_auth_access_tokens.py",),
-    ),
     Target(
         "gateway/auth/offline_tokens.py",
         (
