@@ -17,7 +17,7 @@ import httpx
 import pytest
 from joserfc import jws
 from joserfc.errors import BadSignatureError
-from joserfc.jwk import ECKey, Key, OctKey, OKPKey, RSAKey
+from joserfc.jwk import ECKey, Key, KeyParameters, OctKey, OKPKey, RSAKey
 from prometheus_client.parser import text_string_to_metric_families
 
 from emulators.token_issuer import TokenIssuer, serve
@@ -60,7 +60,7 @@ class KeyringIssuer(TokenIssuer):
 
 def new_key(alg: str) -> Key:
     """A signing key for ``alg``, declaring it (as Keycloak's JWKS does)."""
-    parameters = {"use": "sig", "alg": alg}
+    parameters: KeyParameters = {"use": "sig", "alg": alg}
     if alg.startswith(("RS", "PS")):
         return RSAKey.generate_key(2048, parameters=parameters, auto_kid=True)
     if alg == "EdDSA":
