@@ -50,6 +50,32 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def demo_ports() -> tuple[int, int, int, int]:
+    """Free ports for the demo's gateway, ServiceNow emulator, token issuer and RT, all distinct,
+    with the emulator's port plus one free too: the demo's Jira emulator takes it, and
+    ``free_port`` alone, called four times, may hand it to another of the four (or a server of
+    this session may hold it). The sockets are held together while probing, so the kernel
+    cannot give one port twice."""
+    with contextlib.ExitStack() as held:
+
+        def hold(port: int) -> int | None:
+            probe = held.enter_context(socket.socket())
+            try:
+                probe.bind(("127.0.0.1", port))
+            except (OSError, OverflowError):  # taken, or past 65535
+                return None
+            return int(probe.getsockname()[1])
+
+        while True:
+            emulator = hold(0)
+            assert emulator is not None
+            if hold(emulator + 1) is not None:
+                break
+        gateway, issuer, rt = (hold(0) for _ in range(3))
+        assert gateway is not None and issuer is not None and rt is not None
+        return gateway, emulator, issuer, rt
+
+
 def clean_environment(**settings: str) -> dict[str, str]:
     """This process's environment without any ITSM_GATEWAY_ setting, plus ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ITSM_GATEWAY_")}
@@ -162,7 +188,7 @@ def printed_fetch_body(banner: list[str]) -> dict[str, Any]:
 
 
 async def test_demo_prints_a_working_token_and_stops_on_sigint(tmp_path: Path) -> None:
-    port, emulator_port, issuer_port = free_port(), free_port(), free_port()
+    port, emulator_port, issuer_port, _ = demo_ports()
     async with running(
         "demo",
         "--port",
@@ -238,7 +264,7 @@ def require_rt() -> None:
 
 async def test_demo_prints_a_working_request_tracker_example(tmp_path: Path) -> None:
     await asyncio.to_thread(require_rt)
-    port, emulator_port, issuer_port, rt_port = (free_port() for _ in range(4))
+    port, emulator_port, issuer_port, rt_port = demo_ports()
     async with running(
         "demo",
         "--port", str(port), "--emulator-port", str(emulator_port),
@@ -282,7 +308,7 @@ async def test_demo_prints_a_working_request_tracker_example(tmp_path: Path) -> 
 
 
 async def test_demo_without_request_tracker_says_how_to_get_it(tmp_path: Path) -> None:
-    port, emulator_port, issuer_port = free_port(), free_port(), free_port()
+    port, emulator_port, issuer_port, _ = demo_ports()
     # Only the venv on PATH: no dpkg-query and no perl, so RT counts as not installed.
     env = {**clean_environment(), "PATH": str(Path(sys.executable).parent)}
     async with running(

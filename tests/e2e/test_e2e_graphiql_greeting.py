@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from gateway.commands.demo import graphiql_greeting
 from gateway.settings import Settings
 from graph.ide import GREETING_PATH
 from tests.e2e.conftest import Stack
-from tests.e2e.test_e2e_cli import clean_environment, free_port, read_banner, running
+from tests.e2e.test_e2e_cli import clean_environment, demo_ports, read_banner, running
 from tests.support.browser import Browser, Page, chromium
 from tests.support.servers import serving
 
@@ -71,20 +70,6 @@ def graphql_posts(page: Page) -> list[dict[str, Any]]:
         for e in page.events("Network.requestWillBeSent")
         if urlsplit(e["request"]["url"]).path == "/graphql" and e["request"]["method"] == "POST"
     ]
-
-
-def free_pair() -> int:
-    """A free port whose next one is free too: the demo's Jira emulator takes the ServiceNow
-    emulator's port plus one, which ``free_port`` alone does not check (a stack server of this
-    session may hold it)."""
-    while True:
-        port = free_port()
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
 
 
 async def open_docs(page: Page) -> None:
@@ -164,9 +149,9 @@ async def test_production_page_hints_then_loads_the_schema_once_a_token_is_typed
 
 
 async def test_the_demo_opens_graphiql_ready(tmp_path: Path, browser: Browser) -> None:
-    port, emulator_port, issuer_port = free_port(), free_pair(), free_port()
+    port, emulator_port, issuer_port, rt_port = demo_ports()
     arguments = ["--port", str(port), "--emulator-port", str(emulator_port)]
-    arguments += ["--issuer-port", str(issuer_port), "--rt-port", str(free_port())]
+    arguments += ["--issuer-port", str(issuer_port), "--rt-port", str(rt_port)]
     async with running(
         "demo", *arguments, env=clean_environment(), stderr_file=tmp_path / "stderr"
     ) as process:

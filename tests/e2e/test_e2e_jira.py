@@ -673,12 +673,12 @@ async def test_the_demo_prints_a_working_jira_example(tmp_path) -> None:
     from tests.e2e.test_e2e_cli import (
         EXIT_SECONDS,
         clean_environment,
-        free_port,
+        demo_ports,
         read_banner,
         running,
     )
 
-    port, emulator_port, issuer_port = free_port(), free_port(), free_port()
+    port, emulator_port, issuer_port, _ = demo_ports()
     async with running(
         "demo",
         "--port", str(port), "--emulator-port", str(emulator_port),
