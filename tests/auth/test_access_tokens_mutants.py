@@ -58,6 +58,12 @@ class KeyringIssuer(TokenIssuer):
         return {"keys": [*document["keys"], *published]}
 
 
+def publish(keyring: Realm, key: Key) -> None:
+    """Have the keyring realm publish ``key`` in its JWKS."""
+    assert isinstance(keyring.issuer, KeyringIssuer)
+    keyring.issuer.extra_keys.append(key)
+
+
 def new_key(alg: str) -> Key:
     """A signing key for ``alg``, declaring it (as Keycloak's JWKS does)."""
     parameters: KeyParameters = {"use": "sig", "alg": alg}
@@ -124,9 +130,11 @@ def claims_lookups(metrics: Metrics, result: str) -> float:
 
 
 @pytest.mark.parametrize("alg", DEFAULT_ALGORITHMS)
-async def test_every_default_algorithm_verifies_a_token_signed_with_it(keyring, alg):
+async def test_every_default_algorithm_verifies_a_token_signed_with_it(
+    keyring: Realm, alg: Any
+) -> None:
     key = new_key(alg)
-    keyring.issuer.extra_keys.append(key)
+    publish(keyring, key)
     verifier = await keyring.loaded_verifier()
 
     token = keyring.mint("alice", headers={"alg": alg}, key=key)
@@ -136,7 +144,7 @@ async def test_every_default_algorithm_verifies_a_token_signed_with_it(keyring, 
 
 
 @pytest.mark.parametrize("alg", NEVER_ACCEPTED)
-def test_none_and_every_hmac_algorithm_cannot_be_configured(realm, alg):
+def test_none_and_every_hmac_algorithm_cannot_be_configured(realm: Realm, alg: Any) -> None:
     with pytest.raises(ValueError, match=rf"algorithms \['{alg}'\] must not be accepted"):
         AccessTokenVerifier(
             realm.jwks_cache(), issuer=realm.url, audience=AUDIENCE, algorithms=[alg]
@@ -144,7 +152,7 @@ def test_none_and_every_hmac_algorithm_cannot_be_configured(realm, alg):
 
 
 @pytest.mark.parametrize("alg", ["HS256", "HS384", "HS512"])
-async def test_hmac_tokens_are_refused_by_default(realm, alg):
+async def test_hmac_tokens_are_refused_by_default(realm: Realm, alg: Any) -> None:
     verifier = await realm.loaded_verifier()
     secret = OctKey.generate_key(512, parameters={"kid": "hmac"})
     token = realm.mint(headers={"alg": alg, "kid": "hmac"}, key=secret)
@@ -153,7 +161,9 @@ async def test_hmac_tokens_are_refused_by_default(realm, alg):
 
 
 @pytest.mark.parametrize(("algorithms", "listed"), [((), "[]"), (("RS256", "RS999"), "['RS999']")])
-def test_unsupported_or_no_algorithms_cannot_be_configured(realm, algorithms, listed):
+def test_unsupported_or_no_algorithms_cannot_be_configured(
+    realm: Realm, algorithms: tuple[str, ...], listed: str
+) -> None:
     with pytest.raises(ValueError) as caught:
         AccessTokenVerifier(
             realm.jwks_cache(), issuer=realm.url, audience=AUDIENCE, algorithms=algorithms
@@ -165,7 +175,9 @@ def test_unsupported_or_no_algorithms_cannot_be_configured(realm, algorithms, li
     ("alg", "shown"),
     [("A" * 20, "A" * 20), ("A" * 21, repr("A" * 21)), (7, "7")],
 )
-async def test_an_unaccepted_algorithm_is_quoted_when_long_or_not_text(realm, alg, shown):
+async def test_an_unaccepted_algorithm_is_quoted_when_long_or_not_text(
+    realm: Realm, alg: Any, shown: str
+) -> None:
     verifier = await realm.loaded_verifier()
     header, claims = decoded(realm.mint())
     message = await realm.refusal(verifier, unsigned(header | {"alg": alg}, claims))
@@ -178,7 +190,7 @@ async def test_an_unaccepted_algorithm_is_quoted_when_long_or_not_text(realm, al
 # The header: RFC 7515's rules, and nothing stricter.
 
 
-async def test_a_header_parameter_nobody_registered_is_ignored(realm):
+async def test_a_header_parameter_nobody_registered_is_ignored(realm: Realm) -> None:
     """RFC 7515 4: a recipient ignores header parameters it does not understand (unless crit)."""
     verifier = await realm.loaded_verifier()
     header, claims = decoded(realm.mint("alice"))
@@ -186,7 +198,9 @@ async def test_a_header_parameter_nobody_registered_is_ignored(realm):
     assert (await verifier.verify(token)).username == "alice"
 
 
-async def test_a_critical_header_parameter_the_gateway_does_not_understand_is_refused(realm):
+async def test_a_critical_header_parameter_the_gateway_does_not_understand_is_refused(
+    realm: Realm,
+) -> None:
     """RFC 7515 4.1.11: a token naming in ``crit`` an extension the recipient does not implement
     is invalid, even though its signature verifies."""
     verifier = await realm.loaded_verifier()
@@ -198,7 +212,7 @@ async def test_a_critical_header_parameter_the_gateway_does_not_understand_is_re
 # Claims.
 
 
-async def test_token_without_issuer_is_refused_naming_the_expected_one(realm):
+async def test_token_without_issuer_is_refused_naming_the_expected_one(realm: Realm) -> None:
     verifier = await realm.loaded_verifier()
     message = await realm.refusal(verifier, realm.mint(extra_claims={"iss": None}))
     assert message == f"token has no issuer (iss); expected {realm.url}"
@@ -208,7 +222,9 @@ async def test_token_without_issuer_is_refused_naming_the_expected_one(realm):
     ("length", "shown"),
     [(78, repr("i" * 78)), (79, repr("i" * 79)[:77] + "...")],
 )
-async def test_a_quoted_claim_is_shortened_past_80_characters(realm, length, shown):
+async def test_a_quoted_claim_is_shortened_past_80_characters(
+    realm: Realm, length: int, shown: str
+) -> None:
     verifier = await realm.loaded_verifier()
     message = await realm.refusal(verifier, realm.mint(extra_claims={"iss": "i" * length}))
     assert message == f"token issuer {shown} is not the expected issuer {realm.url}"
@@ -217,7 +233,7 @@ async def test_a_quoted_claim_is_shortened_past_80_characters(realm, length, sho
 # Times: the leeway's edges and the range of usable timestamps.
 
 
-async def test_expiry_holds_until_exactly_the_leeway_past_exp(realm):
+async def test_expiry_holds_until_exactly_the_leeway_past_exp(realm: Realm) -> None:
     verifier = await realm.loaded_verifier()
     token = realm.mint(lifetime=300)
     exp = decoded(token)[1]["exp"]
@@ -230,7 +246,7 @@ async def test_expiry_holds_until_exactly_the_leeway_past_exp(realm):
     assert (await realm.refusal(verifier, fresh)).startswith("token expired at ")
 
 
-async def test_not_before_holds_from_exactly_the_leeway_before_nbf(realm):
+async def test_not_before_holds_from_exactly_the_leeway_before_nbf(realm: Realm) -> None:
     verifier = await realm.loaded_verifier()
     at_the_edge = realm.mint(not_before=realm.clock.now + DEFAULT_LEEWAY)
     assert (await verifier.verify(at_the_edge)).username == "smartops.operator"
@@ -240,7 +256,7 @@ async def test_not_before_holds_from_exactly_the_leeway_before_nbf(realm):
 
 
 @pytest.mark.parametrize("nbf", ["soon", True, -1, LAST_TIMESTAMP + 1, 1e20])
-async def test_nbf_that_is_not_a_time_is_refused(realm, nbf):
+async def test_nbf_that_is_not_a_time_is_refused(realm: Realm, nbf: Any) -> None:
     verifier = await realm.loaded_verifier()
     token = realm.mint(extra_claims={"nbf": nbf})
     message = await realm.refusal(verifier, token)
@@ -248,19 +264,19 @@ async def test_nbf_that_is_not_a_time_is_refused(realm, nbf):
 
 
 @pytest.mark.parametrize("exp", [True, -1, LAST_TIMESTAMP + 1, 1e20])
-async def test_exp_outside_the_usable_range_is_not_a_time(realm, exp):
+async def test_exp_outside_the_usable_range_is_not_a_time(realm: Realm, exp: Any) -> None:
     verifier = await realm.loaded_verifier()
     message = await realm.refusal(verifier, realm.mint(extra_claims={"exp": exp}))
     assert message == "token expiry (exp) is not a valid time"
 
 
-async def test_the_epoch_is_a_time_and_expired(realm):
+async def test_the_epoch_is_a_time_and_expired(realm: Realm) -> None:
     verifier = await realm.loaded_verifier()
     message = await realm.refusal(verifier, realm.mint(extra_claims={"exp": 0}))
     assert message == "token expired at 1970-01-01T00:00:00Z"
 
 
-async def test_the_first_and_last_usable_seconds_are_accepted(realm):
+async def test_the_first_and_last_usable_seconds_are_accepted(realm: Realm) -> None:
     verifier = await realm.loaded_verifier()
     token = realm.mint("alice", extra_claims={"exp": LAST_TIMESTAMP, "nbf": 0})
     principal = await verifier.verify(token)
@@ -271,7 +287,7 @@ async def test_the_first_and_last_usable_seconds_are_accepted(realm):
 # The signing key and the signature.
 
 
-async def test_an_empty_kid_names_no_signing_key(realm):
+async def test_an_empty_kid_names_no_signing_key(realm: Realm) -> None:
     verifier = await realm.loaded_verifier()
     header, claims = decoded(realm.mint())
     token = signed(header | {"kid": ""}, claims, realm.issuer.signing_key)
@@ -279,10 +295,10 @@ async def test_an_empty_kid_names_no_signing_key(realm):
     assert message == "token header names no signing key (kid); Keycloak access tokens always do"
 
 
-async def test_a_key_of_another_type_never_verifies(keyring):
+async def test_a_key_of_another_type_never_verifies(keyring: Realm) -> None:
     """An RS256 token naming the realm's EC key is refused, though its RSA signature is good."""
     ec_key = new_key("ES256")
-    keyring.issuer.extra_keys.append(ec_key)
+    publish(keyring, ec_key)
     verifier = await keyring.loaded_verifier()
     token = keyring.mint(headers={"kid": ec_key.kid})  # signed by the realm's RSA key
     message = await keyring.refusal(verifier, token)
@@ -291,7 +307,9 @@ async def test_a_key_of_another_type_never_verifies(keyring):
     )
 
 
-async def test_a_library_error_while_verifying_is_an_invalid_signature(realm, monkeypatch):
+async def test_a_library_error_while_verifying_is_an_invalid_signature(
+    realm: Realm, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Fail closed: if the JWS library raises while checking a signature (joserfc 1.8 answers
     False for a bad RSA signature, other versions and algorithms raise BadSignatureError), the
     token is refused as badly signed. The fault is injected into the library's RS256 algorithm,
@@ -312,7 +330,7 @@ async def test_a_library_error_while_verifying_is_an_invalid_signature(realm, mo
     )
 
 
-async def test_an_algorithm_the_key_does_not_declare_names_both(realm):
+async def test_an_algorithm_the_key_does_not_declare_names_both(realm: Realm) -> None:
     verifier = await realm.loaded_verifier()
     key = RSAKey.import_key(realm.issuer.signing_key.as_dict(private=True) | {"alg": "RS512"})
     message = await realm.refusal(verifier, realm.mint(headers={"alg": "RS512"}, key=key))
@@ -321,10 +339,10 @@ async def test_an_algorithm_the_key_does_not_declare_names_both(realm):
     )
 
 
-async def test_a_curve_the_algorithm_does_not_use_is_refused(keyring):
+async def test_a_curve_the_algorithm_does_not_use_is_refused(keyring: Realm) -> None:
     """A published P-384 key that declares no alg, named by an ES256 token."""
     p384 = ECKey.generate_key("P-384", parameters={"use": "sig"}, auto_kid=True)
-    keyring.issuer.extra_keys.append(p384)
+    publish(keyring, p384)
     verifier = await keyring.loaded_verifier()
     header, claims = decoded(keyring.mint())
     token = unsigned(header | {"alg": "ES256", "kid": p384.kid}, claims)
@@ -337,7 +355,7 @@ async def test_a_curve_the_algorithm_does_not_use_is_refused(keyring):
 # What is remembered, and what the metrics count.
 
 
-async def test_a_verified_token_is_remembered_and_counted(realm):
+async def test_a_verified_token_is_remembered_and_counted(realm: Realm) -> None:
     metrics = Metrics()
     verifier = await realm.loaded_verifier(metrics=metrics)
     token = realm.mint("alice")
@@ -355,7 +373,7 @@ async def test_a_verified_token_is_remembered_and_counted(realm):
     assert claims_lookups(metrics, "miss") == 1
 
 
-async def test_the_claims_cache_holds_at_most_its_size(realm):
+async def test_the_claims_cache_holds_at_most_its_size(realm: Realm) -> None:
     verifier = await realm.loaded_verifier(claims_cache_size=1)
     first, second = realm.mint("alice"), realm.mint("bob")
     await verifier.verify(first)
