@@ -52,23 +52,24 @@ async def clients(redis_server: RedisServer) -> AsyncIterator[list[redis.asyncio
         await client.aclose()
 
 
-def process(
-    realm: Realm, store: SharedExchanges, metrics: Metrics | None = None, **options: object
-) -> Callable[[], Awaitable[OfflineTokenExchanger]]:
-    async def make() -> OfflineTokenExchanger:
-        realm.issuer.clock = realm.clock
-        return OfflineTokenExchanger(
-            issuer=realm.url,
-            clients={UI: None},
-            http=realm.http,
-            verifier=await realm.loaded_verifier(),
-            clock=realm.clock,
-            shared=store,
-            metrics=metrics,
-            **options,  # type: ignore[arg-type]
-        )
-
-    return make
+async def process(
+    realm: Realm,
+    store: SharedExchanges,
+    metrics: Metrics | None = None,
+    refusals: OfflineRefusals | None = None,
+) -> OfflineTokenExchanger:
+    """One gateway process's exchanger, on its own Redis client."""
+    realm.issuer.clock = realm.clock
+    return OfflineTokenExchanger(
+        issuer=realm.url,
+        clients={UI: None},
+        http=realm.http,
+        verifier=await realm.loaded_verifier(),
+        clock=realm.clock,
+        shared=store,
+        metrics=metrics,
+        refusals=refusals,
+    )
 
 
 def offline_lookups(metrics: Metrics, result: str) -> float:
@@ -83,8 +84,8 @@ async def test_a_process_locking_just_after_another_exchanged_uses_that_exchange
     realm.issuer.revoke_refresh_token = True  # the offline token first sent works once
     offline = realm.issuer.mint_offline("reader", client_id=UI)
     late_store = LockAfter(clients[1])
-    first = await process(realm, SharedExchanges(clients[0]))()
-    late = await process(realm, late_store)()
+    first = await process(realm, SharedExchanges(clients[0]))
+    late = await process(realm, late_store)
 
     async def first_exchanges() -> None:
         assert (await first.principal_for(offline)).username == "reader"
@@ -101,13 +102,13 @@ async def test_another_process_s_exchange_is_a_hit_and_is_served_while_newcomers
     realm: Realm, clients: list[redis.asyncio.Redis]
 ) -> None:
     offline = realm.issuer.mint_offline("reader", client_id=UI)
-    first = await process(realm, SharedExchanges(clients[0]))()
+    first = await process(realm, SharedExchanges(clients[0]))
     assert (await first.principal_for(offline)).username == "reader"
 
     # A second process whose pacing is already spent (Keycloak refused a made-up token there).
     metrics = Metrics()
     refusals = OfflineRefusals(refusals_per_minute=1, clock=realm.monotonic)
-    second = await process(realm, SharedExchanges(clients[1]), metrics, refusals=refusals)()
+    second = await process(realm, SharedExchanges(clients[1]), metrics, refusals)
     with pytest.raises(Unauthenticated):
         await second.principal_for(made_up(realm))
     calls = realm.issuer.refresh_exchanges
