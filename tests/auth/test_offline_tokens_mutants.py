@@ -16,8 +16,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from joserfc import jwt
-from joserfc.jwk import OctKey
 from prometheus_client.parser import text_string_to_metric_families
 
 from connectors.errors import RateLimited, Unavailable
@@ -26,23 +24,10 @@ from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.errors import Unauthenticated
 from gateway.observability.metrics import Metrics
 from tests.auth.conftest import Realm
+from tests.auth.test_auth_offline_abuse import made_up
 
 UI = "smartops-ui"  # a public client
 EXCHANGE_LEEWAY = 30  # an offline token's exp may be this far past
-
-
-def made_up(realm: Realm, alg: str = "HS512", **changes: Any) -> str:
-    """A token shaped like the realm's offline tokens, signed with a secret Keycloak never had."""
-    claims = {
-        "iss": realm.url,
-        "aud": realm.url,
-        "typ": "Offline",
-        "azp": UI,
-        "sub": "someone",
-        "iat": int(realm.clock()),
-    } | changes
-    claims = {name: value for name, value in claims.items() if value is not None}
-    return jwt.encode({"alg": alg, "typ": "JWT"}, claims, OctKey.generate_key(512), [alg])
 
 
 async def exchanger(

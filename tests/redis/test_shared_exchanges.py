@@ -12,8 +12,10 @@ import httpx
 import pytest
 import redis.asyncio
 
+from gateway.auth.offline_refusals import OfflineRefusals
 from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.auth.shared_exchanges import SharedExchanges
+from gateway.observability.metrics import Metrics
 from tests.auth import conftest as auth
 from tests.auth.conftest import Realm
 from tests.support.redis import RedisServer
@@ -32,7 +34,12 @@ async def stores(redis_server: RedisServer) -> AsyncIterator[list[SharedExchange
         await store.aclose()
 
 
-async def process(realm: Realm, store: SharedExchanges) -> OfflineTokenExchanger:
+async def process(
+    realm: Realm,
+    store: SharedExchanges,
+    metrics: Metrics | None = None,
+    refusals: OfflineRefusals | None = None,
+) -> OfflineTokenExchanger:
     """One gateway process's exchanger, on its own Redis client."""
     realm.issuer.clock = realm.clock
     return OfflineTokenExchanger(
@@ -42,6 +49,8 @@ async def process(realm: Realm, store: SharedExchanges) -> OfflineTokenExchanger
         verifier=await realm.loaded_verifier(),
         clock=realm.clock,
         shared=store,
+        metrics=metrics,
+        refusals=refusals,
     )
 
 

@@ -15,13 +15,14 @@ import redis.asyncio
 
 from connectors.errors import RateLimited
 from gateway.auth.offline_refusals import OfflineRefusals
-from gateway.auth.offline_tokens import OfflineTokenExchanger
 from gateway.auth.shared_exchanges import SharedExchanges
 from gateway.errors import Unauthenticated
 from gateway.observability.metrics import Metrics
 from tests.auth import conftest as auth
 from tests.auth.conftest import Realm
-from tests.auth.test_offline_tokens_mutants import counted, made_up
+from tests.auth.test_auth_offline_abuse import made_up
+from tests.auth.test_offline_tokens_mutants import counted
+from tests.redis.test_shared_exchanges import process
 from tests.support.redis import RedisServer
 
 UI = "smartops-ui"
@@ -50,26 +51,6 @@ async def clients(redis_server: RedisServer) -> AsyncIterator[list[redis.asyncio
     yield made
     for client in made:
         await client.aclose()
-
-
-async def process(
-    realm: Realm,
-    store: SharedExchanges,
-    metrics: Metrics | None = None,
-    refusals: OfflineRefusals | None = None,
-) -> OfflineTokenExchanger:
-    """One gateway process's exchanger, on its own Redis client."""
-    realm.issuer.clock = realm.clock
-    return OfflineTokenExchanger(
-        issuer=realm.url,
-        clients={UI: None},
-        http=realm.http,
-        verifier=await realm.loaded_verifier(),
-        clock=realm.clock,
-        shared=store,
-        metrics=metrics,
-        refusals=refusals,
-    )
 
 
 def offline_lookups(metrics: Metrics, result: str) -> float:
