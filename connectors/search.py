@@ -20,7 +20,7 @@ import enum
 from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from connectors.fields import TicketField
 from connectors.model import Ticket
@@ -44,6 +44,17 @@ class Order:
 # The order when a caller names none: newest first, then by number so that the order is total
 # (paging never shows a ticket twice nor skips one when times are equal).
 DEFAULT_ORDER = (Order(SortField.CREATED_TIME, descending=True), Order(SortField.TICKET_NUMBER))
+
+
+class TimeBound(NamedTuple):
+    """One time condition of a filter: the ticket's ``field`` (its created or updated time) from
+    ``moment`` on (``operator`` ``>=``, the ``*After`` keys) or before it (``<``, the ``*Before``
+    keys); ``key``: the filter key, for messages."""
+
+    field: SortField
+    operator: str
+    moment: datetime
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,21 @@ class TicketFilter:
 
     def is_empty(self) -> bool:
         return self == TicketFilter()
+
+    def time_bounds(self) -> tuple[TimeBound, ...]:
+        """The time conditions given, always in this order: created from, created before,
+        updated from, updated before."""
+        bounds = (
+            (SortField.CREATED_TIME, ">=", self.created_after, "createdAfter"),
+            (SortField.CREATED_TIME, "<", self.created_before, "createdBefore"),
+            (SortField.UPDATED_TIME, ">=", self.updated_after, "updatedAfter"),
+            (SortField.UPDATED_TIME, "<", self.updated_before, "updatedBefore"),
+        )
+        return tuple(
+            TimeBound(field, operator, moment, key)
+            for field, operator, moment, key in bounds
+            if moment is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)

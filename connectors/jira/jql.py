@@ -92,15 +92,7 @@ def _in(field: str, values: Iterable[str], key: str) -> str:
 
 def needs_zone(filter: TicketFilter) -> bool:
     """Whether the filter compares times (which JQL reads in the user's profile zone)."""
-    return any(
-        t is not None
-        for t in (
-            filter.created_after,
-            filter.created_before,
-            filter.updated_after,
-            filter.updated_before,
-        )
-    )
+    return bool(filter.time_bounds())
 
 
 def check_filter(filter: TicketFilter) -> None:
@@ -148,17 +140,11 @@ def build_jql(
         term = text_term(filter.correlation_id, "correlationId")
         field = f"cf[{correlation.removeprefix('customfield_')}]" if correlation else None
         clauses.append(f"{field or quoted(CORRELATION_FIELD, 'correlationId')} ~ {term}")
-    times = (
-        ("created", ">=", filter.created_after, "createdAfter"),
-        ("created", "<", filter.created_before, "createdBefore"),
-        ("updated", ">=", filter.updated_after, "updatedAfter"),
-        ("updated", "<", filter.updated_before, "updatedBefore"),
-    )
-    for field, operator, moment, key in times:
-        if moment is not None:
-            if zone is None:
-                raise ValueError("times need the user's zone")  # the connector's duty
-            clauses.append(f"{field} {operator} {jql_time(moment, zone, key)}")
+    for bound in filter.time_bounds():
+        if zone is None:
+            raise ValueError("times need the user's zone")  # the connector's duty
+        moment = jql_time(bound.moment, zone, bound.key)
+        clauses.append(f"{ORDER_FIELDS[bound.field]} {bound.operator} {moment}")
     if filter.active is not None:
         clauses.append(f"statusCategory {'!=' if filter.active else '='} Done")
     if filter.text is not None:

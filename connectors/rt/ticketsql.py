@@ -104,15 +104,9 @@ def build_ticketsql(filter: TicketFilter, *, queues: Iterable[str] | None = None
     if filter.correlation_id is not None:
         value = quoted(filter.correlation_id, "correlationId")
         clauses.append(f"CF.{{{CORRELATION_FIELD}}} = {value}")
-    times = (
-        ("Created", ">=", filter.created_after, "createdAfter"),
-        ("Created", "<", filter.created_before, "createdBefore"),
-        ("LastUpdated", ">=", filter.updated_after, "updatedAfter"),
-        ("LastUpdated", "<", filter.updated_before, "updatedBefore"),
-    )
-    for column, operator, moment, key in times:
-        if moment is not None:
-            clauses.append(f"{column} {operator} {rt_time(moment, key)}")
+    for bound in filter.time_bounds():
+        moment = rt_time(bound.moment, bound.key)
+        clauses.append(f"{ORDER_COLUMNS[bound.field]} {bound.operator} {moment}")
     if filter.active is not None:
         clauses.append(f"Status = '{ACTIVE if filter.active else INACTIVE}'")
     if filter.text is not None:

@@ -133,14 +133,10 @@ async def encoded_search(
             conditions.append(f"{column}={sys_ids[key]}")
     if correlation_id is not None:
         conditions.append(f"correlation_id={correlation_id}")
-    for column, operator, moment in (
-        ("sys_created_on", ">=", wanted.created_after),
-        ("sys_created_on", "<", wanted.created_before),
-        ("sys_updated_on", ">=", wanted.updated_after),
-        ("sys_updated_on", "<", wanted.updated_before),
-    ):
-        if moment is not None:
-            conditions.append(f"{column}{operator}{stored_time(moment)}")
+    for bound in wanted.time_bounds():
+        conditions.append(
+            f"{ORDER_COLUMNS[bound.field]}{bound.operator}{stored_time(bound.moment)}"
+        )
     if wanted.active is not None:
         conditions.append(f"active={'true' if wanted.active else 'false'}")
     if text is not None:
