@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Set
 from datetime import tzinfo
 
 import pytest
 
 from connectors.capabilities import Capabilities, Operation
-from connectors.connection import Connection
 from connectors.errors import BadInput
 from connectors.fields import DEFAULT_FIELDS, TicketField, WritableField
 from connectors.model import Ticket, WriteRequest
@@ -17,6 +16,7 @@ from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.tickets import CallContext, TicketService
+from tests.support.in_process_itsm import InProcessItsm
 
 NARROW = Capabilities(
     itsm_type="narrow",
@@ -38,21 +38,13 @@ DETAILS = ConnectionDetails(
 )
 
 
-class NarrowItsm:
+class NarrowItsm(InProcessItsm):
     itsm_type = "narrow"
     default_table = "issue"
     capabilities = NARROW
 
     def __init__(self) -> None:
         self.asked: list[frozenset[TicketField]] = []
-
-    def open(
-        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
-    ) -> NarrowItsm:
-        return self
-
-    async def aclose(self) -> None:
-        pass
 
     async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         self.asked.append(frozenset(fields))

@@ -10,18 +10,15 @@ from datetime import UTC, tzinfo
 
 import pytest
 
-from connectors.connection import Connection
 from connectors.correlation import CorrelatingConnector, CorrelationHolder
 from connectors.errors import BadInput, ItsmError, ItsmTimeout, Unavailable
 from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, WriteRequest
-from connectors.registry import ConnectorRegistry
 from connectors.servicenow.capabilities import SERVICENOW
-from gateway.outbound.guard import AddressGuard
-from gateway.outbound.url_policy import UrlPolicy
-from resolvers.connections import ConnectionDetails, ConnectionResolver
+from resolvers.connections import ConnectionDetails
 from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, IdempotentCall
 from resolvers.tickets import CallContext, TicketService
+from tests.support.in_process_itsm import InProcessItsm, servicenow_service
 
 DETAILS = ConnectionDetails(
     itsm_type="servicenow",
@@ -33,14 +30,10 @@ DETAILS = ConnectionDetails(
 CORRELATION = TicketField.CORRELATION_ID.value
 
 
-class LosingItsm:
+class LosingItsm(InProcessItsm):
     """Creates tickets it keeps by correlation id. ``lose_answer``: the next create is applied
     but its answer lost (``outcome_unknown``); ``drop_create``: the next create is lost before
     it is applied; ``look_up_fails``: the look-up gets no answer either."""
-
-    itsm_type = "servicenow"
-    default_table = "incident"
-    capabilities = SERVICENOW
 
     def __init__(self) -> None:
         self.created: list[WriteRequest] = []
@@ -48,22 +41,6 @@ class LosingItsm:
         self.lose_answer = False
         self.drop_create = False
         self.look_up_fails = False
-
-    def open(
-        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
-    ) -> LosingItsm:
-        return self
-
-    async def aclose(self) -> None:
-        pass
-
-    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
-        raise AssertionError("these tests only create")
-
-    async def update(
-        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
-    ) -> Ticket:
-        raise AssertionError("these tests only create")
 
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         if self.drop_create:
@@ -110,9 +87,7 @@ def itsm() -> LosingItsm:
 
 @pytest.fixture
 def service(itsm: LosingItsm) -> TicketService:
-    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
-    resolver = ConnectionResolver(guard, ("servicenow",))
-    return TicketService(ConnectorRegistry([itsm]), resolver, deadline_seconds=5)
+    return servicenow_service(itsm, deadline_seconds=5)
 
 
 async def create(
@@ -235,8 +210,7 @@ async def test_a_tool_without_a_correlation_id_gets_none_written() -> None:
             if f is not WritableField.CORRELATION_ID
         },
     )
-    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
-    service = TicketService(ConnectorRegistry([narrow]), ConnectionResolver(guard, ("servicenow",)))
+    service = servicenow_service(narrow)
     narrow.lose_answer = True
     with pytest.raises(ItsmTimeout) as failed:
         await service.create(
@@ -268,10 +242,7 @@ class SiteWithoutThePlace(LosingItsm):
 async def test_a_site_without_the_place_gets_keyed_creates_without_the_digest() -> None:
     itsm = SiteWithoutThePlace(holds=False)
     assert isinstance(itsm, CorrelationHolder)
-    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
-    service = TicketService(
-        ConnectorRegistry([itsm]), ConnectionResolver(guard, ("servicenow",)), deadline_seconds=5
-    )
+    service = servicenow_service(itsm, deadline_seconds=5)
     ticket = await create(service, "k1")
     assert ticket.get(TicketField.TICKET_NUMBER) == "INC0010001"
     assert CORRELATION not in itsm.created[0].canonical and itsm.asked == 1
@@ -283,9 +254,6 @@ async def test_a_site_without_the_place_gets_keyed_creates_without_the_digest() 
 
 async def test_a_site_with_the_place_gets_the_digest() -> None:
     itsm = SiteWithoutThePlace(holds=True)
-    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
-    service = TicketService(
-        ConnectorRegistry([itsm]), ConnectionResolver(guard, ("servicenow",)), deadline_seconds=5
-    )
+    service = servicenow_service(itsm, deadline_seconds=5)
     ticket = await create(service, "k1")
     assert ticket.get(TicketField.CORRELATION_ID) == itsm.created[0].canonical[CORRELATION]

@@ -15,12 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.connection import Connection
 from connectors.errors import BadInput, Conflict, ItsmTimeout, Unavailable
 from connectors.fields import TicketField
 from connectors.model import Note, Ticket, UntakenValue, WriteRequest
 from connectors.registry import ConnectorRegistry
-from connectors.servicenow.capabilities import SERVICENOW
 from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import UrlPolicy
 from resolvers.connections import ConnectionDetails, ConnectionResolver, replace
@@ -28,6 +26,7 @@ from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, IdempotentCall, parse
 from resolvers.idempotency_records import Record, decode_ticket, encode_ticket
 from resolvers.idempotency_store import MemoryIdempotencyStore
 from resolvers.tickets import CallContext, TicketService
+from tests.support.in_process_itsm import InProcessItsm, servicenow_service
 
 # -- the key ---------------------------------------------------------------------------------
 
@@ -237,34 +236,14 @@ async def test_memory_stores_share_nothing() -> None:
 # -- TicketService.create --------------------------------------------------------------------
 
 
-class FakeItsm:
+class FakeItsm(InProcessItsm):
     """Creates numbered tickets; ``latency`` holds each create; ``fail_with`` raises instead."""
-
-    itsm_type = "servicenow"
-    default_table = "incident"
-    capabilities = SERVICENOW
 
     def __init__(self) -> None:
         self.creates: list[Mapping[str, object]] = []
         self.fail_with: Exception | None = None
         self.gate = asyncio.Event()
         self.gate.set()
-
-    def open(
-        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
-    ) -> FakeItsm:
-        return self
-
-    async def aclose(self) -> None:
-        pass
-
-    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
-        raise AssertionError("these tests only create")
-
-    async def update(
-        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
-    ) -> Ticket:
-        raise AssertionError("these tests only create")
 
     async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
         self.creates.append(write.native)
@@ -283,10 +262,7 @@ def itsm() -> FakeItsm:
 
 @pytest.fixture
 def service(itsm: FakeItsm) -> TicketService:
-    registry = ConnectorRegistry([itsm])
-    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
-    resolver = ConnectionResolver(guard, ("servicenow",))
-    return TicketService(registry, resolver, deadline_seconds=5)
+    return servicenow_service(itsm, deadline_seconds=5)
 
 
 async def create(

@@ -6,24 +6,21 @@ empty. No connector has such a field today, so a fake tool declares one."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Set
+from collections.abc import Set
 from datetime import tzinfo
 
 import pytest
 
 from connectors.capabilities import Operation
-from connectors.connection import Connection
 from connectors.errors import BadInput
 from connectors.fields import DEFAULT_FIELDS, TicketField
-from connectors.model import Ticket, WriteRequest
-from connectors.registry import ConnectorRegistry
+from connectors.model import Ticket
 from connectors.search import SearchingConnector, SearchPage, SearchRequest
 from connectors.servicenow.capabilities import SERVICENOW
-from gateway.outbound.guard import AddressGuard
-from gateway.outbound.url_policy import UrlPolicy
-from resolvers.connections import ConnectionDetails, ConnectionResolver
+from resolvers.connections import ConnectionDetails
 from resolvers.search import SearchAnswer
 from resolvers.tickets import CallContext, TicketService
+from tests.support.in_process_itsm import InProcessItsm, servicenow_service
 
 F = TicketField
 DETAILS = ConnectionDetails(
@@ -36,12 +33,10 @@ DETAILS = ConnectionDetails(
 WHY = "its SLAs are read per ticket"
 
 
-class NarrowSearch:
+class NarrowSearch(InProcessItsm):
     """A tool whose search cannot list the SLA time left; it answers one ticket with every
     field it was asked for, and keeps what it was asked."""
 
-    itsm_type = "servicenow"
-    default_table = "incident"
     capabilities = dataclasses.replace(
         SERVICENOW,
         operations=SERVICENOW.operations | {Operation.SEARCH},
@@ -50,25 +45,6 @@ class NarrowSearch:
 
     def __init__(self) -> None:
         self.asked: list[frozenset[TicketField]] = []
-
-    def open(
-        self, connection: Connection, *, extra_headers: Mapping[str, str] | None = None
-    ) -> NarrowSearch:
-        return self
-
-    async def aclose(self) -> None:
-        pass
-
-    async def fetch(self, number: str, fields: Set[TicketField], zone: tzinfo) -> Ticket:
-        raise AssertionError("these tests only search")
-
-    async def create(self, write: WriteRequest, fields: Set[TicketField], zone: tzinfo) -> Ticket:
-        raise AssertionError("these tests only search")
-
-    async def update(
-        self, sys_id: str, write: WriteRequest, fields: Set[TicketField], zone: tzinfo
-    ) -> Ticket:
-        raise AssertionError("these tests only search")
 
     async def search(
         self, request: SearchRequest, fields: Set[TicketField], zone: tzinfo
@@ -87,9 +63,7 @@ def itsm() -> NarrowSearch:
 
 @pytest.fixture
 def service(itsm: NarrowSearch) -> TicketService:
-    guard = AddressGuard(UrlPolicy.from_text("https://*.service-now.com"))
-    resolver = ConnectionResolver(guard, ("servicenow",))
-    return TicketService(ConnectorRegistry([itsm]), resolver, deadline_seconds=5)
+    return servicenow_service(itsm, deadline_seconds=5)
 
 
 async def search(service: TicketService, fields: list[str] | None) -> SearchAnswer:
