@@ -15,18 +15,11 @@ from connectors.errors import BadInput, ItsmError, ItsmTimeout, Unavailable
 from connectors.fields import TicketField, WritableField
 from connectors.model import Ticket, WriteRequest
 from connectors.servicenow.capabilities import SERVICENOW
-from resolvers.connections import ConnectionDetails
 from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, IdempotentCall
 from resolvers.tickets import CallContext, TicketService
-from tests.support.in_process_itsm import InProcessItsm, servicenow_service
+from tests.support.in_process_itsm import SERVICENOW_DETAILS, InProcessItsm, servicenow_service
 
-DETAILS = ConnectionDetails(
-    itsm_type="servicenow",
-    instance_url="https://acme.service-now.com",
-    auth_type="basic",
-    username="gateway.integration",
-    password="correct horse battery staple",
-)
+DETAILS = SERVICENOW_DETAILS
 CORRELATION = TicketField.CORRELATION_ID.value
 
 

@@ -26,7 +26,7 @@ from resolvers.idempotency import UNKNOWN_OUTCOME_MESSAGE, IdempotentCall, parse
 from resolvers.idempotency_records import Record, decode_ticket, encode_ticket
 from resolvers.idempotency_store import MemoryIdempotencyStore
 from resolvers.tickets import CallContext, TicketService
-from tests.support.in_process_itsm import InProcessItsm, servicenow_service
+from tests.support.in_process_itsm import SERVICENOW_DETAILS, InProcessItsm, servicenow_service
 
 # -- the key ---------------------------------------------------------------------------------
 
@@ -52,13 +52,7 @@ def test_other_keys_are_refused_naming_the_header(key: str) -> None:
 
 # -- the fingerprint -------------------------------------------------------------------------
 
-DETAILS = ConnectionDetails(
-    itsm_type="servicenow",
-    instance_url="https://acme.service-now.com",
-    auth_type="basic",
-    username="gateway.integration",
-    password="sentinel-password-3b1d",
-)
+DETAILS = SERVICENOW_DETAILS
 WRITE = WriteRequest(native={"short_description": "Mail down", "urgency": "2"})
 FIELDS = frozenset({TicketField.TICKET_NUMBER, TicketField.SYS_ID})
 

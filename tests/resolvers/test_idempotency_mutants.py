@@ -21,15 +21,10 @@ from resolvers.connections import ConnectionDetails
 from resolvers.idempotency import Idempotency, IdempotentCall
 from resolvers.idempotency_records import Record
 from resolvers.idempotency_store import MemoryIdempotencyStore
+from tests.support.in_process_itsm import SERVICENOW_DETAILS
 
 F = TicketField
-DETAILS = ConnectionDetails(
-    itsm_type="servicenow",
-    instance_url="https://acme.service-now.com",
-    auth_type="basic",
-    username="gateway.integration",
-    password="sentinel-password-3b1d",
-)
+DETAILS = SERVICENOW_DETAILS
 WRITE = WriteRequest(native={"short_description": "Mail down"})
 FIELDS = frozenset({F.TICKET_NUMBER, F.SYS_ID})
 # The digests of keyed() as every released version computed them: a change here strands the

@@ -17,19 +17,12 @@ from connectors.fields import DEFAULT_FIELDS, TicketField
 from connectors.model import Ticket
 from connectors.search import SearchingConnector, SearchPage, SearchRequest
 from connectors.servicenow.capabilities import SERVICENOW
-from resolvers.connections import ConnectionDetails
 from resolvers.search import SearchAnswer
 from resolvers.tickets import CallContext, TicketService
-from tests.support.in_process_itsm import InProcessItsm, servicenow_service
+from tests.support.in_process_itsm import SERVICENOW_DETAILS, InProcessItsm, servicenow_service
 
 F = TicketField
-DETAILS = ConnectionDetails(
-    itsm_type="servicenow",
-    instance_url="https://acme.service-now.com",
-    auth_type="basic",
-    username="gateway.integration",
-    password="correct horse battery staple",
-)
+DETAILS = SERVICENOW_DETAILS
 WHY = "its SLAs are read per ticket"
 
 

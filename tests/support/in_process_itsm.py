@@ -16,8 +16,18 @@ from connectors.registry import ConnectorRegistry
 from connectors.servicenow.capabilities import SERVICENOW
 from gateway.outbound.guard import AddressGuard
 from gateway.outbound.url_policy import UrlPolicy
-from resolvers.connections import ConnectionResolver
+from resolvers.connections import ConnectionDetails, ConnectionResolver
 from resolvers.tickets import TicketService
+
+# A caller's connection to such a connector. The password is a sentinel: tests look for it in
+# what must not hold it (stored idempotency records, logs).
+SERVICENOW_DETAILS = ConnectionDetails(
+    itsm_type="servicenow",
+    instance_url="https://acme.service-now.com",
+    auth_type="basic",
+    username="gateway.integration",
+    password="sentinel-password-3b1d",
+)
 
 
 class InProcessItsm:
